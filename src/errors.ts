@@ -1,0 +1,109 @@
+/**
+ * One root error with named subclasses. Every error carries a stable `code` and a `kind`
+ * brand so callers can branch without `instanceof` (which breaks across package copies).
+ * Messages say what went wrong and what to do next; they never contain tokens or passwords.
+ */
+export type LivebindErrorKind =
+  | 'auth'
+  | 'query'
+  | 'subscription'
+  | 'protocol'
+  | 'connection'
+  | 'unsupported'
+  | 'usage';
+
+const BRAND = Symbol.for('livebind.error');
+
+export interface LivebindErrorFields {
+  /** Server error code when the server sent one (e.g. `TOKEN_EXPIRED`, `INVALID_SQL`), else a livebind code. */
+  readonly code: string;
+  readonly cause?: unknown;
+}
+
+export class LivebindError extends Error {
+  readonly kind: LivebindErrorKind;
+  readonly code: string;
+  readonly [BRAND] = true;
+
+  constructor(kind: LivebindErrorKind, message: string, fields: LivebindErrorFields) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'LivebindError';
+    this.kind = kind;
+    this.code = fields.code;
+  }
+}
+
+/** Login, token or permission trouble. `status` is the HTTP status when one applied. */
+export class AuthError extends LivebindError {
+  readonly status: number | undefined;
+  constructor(message: string, fields: LivebindErrorFields & { status?: number }) {
+    super('auth', message, fields);
+    this.name = 'AuthError';
+    this.status = fields.status;
+  }
+}
+
+/** The server rejected a SQL statement sent over HTTP. */
+export class QueryError extends LivebindError {
+  readonly status: number | undefined;
+  readonly sql: string | undefined;
+  constructor(message: string, fields: LivebindErrorFields & { status?: number; sql?: string }) {
+    super('query', message, fields);
+    this.name = 'QueryError';
+    this.status = fields.status;
+    this.sql = fields.sql;
+  }
+}
+
+/** A live subscription could not be started or cannot continue. */
+export class SubscriptionError extends LivebindError {
+  readonly subscriptionId: string | undefined;
+  readonly sql: string | undefined;
+  constructor(message: string, fields: LivebindErrorFields & { subscriptionId?: string; sql?: string }) {
+    super('subscription', message, fields);
+    this.name = 'SubscriptionError';
+    this.subscriptionId = fields.subscriptionId;
+    this.sql = fields.sql;
+  }
+}
+
+/** The peer sent something that does not follow the wire protocol. */
+export class ProtocolError extends LivebindError {
+  constructor(message: string, fields: LivebindErrorFields) {
+    super('protocol', message, fields);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Network trouble: the socket closed, could not open, or timed out. */
+export class ConnectionError extends LivebindError {
+  readonly closeCode: number | undefined;
+  constructor(message: string, fields: LivebindErrorFields & { closeCode?: number }) {
+    super('connection', message, fields);
+    this.name = 'ConnectionError';
+    this.closeCode = fields.closeCode;
+  }
+}
+
+/** The chosen backend lacks a capability (e.g. presence over KalamDB). */
+export class UnsupportedError extends LivebindError {
+  readonly capability: string;
+  constructor(message: string, fields: LivebindErrorFields & { capability: string }) {
+    super('unsupported', message, fields);
+    this.name = 'UnsupportedError';
+    this.capability = fields.capability;
+  }
+}
+
+/** The caller passed bad arguments (bad option, bad SQL parameter value, ...). */
+export class UsageError extends LivebindError {
+  constructor(message: string, fields: LivebindErrorFields) {
+    super('usage', message, fields);
+    this.name = 'UsageError';
+  }
+}
+
+/** Brand check that works across duplicated package copies (no `instanceof`). */
+export function isLivebindError(value: unknown): value is LivebindError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}

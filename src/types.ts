@@ -1,0 +1,78 @@
+/**
+ * Public types of the framework-free core. Bindings (react/, adapters/) depend only on these
+ * and on the observables/stores the client returns, never on core internals.
+ */
+import type { Observable } from 'rxjs';
+import type { LivebindError } from './errors.js';
+import type { OrderSpec, RowKey, RowSet } from './live/types.js';
+
+export type { OrderSpec, RowKey, RowSet } from './live/types.js';
+
+/** A value that may be bound to `$n` in SQL. bigint is written exactly. */
+export type SqlParam = string | number | boolean | bigint | null;
+
+/** The store contract every observable also offers (for useSyncExternalStore and adapters). */
+export interface Store<T> {
+  /** Register a listener; the first listener starts the work, the last one stops it after a grace period. */
+  subscribe(listener: () => void): () => void;
+  /** Current value. Same object until something changed. Never starts work by itself. */
+  getSnapshot(): T;
+}
+
+/** An RxJS observable that is also a store. */
+export type LiveObservable<T> = Observable<T> & Store<T>;
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closed';
+
+export interface ConnectionState {
+  readonly status: ConnectionStatus;
+  /** The last connection-level error (kept until the next successful open). */
+  readonly lastError: LivebindError | undefined;
+  /** Reconnect attempts since the last successful open. */
+  readonly attempt: number;
+}
+
+export type LiveStatus = 'loading' | 'ready' | 'reconnecting' | 'error';
+
+/** One immutable snapshot of a live query. Unchanged rows keep object identity across snapshots. */
+export interface LiveRows<R> extends RowSet<R> {
+  readonly status: LiveStatus;
+  readonly error: LivebindError | undefined;
+  /** Highest `_seq` applied (the resume checkpoint), undefined before any row or batch. */
+  readonly seq: bigint | undefined;
+}
+
+export interface ChangeEvent<R> {
+  readonly type: 'insert' | 'update' | 'delete';
+  /** insert/update: the row after the change (update: merged with the previous version when known). delete: the deleted row's values. */
+  readonly row: R;
+  /** update: the previous values the server sent (the changed columns and the key); delete: same as `row`. */
+  readonly oldRow: Partial<R> | undefined;
+  /** `_seq` of the new version (delete: of the tombstone). */
+  readonly seq: bigint;
+}
+
+export interface LiveQueryOptions {
+  /** Values for `$1..$n` in the SQL; encoded as SQL literals by one tested function. */
+  readonly params?: readonly SqlParam[];
+  /** Key column(s). Default: schema columns flagged `pk`, then `id`. */
+  readonly key?: string | readonly string[];
+  /** Client-side order; without it rows keep arrival order. */
+  readonly orderBy?: string | OrderSpec | readonly OrderSpec[];
+  /** Client-side limit applied after ordering. */
+  readonly limit?: number;
+  /** Server-side: load only the newest N rows initially. */
+  readonly lastRows?: number;
+  /** Server-side page size for the initial load (default 1000). */
+  readonly batchSize?: number;
+}
+
+export interface ChangesOptions {
+  readonly params?: readonly SqlParam[];
+  readonly key?: string | readonly string[];
+}
+
+export interface QueryOptions {
+  /** Namespace for unqualified table names (`namespace_id` on the wire). */
+  readonly namespace?: string;
+}
