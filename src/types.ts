@@ -76,3 +76,24 @@ export interface QueryOptions {
   /** Namespace for unqualified table names (`namespace_id` on the wire). */
   readonly namespace?: string;
 }
+
+/**
+ * The client returned by createClient(). Observables are hot, shared and ref-counted:
+ * calling liveRows()/changes() twice with the same SQL and options returns the SAME
+ * LiveObservable object while it is alive (so getSnapshot/subscribe identities are stable
+ * across renders), and both consumers share one server subscription.
+ */
+export interface LivebindClient {
+  /** Run SQL over HTTP; rows as objects keyed by column name. */
+  query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
+  /** Run DML/DDL over HTTP; resolves to the affected row count. */
+  execute(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<number>;
+  /** Live materialized rows: a snapshot per change (first snapshot has status `loading`). */
+  liveRows<R = Record<string, unknown>>(sql: string, options?: LiveQueryOptions): LiveObservable<LiveRows<R>>;
+  /** Raw change events (live changes after subscribing). Store snapshot: the last event, or undefined. */
+  changes<R = Record<string, unknown>>(sql: string, options?: ChangesOptions): LiveObservable<ChangeEvent<R> | undefined>;
+  /** Connection state of the one shared socket. */
+  readonly status$: LiveObservable<ConnectionState>;
+  /** Close the socket and complete every observable. */
+  close(): Promise<void>;
+}
