@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// `npm test`: type check, then every vitest project (unit, integration against the real dev
+// server, React 18 + 19, browser tests in real Chromium), then prints one plain summary line
+// `N passed, N failed` (the type check counts as one check). Exits non-zero on any failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = join(root, '.test-results');
+mkdirSync(out, { recursive: true });
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const extraArgs = process.argv.slice(2);
+
+let passed = 0;
+let failed = 0;
+
+function run(label, cmd, args) {
+  console.log(`\n=== ${label}: ${[cmd, ...args].join(' ')}`);
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
+  console.log(`=== ${label}: exit ${result.status ?? result.signal} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.status === 0;
+}
+
+// 1. Type check (strict settings, see tsconfig.json).
+if (run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) passed += 1;
+else failed += 1;
+
+// 2. Every vitest project, with a JSON report we count from.
+const report = join(out, 'vitest.json');
+const vitestOk = run('vitest', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...extraArgs,
+]);
+if (existsSync(report)) {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed += json.numPassedTests ?? 0;
+  failed += json.numFailedTests ?? 0;
+  // Files that failed to load (syntax errors, failing hooks) have no failed test of their own.
+  const brokenSuites = (json.testResults ?? []).filter(
+    (s) => s.status === 'failed' && (s.assertionResults ?? []).every((a) => a.status !== 'failed'),
+  ).length;
+  failed += brokenSuites;
+  if (!vitestOk && json.numFailedTests === 0 && brokenSuites === 0) failed += 1; // e.g. unhandled errors
+} else {
+  failed += 1;
+}
+
+const summary = `${passed} passed, ${failed} failed`;
+writeFileSync(join(out, 'summary.txt'), summary + '\n');
+console.log(`\n${summary}`);
+process.exit(failed === 0 ? 0 : 1);
