@@ -1,5 +1,19 @@
 import { playwright } from '@vitest/browser-playwright';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// React 18 copies for the `react18` project (workspace test/react18). Every entry point is
+// aliased so the bindings, the tests and @testing-library/react share ONE React instance.
+const react18 = (path: string): string => fileURLToPath(new URL(`./test/react18/node_modules/${path}`, import.meta.url));
+const react18Aliases = [
+  { find: /^react$/, replacement: react18('react/index.js') },
+  { find: /^react\/jsx-runtime$/, replacement: react18('react/jsx-runtime.js') },
+  { find: /^react\/jsx-dev-runtime$/, replacement: react18('react/jsx-dev-runtime.js') },
+  { find: /^react-dom$/, replacement: react18('react-dom/index.js') },
+  { find: /^react-dom\/client$/, replacement: react18('react-dom/client.js') },
+  { find: /^react-dom\/server$/, replacement: react18('react-dom/server.node.js') },
+  { find: /^@testing-library\/react$/, replacement: react18('@testing-library/react/dist/index.js') },
+];
 
 // Debian's Chromium (installed by .ci/run); never a downloaded browser.
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -17,6 +31,9 @@ const chromiumArgs = [
 //   unit         pure logic, fake sockets and fake timers            test/**/*.test.ts
 //   integration  against the real dev server on a free port          test/**/*.int.test.ts
 //   browser      the core client in real Chromium vs the dev server  test/browser/**/*.browser.test.ts
+//   react19      React bindings (jsdom) vs the real dev server        test/react/**/*.test.tsx
+//   react18      the same tests with react/react-dom aliased to test/react18/node_modules
+//   types        type tests (expectTypeOf) for the public generics     test/**/*.test-d.ts
 // More projects (react19, react18, browser, types) are added beside these.
 export default defineConfig({
   test: {
@@ -50,6 +67,38 @@ export default defineConfig({
             headless: true,
             provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
             instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        test: {
+          name: 'react19',
+          environment: 'jsdom',
+          include: ['test/react/**/*.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias: react18Aliases },
+        test: {
+          name: 'react18',
+          environment: 'jsdom',
+          include: ['test/react/**/*.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['test/**/*.test-d.ts'],
+            tsconfig: './tsconfig.json',
+            ignoreSourceErrors: true,
           },
         },
       },
