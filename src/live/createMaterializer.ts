@@ -1,0 +1,211 @@
+/**
+ * LiveRows materializer: turns row ops into immutable RowSet revisions (contract: ./types.ts).
+ *
+ * Structure (src/live/seq/):
+ * - an order tree: a persistent B+tree (chunks of 16..64 entries, subtree sizes) ordered by
+ *   (orderBy values, then key) — or by arrival counter without orderBy, where updates keep their
+ *   place and a deleted-then-reinserted key goes to the end;
+ * - a key trie: a persistent HAMT key -> entry.
+ * Both copy only the root-to-leaf path on change; everything else (chunks, trie nodes, row objects)
+ * is shared with the previous revision. Within one `apply()` call nodes are edited in place once
+ * copied (owner token), so a batch copies each touched node at most once.
+ *
+ * Complexity (n = retained rows, m = ops in the batch, k = rows read):
+ * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, HAMT path of <= 7 levels.
+ * - apply, m ops: O(m log n); from empty (initial page): O(m log m) sort + O(m) bottom-up build.
+ * - replaceAll(rows): O(n + m log n) (deletes of missing keys, then upserts; equal rows keep identity).
+ * - RowSet: creation O(1); size O(1); at O(log n); slice O(log n + k); get / byKey.get/has O(log n);
+ *   rows O(n) on first read, cached per revision; byKey iteration O(n) in row order.
+ *
+ * Semantics:
+ * - `upsert` of a row equal to the current one (rowsEqual: shallow, with JSON-ish cells and Dates
+ *   compared structurally) changes nothing and keeps the old object.
+ * - `patch` merges `{...old, ...patch}` then sets `nulled` columns to null; the row keeps `op.key`.
+ *   A patch for an unknown key inserts `{...patch}` (with `nulled` columns null) under `op.key`.
+ * - `delete` of an unknown key is ignored.
+ * - `limit`: only the first `limit` rows of the order are visible; the rest are retained.
+ * - `apply` returns the same RowSet object when no visible row changed (an op touching only rows
+ *   past the limit, equal upserts, unknown deletes). Ops that cancel out inside one batch
+ *   (insert then delete of a visible row) still produce a new, equal revision.
+ * - `replaceAll(rows)` = delete every current key absent from `rows`, then upsert `rows` in order
+ *   (so without orderBy surviving rows keep their place and new ones append in the given order).
+ * - Ordering of values: see seq/compareValues.ts (numbers/bigints/decimal strings numerically,
+ *   other strings by UTF-16 code units, false < true); ties broken by key (code unit order).
+ * - `apply` is atomic: if `keyOf` throws mid-batch, the current state is unchanged.
+ */
+import { UsageError } from '../errors.js';
+import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
+import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
+import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
+import { treeBuild, treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
+import { rowsEqual } from './seq/rowsEqual.js';
+import { TreeRowSet } from './seq/rowSetFromTree.js';
+
+/** Batches at least this large that start from an empty set are sorted and built bottom-up. */
+const BULK_BUILD_MIN = 32;
+
+interface State<R> {
+  root: TreeNode<R> | null;
+  trie: TrieNode<R>;
+  count: number;
+  seq: number;
+}
+
+export function createMaterializer<R>(options: MaterializerOptions<R>): Materializer<R> {
+  const { keyOf } = options;
+  const limit = validateLimit(options.limit);
+  const orderBy = validateOrderBy(options.orderBy);
+  const ordered = orderBy.length > 0;
+  const cmp: EntryComparator<R> = ordered ? makeEntryComparator<R>(orderBy) : compareBySeq;
+
+  let state: State<R> = { root: null, trie: emptyTrie<R>(), count: 0, seq: 0 };
+  let current: RowSet<R> = new TreeRowSet<R>(null, state.trie, 0, limit, cmp);
+
+  const keyOfRow = (row: R): RowKey => {
+    const key = keyOf(row);
+    if (typeof key !== 'string') {
+      throw new UsageError(`keyOf must return a string key, got ${typeof key}; convert the key columns with String(...)`, {
+        code: 'MATERIALIZER_KEY_NOT_STRING',
+      });
+    }
+    return key;
+  };
+
+  function commit(next: State<R>, visibleChange: boolean): RowSet<R> {
+    state = next;
+    if (visibleChange) current = new TreeRowSet<R>(next.root, next.trie, next.count, limit, cmp);
+    return current;
+  }
+
+  /** Initial load into an empty set: fold ops by key, sort once, build both structures. */
+  function bulkLoad(ops: readonly RowOp<R>[]): RowSet<R> {
+    const byKey = new Map<RowKey, R>();
+    for (const op of ops) {
+      if (op.op === 'upsert') byKey.set(keyOfRow(op.row), op.row);
+      else if (op.op === 'delete') byKey.delete(op.key);
+      else byKey.set(op.key, mergePatch(byKey.get(op.key), op.patch, op.nulled));
+    }
+    const owner = {};
+    let seq = state.seq;
+    let trie = emptyTrie<R>();
+    const entries: Entry<R>[] = [];
+    for (const [key, row] of byKey) {
+      const e: Entry<R> = { key, hash: hashKey(key), row, seq: ++seq };
+      entries.push(e);
+      trie = trieSet(trie, e, owner);
+    }
+    if (ordered) entries.sort(cmp);
+    const next: State<R> = { root: treeBuild(entries, owner), trie, count: entries.length, seq };
+    return commit(next, entries.length > 0 && limit > 0);
+  }
+
+  function apply(ops: readonly RowOp<R>[]): RowSet<R> {
+    if (ops.length === 0) return current;
+    if (state.count === 0 && ops.length >= BULK_BUILD_MIN) return bulkLoad(ops);
+
+    const owner = {};
+    const ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
+    let { root, trie, count, seq } = state;
+    let touched = false;
+    let visible = false;
+
+    const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
+      if (old === undefined) {
+        const e: Entry<R> = { key, hash, row, seq: ++seq };
+        root = treeInsert(root, e, ctx);
+        trie = trieSet(trie, e, owner);
+        count++;
+        visible ||= ctx.pos < limit;
+      } else {
+        if (rowsEqual(old.row, row)) return;
+        const e: Entry<R> = { key, hash, row, seq: old.seq };
+        if (cmp(old, e) === 0) {
+          root = treeReplace(root!, old, e, ctx);
+          visible ||= ctx.pos < limit;
+        } else {
+          root = treeRemove(root!, old, ctx);
+          const from = ctx.pos;
+          root = treeInsert(root, e, ctx);
+          visible ||= from < limit || ctx.pos < limit;
+        }
+        trie = trieSet(trie, e, owner);
+      }
+      touched = true;
+    };
+
+    for (const op of ops) {
+      if (op.op === 'upsert') {
+        const key = keyOfRow(op.row);
+        const hash = hashKey(key);
+        write(key, hash, trieGet(trie, key, hash), op.row);
+      } else if (op.op === 'patch') {
+        const hash = hashKey(op.key);
+        const old = trieGet(trie, op.key, hash);
+        write(op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
+      } else {
+        const hash = hashKey(op.key);
+        const old = trieGet(trie, op.key, hash);
+        if (old === undefined) continue;
+        root = treeRemove(root!, old, ctx);
+        trie = trieRemove(trie, op.key, hash, owner);
+        count--;
+        visible ||= ctx.pos < limit;
+        touched = true;
+      }
+    }
+    if (!touched) return current;
+    return commit({ root, trie, count, seq }, visible);
+  }
+
+  function replaceAll(rows: readonly R[]): RowSet<R> {
+    const incoming = new Set<RowKey>();
+    for (const row of rows) incoming.add(keyOfRow(row));
+    const ops: RowOp<R>[] = [];
+    for (const e of treeEntries(state.root, Infinity)) {
+      if (!incoming.has(e.key)) ops.push({ op: 'delete', key: e.key });
+    }
+    for (const row of rows) ops.push({ op: 'upsert', row });
+    return apply(ops);
+  }
+
+  return {
+    get current() {
+      return current;
+    },
+    apply,
+    replaceAll,
+  };
+}
+
+/** `{...old, ...patch}`, then every `nulled` column set to null (old absent: the patch alone). */
+function mergePatch<R>(old: R | undefined, patch: Partial<R>, nulled: readonly string[] | undefined): R {
+  const merged = { ...old, ...patch } as Record<string, unknown>;
+  if (nulled !== undefined) for (const column of nulled) merged[column] = null;
+  return merged as R;
+}
+
+function validateLimit(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new UsageError(`limit must be a non-negative integer, got ${String(limit)}`, { code: 'MATERIALIZER_BAD_LIMIT' });
+  }
+  return limit;
+}
+
+function validateOrderBy(orderBy: MaterializerOptions<unknown>['orderBy']): NonNullable<typeof orderBy> {
+  if (orderBy === undefined) return [];
+  for (const spec of orderBy) {
+    if (typeof spec.column !== 'string' || spec.column === '') {
+      throw new UsageError('orderBy entries need a non-empty column name', { code: 'MATERIALIZER_BAD_ORDER' });
+    }
+    if (spec.direction !== undefined && spec.direction !== 'asc' && spec.direction !== 'desc') {
+      throw new UsageError(`orderBy direction must be 'asc' or 'desc', got ${String(spec.direction)}`, {
+        code: 'MATERIALIZER_BAD_ORDER',
+      });
+    }
+    if (spec.nulls !== undefined && spec.nulls !== 'first' && spec.nulls !== 'last') {
+      throw new UsageError(`orderBy nulls must be 'first' or 'last', got ${String(spec.nulls)}`, { code: 'MATERIALIZER_BAD_ORDER' });
+    }
+  }
+  return orderBy;
+}

@@ -1,0 +1,130 @@
+/**
+ * One immutable revision over a shared order tree and key trie. Creating it is O(1); `rows` is
+ * collected on first read and cached; `at`, `slice`, `get` and `byKey` work on the tree directly.
+ */
+import type { RowKey, RowSet } from '../types.js';
+import { hashKey, type Entry, type EntryComparator } from './entry.js';
+import { trieGet, type TrieNode } from './keyTrie.js';
+import { treeAt, treeCollect, treeEntries, type TreeNode } from './orderTree.js';
+
+const rowOf = <R>(e: Entry<R>): R => e.row;
+
+export class TreeRowSet<R> implements RowSet<R> {
+  readonly size: number;
+  private cachedRows: readonly R[] | undefined;
+  private cachedByKey: ReadonlyMap<RowKey, R> | undefined;
+  /** Last visible entry when rows exist past the limit (visibility test for keyed lookups). */
+  private cachedBoundary: Entry<R> | undefined;
+
+  constructor(
+    private readonly root: TreeNode<R> | null,
+    private readonly trie: TrieNode<R>,
+    private readonly total: number,
+    limit: number,
+    private readonly cmp: EntryComparator<R>,
+  ) {
+    this.size = Math.min(total, limit);
+  }
+
+  get rows(): readonly R[] {
+    if (this.cachedRows === undefined) {
+      const out: R[] = [];
+      treeCollect(this.root, 0, this.size, rowOf, out);
+      this.cachedRows = Object.freeze(out);
+    }
+    return this.cachedRows;
+  }
+
+  get byKey(): ReadonlyMap<RowKey, R> {
+    return (this.cachedByKey ??= new RowsByKey(this));
+  }
+
+  at(index: number): R | undefined {
+    const n = Number.isNaN(index) ? 0 : Math.trunc(index);
+    const i = n < 0 ? n + this.size : n;
+    if (!(i >= 0 && i < this.size)) return undefined;
+    if (this.cachedRows !== undefined) return this.cachedRows[i];
+    return treeAt(this.root, i)?.row;
+  }
+
+  slice(start?: number, end?: number): readonly R[] {
+    const from = clampIndex(start, 0, this.size);
+    const to = clampIndex(end, this.size, this.size);
+    if (this.cachedRows !== undefined) return this.cachedRows.slice(from, to);
+    const out: R[] = [];
+    treeCollect(this.root, from, to, rowOf, out);
+    return out;
+  }
+
+  get(key: RowKey): R | undefined {
+    return this.entry(key)?.row;
+  }
+
+  /** Visible entry for `key`, O(log n). */
+  entry(key: RowKey): Entry<R> | undefined {
+    if (typeof key !== 'string') return undefined;
+    const e = trieGet(this.trie, key, hashKey(key));
+    if (e === undefined || this.total <= this.size) return e;
+    if (this.size === 0) return undefined;
+    const boundary = (this.cachedBoundary ??= treeAt(this.root, this.size - 1)!);
+    return this.cmp(e, boundary) <= 0 ? e : undefined;
+  }
+
+  /** Visible entries in order. */
+  entries(): Generator<Entry<R>, undefined, unknown> {
+    return treeEntries(this.root, this.size);
+  }
+}
+
+/** Array.prototype.slice index rules. */
+function clampIndex(value: number | undefined, fallback: number, size: number): number {
+  if (value === undefined) return fallback;
+  const v = Math.trunc(value);
+  if (Number.isNaN(v)) return 0;
+  if (v < 0) return Math.max(0, size + v);
+  return Math.min(v, size);
+}
+
+/** `byKey` view: a ReadonlyMap over the visible rows, iterating in row order. */
+class RowsByKey<R> implements ReadonlyMap<RowKey, R> {
+  constructor(private readonly set: TreeRowSet<R>) {}
+
+  get size(): number {
+    return this.set.size;
+  }
+
+  get(key: RowKey): R | undefined {
+    return this.set.entry(key)?.row;
+  }
+
+  has(key: RowKey): boolean {
+    return this.set.entry(key) !== undefined;
+  }
+
+  forEach(callback: (value: R, key: RowKey, map: ReadonlyMap<RowKey, R>) => void, thisArg?: unknown): void {
+    for (const e of this.set.entries()) callback.call(thisArg, e.row, e.key, this);
+  }
+
+  *entries(): MapIterator<[RowKey, R]> {
+    for (const e of this.set.entries()) yield [e.key, e.row];
+    return undefined;
+  }
+
+  *keys(): MapIterator<RowKey> {
+    for (const e of this.set.entries()) yield e.key;
+    return undefined;
+  }
+
+  *values(): MapIterator<R> {
+    for (const e of this.set.entries()) yield e.row;
+    return undefined;
+  }
+
+  [Symbol.iterator](): MapIterator<[RowKey, R]> {
+    return this.entries();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'RowsByKey';
+  }
+}
