@@ -100,3 +100,18 @@ export interface Engine {
   onChange(listener: (change: ChangeRecord) => void): () => void;
   close(): Promise<void>;
 }
+
+/** Thrown by `Engine.verifyAccessToken`; `code` is the wire error code (§3.5). Never carries the token. */
+export class EngineAuthError extends Error {
+  readonly code: 'TOKEN_EXPIRED' | 'INVALID_CREDENTIALS';
+  constructor(code: 'TOKEN_EXPIRED' | 'INVALID_CREDENTIALS', message = 'Invalid credentials') {
+    super(message);
+    this.name = 'EngineAuthError';
+    this.code = code;
+  }
+}
+
+/** Brand check that works across package copies. */
+export function isEngineAuthError(e: unknown): e is EngineAuthError {
+  return e instanceof Error && e.name === 'EngineAuthError' && typeof (e as { code?: unknown }).code === 'string';
+}
