@@ -109,7 +109,14 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     let touched = false;
     let visible = false;
 
+    const base = state.trie;
+    const multi = ops.length > 1;
     const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
+      if (multi) {
+        // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
+        const before = trieGet(base, key, hash);
+        if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
+      }
       if (old === undefined) {
         const e: Entry<R> = { key, hash, row, seq: ++seq };
         root = treeInsert(root, e, ctx);

@@ -208,6 +208,19 @@ describe('identity and structural sharing', () => {
     for (let i = 1; i < rows2.length; i++) expect(rows2[i - 1]!.score! <= rows2[i]!.score!).toBe(true);
   });
 
+  it('keeps identity when a batch changes a row and then restores it', () => {
+    const m = make({ orderBy: [{ column: 'score' }] });
+    const r1 = m.apply([up({ id: 'a', score: 1 }), up({ id: 'b', score: 2 })]);
+    const a = r1.get('a');
+    const r2 = m.apply([{ op: 'patch', key: 'a', patch: { score: 5 } }, { op: 'patch', key: 'a', patch: { score: 1 } }, up({ id: 'c', score: 3 })]);
+    expect(r2.get('a')).toBe(a);
+    const r3 = m.apply([del('a'), up({ id: 'a', score: 1 }), del('c')]);
+    expect(r3.get('a')).toBe(a);
+    const r4 = m.replaceAll([{ id: 'a', score: 9 }, { id: 'b', score: 2 }, { id: 'a', score: 1 }]);
+    expect(r4.get('a')).toBe(a);
+    expect(r4.get('b')).toBe(r1.get('b'));
+  });
+
   it('reuses the old object when an upsert carries an equal row (incl. JSON-ish cells)', () => {
     const m = createMaterializer<{ id: string; meta: unknown }>({ keyOf: (r) => r.id });
     const r1 = m.apply([{ op: 'upsert', row: { id: 'a', meta: { tags: ['x'], at: new Date(5) } } }]);

@@ -1,0 +1,238 @@
+/** Internals of the materializer (src/live/seq/): value ordering, order-tree invariants, key trie. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareDecimalStrings, compareValues, isDecimalString } from '../../src/live/seq/compareValues.js';
+import { compareBySeq, makeEntryComparator, type Entry, type EntryComparator } from '../../src/live/seq/entry.js';
+import { emptyTrie, trieGet, trieRemove, trieSet } from '../../src/live/seq/keyTrie.js';
+import {
+  MAX,
+  MIN,
+  treeAt,
+  treeBuild,
+  treeCollect,
+  treeEntries,
+  treeInsert,
+  treeRemove,
+  treeReplace,
+  type TreeCtx,
+  type TreeNode,
+} from '../../src/live/seq/orderTree.js';
+
+/** Exact reference for decimal strings: scale both to integers with BigInt. */
+function refDecimal(a: string, b: string): number {
+  const split = (s: string): [bigint, number] => {
+    const [int, frac = ''] = s.split('.');
+    return [BigInt(int! + frac), frac.length];
+  };
+  const [ia, sa] = split(a);
+  const [ib, sb] = split(b);
+  const scale = Math.max(sa, sb);
+  const x = ia * 10n ** BigInt(scale - sa);
+  const y = ib * 10n ** BigInt(scale - sb);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const decimalArb = fc
+  .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,25}$/), fc.option(fc.stringMatching(/^[0-9]{1,6}$/), { nil: undefined }))
+  .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === undefined ? '' : `.${frac}`}`);
+
+describe('compareValues', () => {
+  it('recognises decimal-looking strings', () => {
+    for (const s of ['0', '-5', '123', '10.50', '-0.001', '007']) expect(isDecimalString(s)).toBe(true);
+    for (const s of ['', '-', '1.', '.5', '+1', ' 1', '1e5', '1-2', '2024-01-01', 'abc', '1.2.3']) expect(isDecimalString(s)).toBe(false);
+  });
+
+  it('compares decimal strings exactly like BigInt arithmetic', () => {
+    fc.assert(
+      fc.property(decimalArb, decimalArb, (a, b) => {
+        expect(Math.sign(compareDecimalStrings(a, b))).toBe(refDecimal(a, b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('orders BIGINT strings beyond 2^53 exactly', () => {
+    expect(compareValues('9007199254740993', '9007199254740992')).toBeGreaterThan(0);
+    expect(compareValues('-9007199254740993', '-9007199254740992')).toBeLessThan(0);
+    expect(compareValues('-5', '3')).toBeLessThan(0);
+    expect(compareValues('-0', '0')).not.toBe(0); // equal value, different spelling: still a total order
+  });
+
+  it('mixes numeric representations by value', () => {
+    expect(compareValues(5, '10')).toBeLessThan(0);
+    expect(compareValues(10n, 9)).toBeGreaterThan(0);
+    expect(compareValues(2 ** 60, (2n ** 60n + 1n).toString())).toBeLessThan(0);
+    expect(compareValues(new Date(10), new Date(20))).toBeLessThan(0);
+    expect(compareValues(-Infinity, '-99999999999999999999999')).toBeLessThan(0);
+    expect(compareValues(Infinity, NaN)).toBeLessThan(0);
+    expect(compareValues(NaN, NaN)).toBe(0);
+  });
+
+  it('ranks families boolean < numeric < string < other', () => {
+    expect(compareValues(false, true)).toBeLessThan(0);
+    expect(compareValues(true, -1)).toBeLessThan(0);
+    expect(compareValues(1e9, 'a')).toBeLessThan(0);
+    expect(compareValues('B', 'a')).toBeLessThan(0);
+    expect(compareValues('zzz', { x: 1 })).toBeLessThan(0);
+  });
+
+  it('is a total order (antisymmetric, transitive) over mixed values', () => {
+    const value = fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.bigInt(),
+      decimalArb,
+      fc.string({ maxLength: 4 }),
+      fc.boolean(),
+      fc.date({ noInvalidDate: true }),
+    );
+    fc.assert(
+      fc.property(value, value, value, (a, b, c) => {
+        expect(Math.sign(compareValues(a, b))).toBe(-Math.sign(compareValues(b, a)) || 0);
+        if (compareValues(a, b) <= 0 && compareValues(b, c) <= 0) expect(compareValues(a, c)).toBeLessThanOrEqual(0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+function checkTree<R>(node: TreeNode<R> | null, cmp: EntryComparator<R>, isRoot = true): number {
+  if (node === null) return 0;
+  if (node.leaf) {
+    expect(node.size).toBe(node.items.length);
+    expect(node.items.length).toBeLessThanOrEqual(MAX);
+    if (!isRoot) expect(node.items.length).toBeGreaterThanOrEqual(MIN);
+    for (let i = 1; i < node.items.length; i++) expect(cmp(node.items[i - 1]!, node.items[i]!)).toBeLessThan(0);
+    expect(node.last).toBe(node.items[node.items.length - 1]);
+    return 1;
+  }
+  expect(node.children.length).toBeLessThanOrEqual(MAX);
+  if (!isRoot) expect(node.children.length).toBeGreaterThanOrEqual(MIN);
+  else expect(node.children.length).toBeGreaterThanOrEqual(2);
+  const depths = node.children.map((c) => checkTree(c, cmp, false));
+  expect(new Set(depths).size).toBe(1);
+  expect(node.size).toBe(node.children.reduce((s, c) => s + c.size, 0));
+  expect(node.last).toBe(node.children[node.children.length - 1]!.last);
+  return depths[0]! + 1;
+}
+
+describe('order tree', () => {
+  const entry = (n: number, seq = n): Entry<{ n: number }> => ({ key: `k${n}`, hash: n, row: { n }, seq });
+
+  it('keeps B+tree invariants, order and sizes through random inserts and removes, sharing untouched nodes', () => {
+    const cmp = makeEntryComparator<{ n: number }>([{ column: 'n' }]);
+    let seed = 12345;
+    const rand = (m: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % m;
+    };
+    const present = new Map<number, Entry<{ n: number }>>();
+    let root: TreeNode<{ n: number }> | null = null;
+    for (let round = 0; round < 40; round++) {
+      const before = root;
+      const ctx: TreeCtx<{ n: number }> = { owner: {}, cmp, pos: 0, split: null };
+      const beforeList = [...treeEntries(before, Infinity)];
+      for (let i = 0; i < 400; i++) {
+        const n = rand(6000);
+        const old = present.get(n);
+        if (old === undefined) {
+          const e = entry(n);
+          root = treeInsert(root, e, ctx);
+          expect(treeAt(root, ctx.pos)).toBe(e);
+          present.set(n, e);
+        } else if (rand(3) === 0) {
+          const e = entry(n, old.seq);
+          root = treeReplace(root!, old, e, ctx);
+          present.set(n, e);
+        } else {
+          root = treeRemove(root!, old, ctx);
+          present.delete(n);
+        }
+      }
+      // Every round after the first alternates growth and shrinkage of the key space.
+      if (round % 10 === 9) {
+        for (const [n, e] of [...present].slice(0, Math.floor(present.size * 0.9))) {
+          root = treeRemove(root!, e, ctx);
+          present.delete(n);
+        }
+      }
+      checkTree(root, cmp);
+      const list = [...treeEntries(root, Infinity)];
+      expect(list.map((e) => e.row.n)).toEqual([...present.keys()].sort((a, b) => a - b));
+      expect(root?.size ?? 0).toBe(present.size);
+      expect([...treeEntries(before, Infinity)]).toEqual(beforeList); // old revision untouched
+    }
+  });
+
+  it('builds bottom-up with valid fill at every size', () => {
+    for (const n of [0, 1, 15, 16, 48, 49, 64, 65, 1000, 2305, 5000, 30_000]) {
+      const entries = Array.from({ length: n }, (_, i) => entry(i));
+      const root = treeBuild(entries, null);
+      checkTree(root, compareBySeq);
+      expect(root?.size ?? 0).toBe(n);
+      const out: number[] = [];
+      treeCollect(root, 3, 70, (e) => e.seq, out);
+      expect(out).toEqual(entries.slice(3, 70).map((e) => e.seq));
+    }
+  });
+
+  it('copies only the touched path on a single change', () => {
+    const root = treeBuild(Array.from({ length: 50_000 }, (_, i) => entry(i)), null)!;
+    const ctx: TreeCtx<{ n: number }> = { owner: {}, cmp: compareBySeq, pos: 0, split: null };
+    const next = treeReplace(root, treeAt(root, 100)!, entry(100), ctx) as typeof root & { leaf: false };
+    expect(next).not.toBe(root);
+    const oldChildren = (root as typeof next).children;
+    const shared = next.children.filter((c, i) => c === oldChildren[i]).length;
+    expect(shared).toBe(oldChildren.length - 1);
+  });
+});
+
+describe('key trie', () => {
+  type E = Entry<number>;
+  const e = (key: string, hash: number, row = 0): E => ({ key, hash, row, seq: 0 });
+
+  it('handles full 32-bit hash collisions and collapses on removal', () => {
+    const owner = {};
+    let t = emptyTrie<number>();
+    const colliding = ['a', 'b', 'c'].map((k) => e(k, 0xdeadbeef));
+    const near = e('d', 0xdeadbeef ^ (1 << 31));
+    for (const x of [...colliding, near]) t = trieSet(t, x, owner);
+    for (const x of [...colliding, near]) expect(trieGet(t, x.key, x.hash)).toBe(x);
+    t = trieSet(t, e('b', 0xdeadbeef, 7), owner);
+    expect(trieGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
+    t = trieRemove(t, 'a', 0xdeadbeef, owner);
+    t = trieRemove(t, 'c', 0xdeadbeef, owner);
+    expect(trieGet(t, 'a', 0xdeadbeef)).toBeUndefined();
+    expect(trieGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
+    expect(trieGet(t, 'd', near.hash)).toBe(near);
+    t = trieRemove(t, 'b', 0xdeadbeef, owner);
+    t = trieRemove(t, 'd', near.hash, owner);
+    expect(t.slots.length).toBe(0);
+  });
+
+  it('agrees with a Map and leaves old versions untouched', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), { maxLength: 400 }),
+        (ops) => {
+          // Only 21 distinct hashes for 301 keys: deep paths and full collisions everywhere.
+          const hashOf = (k: number): number => (k % 7) * 0x01000000 + (k % 3) * 0x20;
+          let t = emptyTrie<number>();
+          const model = new Map<string, number>();
+          const versions: [typeof t, Map<string, number>][] = [];
+          for (const [isSet, k] of ops) {
+            const key = `k${k}`;
+            t = isSet ? trieSet(t, e(key, hashOf(k), k), {}) : trieRemove(t, key, hashOf(k), {});
+            if (isSet) model.set(key, k);
+            else model.delete(key);
+            versions.push([t, new Map(model)]);
+          }
+          for (const [version, snapshot] of versions.filter((_, i) => i % 37 === 0 || i === versions.length - 1)) {
+            for (let k = 0; k <= 300; k++) expect(trieGet(version, `k${k}`, hashOf(k))?.row).toBe(snapshot.get(`k${k}`));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
