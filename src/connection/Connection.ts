@@ -1,0 +1,352 @@
+/**
+ * One WebSocket per client: lazy connect, message auth, keepalive, reconnect with capped
+ * exponential backoff and jitter, an outbound queue while disconnected, ordered frame decoding.
+ * States and transitions: docs/SPEC.md §1. Subscriptions live elsewhere (src/live/SubscriptionManager);
+ * they hear about the socket through the hooks below.
+ */
+import { AuthError, ConnectionError, isLivebindError } from '../errors.js';
+import type { LivebindError } from '../errors.js';
+import type { LiveDriver } from '../protocol/driver.js';
+import type { BinaryDecoder } from '../protocol/kalamdb/gunzip.js';
+import { defaultBinaryDecoder } from '../protocol/kalamdb/gunzip.js';
+import type { ServerMessage } from '../protocol/kalamdb/messages.js';
+import type { ConnectionState, ConnectionStatus } from '../types.js';
+import { backoffDelay } from './backoff.js';
+import type { ReconnectOptions } from './backoff.js';
+import { resolveWebSocket } from './socket.js';
+import type { SocketLike, WebSocketConstructor } from './socket.js';
+import type { Timers } from './timers.js';
+
+export const IDLE = 'idle' satisfies ConnectionStatus;
+export const CONNECTING = 'connecting' satisfies ConnectionStatus;
+export const AUTHENTICATING = 'authenticating' satisfies ConnectionStatus;
+export const OPEN = 'open' satisfies ConnectionStatus;
+export const RECONNECTING = 'reconnecting' satisfies ConnectionStatus;
+export const CLOSED = 'closed' satisfies ConnectionStatus;
+
+/** Why a token is requested: first connect, a reconnect, or after the server rejected the last one (1008). */
+export type TokenReason = 'connect' | 'reconnect' | 'rejected';
+
+export interface ConnectionHooks {
+  /** Authenticated (state `open`); runs before the outbound queue is flushed. */
+  onOpen(): void;
+  /** The socket was lost after connecting or the attempt failed; a reconnect is scheduled (or the connection stopped). */
+  onDisconnect(): void;
+  onMessage(message: ServerMessage): void;
+  onState(state: ConnectionState): void;
+}
+
+export interface ConnectionOptions {
+  readonly url: string;
+  readonly driver: LiveDriver;
+  readonly token: (reason: TokenReason) => Promise<string>;
+  readonly timers: Timers;
+  readonly random: () => number;
+  readonly pingIntervalMs: number;
+  readonly reconnect: ReconnectOptions;
+  /** Consecutive authentication failures before giving up with an AuthError (default 3). */
+  readonly maxAuthFailures: number;
+  /** Socket open + auth must finish within this time, else the attempt counts as failed (default 10000). */
+  readonly connectTimeoutMs: number;
+  readonly compression: 'gzip' | 'none';
+  readonly WebSocket?: WebSocketConstructor | undefined;
+  readonly binaryDecoder?: BinaryDecoder | undefined;
+}
+
+interface Queued {
+  readonly key: string | undefined;
+  readonly frame: string;
+}
+
+export class Connection {
+  private status: ConnectionStatus = IDLE;
+  private lastError: LivebindError | undefined;
+  private attempt = 0;
+  private authFailures = 0;
+  private generation = 0;
+  private socket: SocketLike | undefined;
+  private queue: Queued[] = [];
+  private retryTimer: unknown;
+  private connectTimer: unknown;
+  private pingTimer: unknown;
+  private authRejected = false;
+  private decoder: BinaryDecoder | undefined;
+  /** Tail of the in-order frame pipeline while an asynchronous decode is pending. */
+  private tail: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {}
+
+  get state(): ConnectionState {
+    return { status: this.status, lastError: this.lastError, attempt: this.attempt };
+  }
+
+  get isOpen(): boolean {
+    return this.status === OPEN;
+  }
+
+  /** Start connecting if idle (lazy connect on first use). */
+  start(): void {
+    if (this.status === IDLE) void this.connect('connect');
+  }
+
+  /** Send now when open; otherwise queue. A keyed frame replaces a queued frame with the same key. */
+  send(frame: string, key?: string): void {
+    if (this.status === OPEN && this.socket) {
+      this.socket.send(frame);
+      return;
+    }
+    if (this.status === CLOSED) return;
+    if (key !== undefined) this.queue = this.queue.filter((q) => q.key !== key);
+    this.queue.push({ key, frame });
+  }
+
+  /** Drop a queued frame (e.g. the subscribe of a subscription released while offline). */
+  unqueue(key: string): void {
+    this.queue = this.queue.filter((q) => q.key !== key);
+  }
+
+  /** Close for good: no reconnect, queue dropped. */
+  close(): void {
+    if (this.status === CLOSED) return;
+    this.generation++;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.queue = [];
+    if (socket) {
+      detach(socket);
+      try {
+        socket.close(1000, 'Client closed');
+      } catch {
+        // already closing
+      }
+    }
+    this.setStatus(CLOSED);
+  }
+
+  private async connect(reason: TokenReason): Promise<void> {
+    const gen = ++this.generation;
+    this.setStatus(CONNECTING);
+    let token: string;
+    let Ctor: WebSocketConstructor;
+    try {
+      token = await this.options.token(reason);
+      Ctor = await resolveWebSocket(this.options.WebSocket);
+      this.decoder ??= this.options.binaryDecoder ?? (await defaultBinaryDecoder());
+    } catch (error) {
+      if (gen !== this.generation) return;
+      if (isLivebindError(error) && error.kind === 'auth') this.authFailed(error);
+      else this.retry(asConnectionError(error, 'Could not prepare the connection'));
+      return;
+    }
+    if (gen !== this.generation) return;
+    let socket: SocketLike;
+    try {
+      socket = new Ctor(this.options.url);
+    } catch (error) {
+      this.retry(asConnectionError(error, 'Could not open the WebSocket'));
+      return;
+    }
+    this.socket = socket;
+    this.authRejected = false;
+    socket.binaryType = 'arraybuffer';
+    this.connectTimer = this.options.timers.setTimeout(() => {
+      if (gen !== this.generation) return;
+      this.dropSocket();
+      this.lost(new ConnectionError(`Connecting timed out after ${this.options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
+    }, this.options.connectTimeoutMs);
+    socket.onopen = () => {
+      if (gen !== this.generation) return;
+      this.setStatus(AUTHENTICATING);
+      socket.send(this.options.driver.encode({ type: 'authenticate', token, compression: this.options.compression }));
+    };
+    socket.onmessage = (ev) => {
+      if (gen === this.generation) this.receive(ev.data, gen);
+    };
+    socket.onerror = () => {
+      // Always followed by onclose, which decides what to do.
+    };
+    socket.onclose = (ev) => {
+      if (gen !== this.generation) return;
+      // Frames still being decoded are dropped: the resume checkpoint does not include them.
+      this.socket = undefined;
+      this.tail = undefined;
+      this.generation++;
+      if (ev.code === 1008 || this.authRejected) {
+        this.authFailed(
+          new AuthError('The server rejected the credentials for the live connection (1008); check the auth option.', {
+            code: 'AUTH_FAILED',
+          }),
+        );
+        return;
+      }
+      this.lost(
+        new ConnectionError(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''}); reconnecting.`, {
+          code: 'SOCKET_CLOSED',
+          closeCode: ev.code,
+        }),
+      );
+    };
+  }
+
+  private receive(data: unknown, gen: number): void {
+    if (typeof data === 'string' && this.tail === undefined) {
+      this.handle(data);
+      return;
+    }
+    const decoded = this.toText(data);
+    if (typeof decoded === 'string' && this.tail === undefined) {
+      this.handle(decoded);
+      return;
+    }
+    // Keep frame order: chain behind any pending asynchronous decode.
+    const next: Promise<void> = (this.tail ?? Promise.resolve())
+      .then(() => decoded)
+      .then(
+        (text) => {
+          if (gen === this.generation) this.handle(text);
+        },
+        () => {
+          // Undecodable binary frame: ignore it (spec §5.3 clients must not crash on it).
+        },
+      )
+      .finally(() => {
+        if (this.tail === next) this.tail = undefined;
+      });
+    this.tail = next;
+  }
+
+  private toText(data: unknown): string | Promise<string> {
+    const decoder = this.decoder;
+    if (typeof data === 'string' || !decoder) return String(data);
+    if (data instanceof ArrayBuffer) return decoder(new Uint8Array(data));
+    if (ArrayBuffer.isView(data)) return decoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (typeof Blob !== 'undefined' && data instanceof Blob) return data.arrayBuffer().then((b) => decoder(new Uint8Array(b)));
+    return String(data);
+  }
+
+  private handle(text: string): void {
+    const message = this.options.driver.decode(text);
+    if (this.status === AUTHENTICATING) {
+      if (message.type === 'auth_success') {
+        this.opened();
+        return;
+      }
+      if (message.type === 'auth_error') {
+        this.authRejected = true;
+        return;
+      }
+    }
+    if (message.type === 'auth_success' || message.type === 'auth_error') return;
+    this.hooks.onMessage(message);
+  }
+
+  private opened(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.options.timers.clearTimeout(this.connectTimer);
+    this.attempt = 0;
+    this.authFailures = 0;
+    this.lastError = undefined;
+    this.status = OPEN;
+    if (this.options.pingIntervalMs > 0) {
+      const ping = this.options.driver.encode({ type: 'ping' });
+      this.pingTimer = this.options.timers.setInterval(() => {
+        if (this.status === OPEN) this.socket?.send(ping);
+      }, this.options.pingIntervalMs);
+    }
+    this.hooks.onState(this.state);
+    this.hooks.onOpen();
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) {
+      if (this.socket !== socket || this.status !== OPEN) {
+        this.queue.push(q);
+        continue;
+      }
+      socket.send(q.frame);
+    }
+  }
+
+  private authFailed(error: LivebindError): void {
+    this.authFailures++;
+    this.dropSocket();
+    if (this.authFailures >= this.options.maxAuthFailures) {
+      this.lastError = new AuthError(
+        `Authentication failed ${this.authFailures} times in a row; the live connection stopped. Fix the credentials and create a new client.`,
+        { code: error.code, cause: error, ...statusOf(error) },
+      );
+      this.clearTimers();
+      this.queue = [];
+      this.setStatus(CLOSED);
+      this.hooks.onDisconnect();
+      return;
+    }
+    this.retry(error, 'rejected');
+  }
+
+  private lost(error: LivebindError): void {
+    this.retry(error);
+  }
+
+  private retry(error: LivebindError, reason: TokenReason = 'reconnect'): void {
+    this.clearTimers();
+    this.lastError = error;
+    const delay = backoffDelay(this.attempt, this.options.reconnect, this.options.random);
+    this.attempt++;
+    this.setStatus(RECONNECTING);
+    this.hooks.onDisconnect();
+    const gen = this.generation;
+    this.retryTimer = this.options.timers.setTimeout(() => {
+      if (gen === this.generation && this.status === RECONNECTING) void this.connect(reason);
+    }, delay);
+  }
+
+  private dropSocket(): void {
+    this.options.timers.clearTimeout(this.connectTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    this.tail = undefined;
+    this.generation++;
+    if (socket) {
+      detach(socket);
+      try {
+        socket.close(1000, 'Reconnecting');
+      } catch {
+        // ignore
+      }
+    }
+  }
+
+  private clearTimers(): void {
+    const t = this.options.timers;
+    t.clearTimeout(this.retryTimer);
+    t.clearTimeout(this.connectTimer);
+    t.clearInterval(this.pingTimer);
+    this.retryTimer = this.connectTimer = this.pingTimer = undefined;
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status !== OPEN) this.options.timers.clearInterval(this.pingTimer);
+    this.status = status;
+    this.hooks.onState(this.state);
+  }
+}
+
+function detach(socket: SocketLike): void {
+  socket.onopen = socket.onmessage = socket.onerror = null;
+  socket.onclose = null;
+}
+
+function asConnectionError(error: unknown, what: string): LivebindError {
+  if (isLivebindError(error)) return error;
+  return new ConnectionError(`${what}; retrying.`, { code: 'CONNECT_FAILED', cause: error });
+}
+
+function statusOf(error: LivebindError): { status?: number } {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? { status } : {};
+}

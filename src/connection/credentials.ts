@@ -1,0 +1,100 @@
+/**
+ * Where tokens come from (spec §3, §8.3 step 2, §8.5). Three forms of the `auth` option:
+ * - `{ user, password }`: log in, keep both tokens, refresh before expiry / on TOKEN_EXPIRED, log in
+ *   again when the refresh fails or the server rejected the token (1008).
+ * - `{ token }`: a fixed access token.
+ * - a provider `() => token | Promise<token>`: called before EVERY WebSocket connect and reconnect
+ *   (never cached across reconnects) and on HTTP TOKEN_EXPIRED; HTTP reuses its last answer meanwhile.
+ * Tokens are never logged or put into error messages.
+ */
+import { AuthError, isLivebindError } from '../errors.js';
+import type { KalamHttp, Tokens } from '../protocol/kalamdb/http.js';
+import type { TokenReason } from './Connection.js';
+
+export type AuthOption =
+  | { readonly user: string; readonly password: string }
+  | { readonly token: string }
+  | (() => string | Promise<string>);
+
+/** Reasons a token is needed: the connection's, plus HTTP use and HTTP TOKEN_EXPIRED. */
+export type TokenNeed = TokenReason | 'http' | 'expired';
+
+/** Refresh a password login's access token this long before its `exp`. */
+const EXPIRY_MARGIN_MS = 30_000;
+
+export class Credentials {
+  private tokens: Tokens | undefined;
+  private providerToken: string | undefined;
+  private inflight: Promise<string> | undefined;
+
+  constructor(
+    private readonly auth: AuthOption,
+    private readonly http: KalamHttp,
+    private readonly now: () => number,
+  ) {}
+
+  token(need: TokenNeed): Promise<string> {
+    const auth = this.auth;
+    if (typeof auth === 'function') {
+      if (need === 'http' && this.providerToken !== undefined) return Promise.resolve(this.providerToken);
+      return this.callProvider(auth);
+    }
+    if ('token' in auth) return Promise.resolve(auth.token);
+    // Password login: share one in-flight login/refresh between concurrent callers.
+    this.inflight ??= this.passwordToken(auth, need).finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async callProvider(provider: () => string | Promise<string>): Promise<string> {
+    let token: unknown;
+    try {
+      token = await provider();
+    } catch (error) {
+      if (isLivebindError(error)) throw error;
+      throw new AuthError('The auth provider threw; see `cause`.', { code: 'AUTH_PROVIDER_FAILED', cause: error });
+    }
+    if (typeof token !== 'string' || token === '') {
+      throw new AuthError('The auth provider must resolve to a non-empty access token string.', { code: 'AUTH_PROVIDER_FAILED' });
+    }
+    this.providerToken = token;
+    return token;
+  }
+
+  private async passwordToken(auth: { user: string; password: string }, need: TokenNeed): Promise<string> {
+    const current = this.tokens;
+    if (current && need !== 'rejected' && need !== 'expired' && !this.expiresSoon(current.accessToken)) {
+      return current.accessToken;
+    }
+    if (current?.refreshToken !== undefined && need !== 'rejected' && !this.expiresSoon(current.refreshToken)) {
+      try {
+        this.tokens = await this.http.refresh(current.refreshToken);
+        return this.tokens.accessToken;
+      } catch (error) {
+        if (!isLivebindError(error) || error.kind !== 'auth') throw error;
+        // Refresh rejected: fall through to a fresh login.
+      }
+    }
+    this.tokens = await this.http.login(auth.user, auth.password);
+    return this.tokens.accessToken;
+  }
+
+  private expiresSoon(jwt: string): boolean {
+    const exp = jwtExpiry(jwt);
+    return exp !== undefined && exp - EXPIRY_MARGIN_MS <= this.now();
+  }
+}
+
+/** `exp` of a JWT in ms (unverified: only to decide when to refresh), undefined when unreadable. */
+export function jwtExpiry(jwt: string): number | undefined {
+  const part = jwt.split('.')[1];
+  if (part === undefined) return undefined;
+  try {
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

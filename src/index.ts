@@ -1,0 +1,14 @@
+/** livebind: the framework-free core. */
+export { createClient } from './client.js';
+export type { ClientOptions } from './client.js';
+export type { AuthOption } from './connection/credentials.js';
+export type { ReconnectOptions } from './connection/backoff.js';
+export type { Timers } from './connection/timers.js';
+export type { SocketLike, WebSocketConstructor } from './connection/socket.js';
+export type { FetchLike } from './protocol/kalamdb/http.js';
+export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
+export { sqlLiteral, bindParams } from './sql/sqlLiteral.js';
+export { createMaterializer } from './live/createMaterializer.js';
+export type { Materializer, MaterializerOptions, RowOp } from './live/types.js';
+export * from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,120 @@
+/**
+ * Sharing (DESIGN "hot and ref-counted"): identical (sql, options) → the same LiveObservable and
+ * one server subscription while alive. An entry leaves the registry when its query stops (last
+ * subscriber gone + grace period); the next call then creates a fresh one.
+ */
+import { UsageError } from '../errors.js';
+import type { Timers } from '../connection/timers.js';
+import { bindParams } from '../sql/sqlLiteral.js';
+import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
+import { ChangesQuery } from './ChangesQuery.js';
+import { LiveRowsQuery } from './LiveRowsQuery.js';
+import type { SubscriptionManager } from './SubscriptionManager.js';
+import type { OrderSpec } from './types.js';
+
+type Row = Record<string, unknown>;
+
+export class QueryRegistry {
+  private readonly live = new Map<string, LiveRowsQuery<unknown>>();
+  private readonly changes = new Map<string, ChangesQuery<unknown>>();
+  /** Running liveRows queries by SQL: the shared row cache consulted by changes(). */
+  private readonly running = new Set<LiveRowsQuery<unknown>>();
+
+  constructor(
+    private readonly manager: SubscriptionManager,
+    private readonly timers: Timers,
+    private readonly graceMs: number,
+  ) {}
+
+  liveRows<R>(sql: string, options: LiveQueryOptions = {}): LiveObservable<LiveRows<R>> {
+    const bound = bindParams(sql, options.params);
+    const orderBy = normalizeOrderBy(options.orderBy);
+    const limit = optionalInt(options.limit, 'limit', 0);
+    const batchSize = optionalInt(options.batchSize, 'batchSize', 1);
+    const lastRows = optionalInt(options.lastRows, 'lastRows', 0);
+    const id = stableKey(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
+    let query = this.live.get(id);
+    if (!query) {
+      query = new LiveRowsQuery<unknown>({
+        manager: this.manager,
+        spec: { sql: bound, load: true, batchSize, lastRows },
+        key: options.key,
+        orderBy,
+        limit,
+        timers: this.timers,
+        graceMs: this.graceMs,
+        onStart: (q) => {
+          this.running.add(q);
+          if (!this.live.has(id)) this.live.set(id, q);
+        },
+        onStop: (q) => {
+          this.running.delete(q);
+          if (this.live.get(id) === q) this.live.delete(id);
+        },
+      });
+      this.live.set(id, query);
+    }
+    return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
+  }
+
+  changesOf<R>(sql: string, options: ChangesOptions = {}): LiveObservable<ChangeEvent<R> | undefined> {
+    const bound = bindParams(sql, options.params);
+    const id = stableKey(['changes', bound, options.key]);
+    let query = this.changes.get(id);
+    if (!query) {
+      query = new ChangesQuery<unknown>({
+        manager: this.manager,
+        spec: { sql: bound, load: false },
+        key: options.key,
+        timers: this.timers,
+        graceMs: this.graceMs,
+        lookup: (boundSql, row) => this.lookup(boundSql, row),
+        onStart: (q) => {
+          if (!this.changes.has(id)) this.changes.set(id, q);
+        },
+        onStop: (q) => {
+          if (this.changes.get(id) === q) this.changes.delete(id);
+        },
+      });
+      this.changes.set(id, query);
+    }
+    return query.source.observable as unknown as LiveObservable<ChangeEvent<R> | undefined>;
+  }
+
+  /** Complete every observable (client.close()). */
+  closeAll(): void {
+    for (const q of [...this.live.values(), ...this.running]) q.source.complete();
+    for (const q of [...this.changes.values()]) q.source.complete();
+    this.live.clear();
+    this.changes.clear();
+    this.running.clear();
+  }
+
+  private lookup(sql: string, row: Row): Row | undefined {
+    for (const q of this.running) {
+      if (q.sql !== sql) continue;
+      const found = q.rowLike(row);
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
+
+function normalizeOrderBy(orderBy: LiveQueryOptions['orderBy']): readonly OrderSpec[] {
+  if (orderBy === undefined) return [];
+  if (typeof orderBy === 'string') return [{ column: orderBy }];
+  return 'column' in orderBy ? [orderBy as OrderSpec] : (orderBy as readonly OrderSpec[]);
+}
+
+function optionalInt(value: number | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`Option "${name}" must be an integer >= ${min}; got ${String(value)}.`, { code: 'INVALID_OPTION' });
+  }
+  return value;
+}
+
+/** JSON key of a query's identity; bigint params are already literals inside the bound SQL. */
+function stableKey(parts: readonly unknown[]): string {
+  return JSON.stringify(parts, (_k, v: unknown) => (v === undefined ? null : v));
+}

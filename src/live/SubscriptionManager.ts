@@ -1,0 +1,209 @@
+/**
+ * Server subscriptions over the one connection (spec §6–§8; states in docs/SPEC.md §2):
+ * unique ids, subscribe frames (queued while offline), automatic paging with `next_batch`,
+ * checkpoints (highest `_seq` seen, §8.2), resubscribe with the same id and `from` = checkpoint
+ * after every reconnect, the replay filter, and routing of messages to one sink per subscription.
+ * Materializing is the sink's job (LiveRowsQuery, ChangesQuery).
+ */
+import { SubscriptionError } from '../errors.js';
+import type { LivebindError } from '../errors.js';
+import type { LiveDriver } from '../protocol/driver.js';
+import { seqOf } from '../protocol/kalamdb/codec.js';
+import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from '../protocol/kalamdb/messages.js';
+
+export const SUB_PENDING = 'pending'; // subscribe sent or queued, no ack yet
+export const SUB_LOADING = 'loading'; // acked, pages arriving
+export const SUB_READY = 'ready'; // load done, live changes flowing
+export const SUB_FAILED = 'failed'; // terminal: the server rejected it, or the connection gave up
+export type SubscriptionState = typeof SUB_PENDING | typeof SUB_LOADING | typeof SUB_READY | typeof SUB_FAILED;
+
+/** How a load started: the first one, a resume from the checkpoint, or a full reload after reconnect. */
+export type LoadKind = 'initial' | 'resume' | 'reload';
+
+export interface SubscriptionSpec {
+  /** Final SQL (parameters already bound as literals). */
+  readonly sql: string;
+  /** false: live changes only (no `options`, no initial rows). */
+  readonly load: boolean;
+  readonly batchSize?: number | undefined;
+  readonly lastRows?: number | undefined;
+}
+
+export interface SubscriptionSink {
+  /** A (re)subscribe was acknowledged. `kind` says what the following pages mean. */
+  onAck(schema: readonly SchemaField[], kind: LoadKind): void;
+  /** One page (replay-filtered); `last` = the load is complete (state ready). */
+  onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void;
+  /** Live-only subscription acknowledged as ready (no pages). */
+  onReady(): void;
+  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[]): void;
+  /** The socket was lost; a resume follows. */
+  onReconnecting(): void;
+  /** Terminal. */
+  onError(error: LivebindError): void;
+}
+
+export interface ConnectionPort {
+  send(frame: string, key?: string): void;
+  unqueue(key: string): void;
+  start(): void;
+  readonly isOpen: boolean;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly spec: SubscriptionSpec;
+  readonly sink: SubscriptionSink;
+  state: SubscriptionState;
+  kind: LoadKind;
+  checkpoint: bigint | undefined;
+  /** Replay filter bound of the current resume: drop rows/changes with `_seq <= from`. */
+  from: bigint | undefined;
+  /** The last subscribe carried `options`, so pages follow the ack. */
+  expectPages: boolean;
+}
+
+export interface SubscriptionHandle {
+  readonly id: string;
+  checkpoint(): bigint | undefined;
+  close(): void;
+}
+
+export class SubscriptionManager {
+  private readonly entries = new Map<string, Entry>();
+  private counter = 0;
+
+  constructor(
+    private readonly connection: ConnectionPort,
+    private readonly driver: LiveDriver,
+    private readonly resumeMode: 'seq' | 'reload',
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  open(spec: SubscriptionSpec, sink: SubscriptionSink): SubscriptionHandle {
+    const id = `lb-${++this.counter}`;
+    const entry: Entry = { id, spec, sink, state: SUB_PENDING, kind: 'initial', checkpoint: undefined, from: undefined, expectPages: false };
+    this.entries.set(id, entry);
+    this.subscribe(entry);
+    this.connection.start();
+    return {
+      id,
+      checkpoint: () => entry.checkpoint,
+      close: () => this.release(entry),
+    };
+  }
+
+  /** Connection hook: the socket is gone; every live subscription resumes on the next socket. */
+  onDisconnect(fatal: LivebindError | undefined): void {
+    for (const entry of this.entries.values()) {
+      if (entry.state === SUB_FAILED) continue;
+      if (fatal) {
+        entry.state = SUB_FAILED;
+        this.entries.delete(entry.id);
+        entry.sink.onError(fatal);
+        continue;
+      }
+      const hadAck = entry.state !== SUB_PENDING || entry.kind !== 'initial';
+      entry.state = SUB_PENDING;
+      if (hadAck) {
+        const reload = entry.spec.load && (this.resumeMode === 'reload' || entry.checkpoint === undefined);
+        entry.kind = reload ? 'reload' : 'resume';
+        entry.sink.onReconnecting();
+      }
+      this.subscribe(entry);
+    }
+  }
+
+  onMessage(message: ServerMessage): void {
+    if (message.type === 'invalid' || message.type === 'auth_success' || message.type === 'auth_error') return;
+    const entry = this.entries.get(message.subscriptionId);
+    if (!entry) return; // unknown or released id (spec §7.6): ignore
+    switch (message.type) {
+      case 'subscription_ack':
+        this.advance(entry, message.batch.lastSeqId);
+        entry.state = entry.expectPages ? SUB_LOADING : SUB_READY;
+        entry.sink.onAck(message.schema, entry.kind);
+        if (entry.state === SUB_READY) entry.sink.onReady();
+        return;
+      case 'initial_data_batch': {
+        if (entry.state !== SUB_LOADING) return;
+        const rows = this.replayFilter(entry, message.rows);
+        for (const row of message.rows) this.advance(entry, seqOf(row));
+        this.advance(entry, message.batch.lastSeqId);
+        const last = !message.batch.hasMore;
+        if (last) entry.state = SUB_READY;
+        else this.connection.send(this.driver.encode({ type: 'next_batch', subscriptionId: entry.id, lastSeqId: message.batch.lastSeqId }));
+        entry.sink.onPage(rows, last, entry.kind);
+        return;
+      }
+      case 'change': {
+        const seq = changeSeq(message.rows, message.oldValues);
+        for (const row of message.rows) this.advance(entry, seqOf(row));
+        for (const row of message.oldValues) this.advance(entry, seqOf(row));
+        if (entry.from !== undefined && seq !== undefined && seq <= entry.from) return; // replayed: already applied
+        entry.sink.onChange(message.changeType, message.rows, message.oldValues);
+        return;
+      }
+      case 'error': {
+        entry.state = SUB_FAILED;
+        this.entries.delete(entry.id);
+        entry.sink.onError(
+          new SubscriptionError(`The server rejected the live query (${message.code}): ${message.message}`, {
+            code: message.code,
+            subscriptionId: entry.id,
+            sql: entry.spec.sql,
+          }),
+        );
+        return;
+      }
+    }
+  }
+
+  private subscribe(entry: Entry): void {
+    const resumeFrom = entry.kind === 'resume' ? entry.checkpoint : undefined;
+    entry.from = resumeFrom;
+    let options: SubscribeOptions | undefined;
+    if (entry.spec.load || resumeFrom !== undefined) {
+      // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
+      options = {
+        ...(entry.spec.batchSize === undefined ? {} : { batchSize: entry.spec.batchSize }),
+        ...(entry.spec.lastRows === undefined || resumeFrom !== undefined ? {} : { lastRows: entry.spec.lastRows }),
+        ...(resumeFrom === undefined ? {} : { from: resumeFrom }),
+      };
+    }
+    entry.expectPages = options !== undefined;
+    this.connection.send(this.driver.encode({ type: 'subscribe', id: entry.id, sql: entry.spec.sql, options }), entry.id);
+  }
+
+  private release(entry: Entry): void {
+    if (this.entries.get(entry.id) !== entry) return;
+    this.entries.delete(entry.id);
+    if (this.connection.isOpen) {
+      this.connection.send(this.driver.encode({ type: 'unsubscribe', subscriptionId: entry.id }));
+    } else {
+      this.connection.unqueue(entry.id);
+    }
+  }
+
+  private replayFilter(entry: Entry, rows: readonly WireRow[]): readonly WireRow[] {
+    const from = entry.from;
+    if (from === undefined) return rows;
+    return rows.filter((row) => {
+      const seq = seqOf(row);
+      return seq === undefined || seq > from;
+    });
+  }
+
+  private advance(entry: Entry, seq: bigint | undefined): void {
+    if (seq !== undefined && (entry.checkpoint === undefined || seq > entry.checkpoint)) entry.checkpoint = seq;
+  }
+}
+
+/** `_seq` of the new version a change carries (delete: the tombstone's). */
+function changeSeq(rows: readonly WireRow[], oldValues: readonly WireRow[]): bigint | undefined {
+  const row = rows[0] ?? oldValues[0];
+  return row === undefined ? undefined : seqOf(row);
+}

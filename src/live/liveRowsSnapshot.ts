@@ -1,0 +1,45 @@
+/** LiveRows snapshots: a RowSet revision plus status, error and checkpoint. Immutable. */
+import type { LivebindError } from '../errors.js';
+import type { LiveRows, LiveStatus } from '../types.js';
+import type { RowKey, RowSet } from './types.js';
+
+class LiveRowsSnapshot<R> implements LiveRows<R> {
+  constructor(
+    readonly set: RowSet<R>,
+    readonly status: LiveStatus,
+    readonly error: LivebindError | undefined,
+    readonly seq: bigint | undefined,
+  ) {}
+  get size(): number {
+    return this.set.size;
+  }
+  get rows(): readonly R[] {
+    return this.set.rows;
+  }
+  get byKey(): ReadonlyMap<RowKey, R> {
+    return this.set.byKey;
+  }
+  at(index: number): R | undefined {
+    return this.set.at(index);
+  }
+  slice(start?: number, end?: number): readonly R[] {
+    return this.set.slice(start, end);
+  }
+  get(key: RowKey): R | undefined {
+    return this.set.get(key);
+  }
+}
+
+export function liveRowsSnapshot<R>(
+  set: RowSet<R>,
+  status: LiveStatus,
+  error: LivebindError | undefined,
+  seq: bigint | undefined,
+): LiveRows<R> {
+  return new LiveRowsSnapshot(set, status, error, seq);
+}
+
+/** The RowSet inside a snapshot made here (to detect "nothing changed"). */
+export function rowSetOf<R>(snapshot: LiveRows<R>): RowSet<R> | undefined {
+  return snapshot instanceof LiveRowsSnapshot ? (snapshot.set as RowSet<R>) : undefined;
+}

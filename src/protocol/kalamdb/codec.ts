@@ -1,0 +1,150 @@
+/**
+ * Pure KalamDB `/v1/ws` codec (spec §5.3, §6): text in → typed message; command → text frame.
+ * No I/O, no timers. SeqIds in `batch_control` are exact: their digits are taken from the frame
+ * text before JSON.parse (which would round integers above 2^53), and written back as bare JSON
+ * integers from bigint (§1.1).
+ */
+import type { BatchControl, ClientCommand, SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
+
+const BATCH_CONTROL = '"batch_control":{';
+const LAST_SEQ = /"last_seq_id":\s*(-?\d+|null)/;
+const SNAPSHOT_END = /"snapshot_end_seq":\s*(-?\d+|null)/;
+
+/** Decode one JSON text frame. Never throws: malformed input becomes `{type:'invalid'}`. */
+export function decodeServerMessage(text: string): ServerMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { type: 'invalid', reason: 'frame is not valid JSON' };
+  }
+  if (!isObject(raw) || typeof raw['type'] !== 'string') return { type: 'invalid', reason: 'frame has no "type"' };
+  switch (raw['type']) {
+    case 'auth_success':
+      return { type: 'auth_success', user: str(raw['user']), role: str(raw['role']) };
+    case 'auth_error':
+      return { type: 'auth_error', message: str(raw['message']) };
+    case 'subscription_ack': {
+      const batch = decodeBatchControl(raw['batch_control'], text);
+      if (!batch) return { type: 'invalid', reason: 'subscription_ack without batch_control' };
+      const schema = Array.isArray(raw['schema']) ? raw['schema'].filter(isObject).map(decodeField) : [];
+      return { type: 'subscription_ack', subscriptionId: str(raw['subscription_id']), schema, batch };
+    }
+    case 'initial_data_batch': {
+      const batch = decodeBatchControl(raw['batch_control'], text);
+      if (!batch) return { type: 'invalid', reason: 'initial_data_batch without batch_control' };
+      return { type: 'initial_data_batch', subscriptionId: str(raw['subscription_id']), rows: rowsOf(raw['rows']), batch };
+    }
+    case 'change': {
+      const changeType = raw['change_type'];
+      if (changeType !== 'insert' && changeType !== 'update' && changeType !== 'delete') {
+        return { type: 'invalid', reason: `unknown change_type ${JSON.stringify(changeType)}` };
+      }
+      return {
+        type: 'change',
+        subscriptionId: str(raw['subscription_id']),
+        changeType,
+        rows: rowsOf(raw['rows']),
+        oldValues: rowsOf(raw['old_values']),
+      };
+    }
+    case 'error':
+      return { type: 'error', subscriptionId: str(raw['subscription_id']), code: str(raw['code']), message: str(raw['message']) };
+    default:
+      return { type: 'invalid', reason: `unknown message type ${JSON.stringify(raw['type'])}` };
+  }
+}
+
+/** Encode one client command as a JSON text frame; SeqIds as bare integers from bigint. */
+export function encodeClientCommand(command: ClientCommand): string {
+  switch (command.type) {
+    case 'authenticate':
+      return `{"type":"authenticate","method":"jwt","token":${JSON.stringify(command.token)},"protocol":{"serialization":"json","compression":"${command.compression}"}}`;
+    case 'subscribe': {
+      const options = command.options === undefined ? '' : `,"options":${encodeOptions(command.options)}`;
+      return `{"type":"subscribe","subscription":{"id":${JSON.stringify(command.id)},"sql":${JSON.stringify(command.sql)}${options}}}`;
+    }
+    case 'next_batch': {
+      const seq = command.lastSeqId === undefined ? '' : `,"last_seq_id":${command.lastSeqId.toString()}`;
+      return `{"type":"next_batch","subscription_id":${JSON.stringify(command.subscriptionId)}${seq}}`;
+    }
+    case 'unsubscribe':
+      return `{"type":"unsubscribe","subscription_id":${JSON.stringify(command.subscriptionId)}}`;
+    case 'ping':
+      return '{"type":"ping"}';
+  }
+}
+
+function encodeOptions(options: SubscribeOptions): string {
+  const parts: string[] = [];
+  if (options.batchSize !== undefined) parts.push(`"batch_size":${integer(options.batchSize, 'batchSize')}`);
+  if (options.lastRows !== undefined) parts.push(`"last_rows":${integer(options.lastRows, 'lastRows')}`);
+  if (options.from !== undefined) parts.push(`"from":${options.from.toString()}`);
+  if (options.snapshotEndSeq !== undefined) parts.push(`"snapshot_end_seq":${options.snapshotEndSeq.toString()}`);
+  return `{${parts.join(',')}}`;
+}
+
+function integer(value: number, name: string): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
+  return String(value);
+}
+
+/** Parse `_seq` (string, or number from lenient servers) as bigint; undefined when absent/invalid. */
+export function seqOf(row: WireRow): bigint | undefined {
+  const v = row['_seq'];
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return undefined;
+}
+
+function decodeBatchControl(value: unknown, text: string): BatchControl | undefined {
+  if (!isObject(value)) return undefined;
+  // Exact digits: the batch_control object has no nested objects, so its text runs to the next '}'.
+  // A key with unescaped quotes can only be a real key (string contents escape their quotes). The
+  // digits are used only when they agree with the value JSON.parse produced for the same field.
+  let lastSeqId: bigint | undefined;
+  let snapshotEndSeq: bigint | undefined;
+  const at = text.lastIndexOf(BATCH_CONTROL);
+  if (at !== -1) {
+    const body = text.slice(at + BATCH_CONTROL.length, text.indexOf('}', at));
+    lastSeqId = exact(LAST_SEQ.exec(body)?.[1], value['last_seq_id']);
+    snapshotEndSeq = exact(SNAPSHOT_END.exec(body)?.[1], value['snapshot_end_seq']);
+  }
+  const status = value['status'];
+  return {
+    batchNum: typeof value['batch_num'] === 'number' ? value['batch_num'] : 0,
+    hasMore: value['has_more'] === true,
+    status: status === 'loading' || status === 'loading_batch' ? status : 'ready',
+    lastSeqId,
+    snapshotEndSeq,
+  };
+}
+
+/** Use the digits from the text when they agree with the parsed (possibly rounded) number. */
+function exact(digits: string | undefined, parsed: unknown): bigint | undefined {
+  if (typeof parsed === 'string' && /^-?\d+$/.test(parsed)) return BigInt(parsed);
+  if (typeof parsed !== 'number') return undefined;
+  if (digits !== undefined && digits !== 'null' && Number(digits) === parsed) return BigInt(digits);
+  return Number.isSafeInteger(parsed) ? BigInt(parsed) : undefined;
+}
+
+function decodeField(f: Record<string, unknown>): SchemaField {
+  return {
+    name: str(f['name']),
+    dataType: f['data_type'],
+    index: typeof f['index'] === 'number' ? f['index'] : 0,
+    flags: Array.isArray(f['flags']) ? f['flags'].filter((x): x is string => typeof x === 'string') : [],
+  };
+}
+
+function rowsOf(value: unknown): WireRow[] {
+  return Array.isArray(value) ? (value.filter(isObject) as WireRow[]) : [];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,139 @@
+/**
+ * KalamDB HTTP API (spec §3, §4): login, refresh, `POST /v1/api/sql`. Errors become AuthError or
+ * QueryError with the server's code and HTTP status; tokens never appear in messages.
+ */
+import { AuthError, ConnectionError, QueryError, UsageError } from '../../errors.js';
+import type { SqlParam } from '../../types.js';
+import type { SchemaField } from './messages.js';
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+  readonly ok: boolean;
+  readonly status: number;
+  text(): Promise<string>;
+}>;
+
+export interface Tokens {
+  readonly accessToken: string;
+  readonly refreshToken: string | undefined;
+}
+
+export interface SqlResult {
+  readonly schema: readonly SchemaField[] | undefined;
+  readonly rows: readonly (readonly unknown[])[] | undefined;
+  readonly rowCount: number;
+}
+
+const AUTH_CODES = new Set([
+  'MISSING_AUTHORIZATION',
+  'TOKEN_EXPIRED',
+  'INVALID_CREDENTIALS',
+  'REMOTE_ACCESS_DENIED',
+  'INSUFFICIENT_PERMISSIONS',
+  'SETUP_REQUIRED',
+  'ACCOUNT_LOCKED',
+  'AUTHENTICATION_ERROR',
+]);
+
+export class KalamHttp {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetchImpl: FetchLike,
+  ) {}
+
+  login(user: string, password: string): Promise<Tokens> {
+    return this.auth('/v1/api/auth/login', { 'Content-Type': 'application/json' }, JSON.stringify({ user, password }));
+  }
+
+  refresh(refreshToken: string): Promise<Tokens> {
+    return this.auth('/v1/api/auth/refresh', { Authorization: `Bearer ${refreshToken}` }, undefined);
+  }
+
+  /** Run SQL; throws AuthError (401/403 auth codes) or QueryError. */
+  async sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined): Promise<SqlResult[]> {
+    let body = `{"sql":${JSON.stringify(sql)}`;
+    if (params !== undefined && params.length > 0) body += `,"params":[${params.map(wireParam).join(',')}]`;
+    if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
+    body += '}';
+    const res = await this.post('/v1/api/sql', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body);
+    const json = parseJson(res.text);
+    const error = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
+    if (!res.ok || error || !isObject(json) || json['status'] !== 'success') {
+      const code = typeof error?.['code'] === 'string' ? error['code'] : `HTTP_${res.status}`;
+      const message = typeof error?.['message'] === 'string' ? error['message'] : `SQL request failed with HTTP ${res.status}`;
+      if (AUTH_CODES.has(code) || res.status === 401) {
+        throw new AuthError(`${message} (${code}).`, { code, status: res.status });
+      }
+      throw new QueryError(`${message} (${code}).`, { code, status: res.status, sql });
+    }
+    const results = Array.isArray(json['results']) ? json['results'] : [];
+    return results.filter(isObject).map((r) => ({
+      schema: Array.isArray(r['schema']) ? r['schema'].filter(isObject).map(field) : undefined,
+      rows: Array.isArray(r['rows']) ? (r['rows'] as unknown[][]) : undefined,
+      rowCount: typeof r['row_count'] === 'number' ? r['row_count'] : 0,
+    }));
+  }
+
+  private async auth(path: string, headers: Record<string, string>, body: string | undefined): Promise<Tokens> {
+    const res = await this.post(path, headers, body);
+    const json = parseJson(res.text);
+    if (!res.ok || !isObject(json) || typeof json['access_token'] !== 'string') {
+      const kind = isObject(json) && typeof json['error'] === 'string' ? json['error'] : `HTTP_${res.status}`;
+      const code = isObject(json) && isObject(json['error']) && typeof json['error']['code'] === 'string' ? json['error']['code'] : kind;
+      const what = path.endsWith('login') ? 'Login' : 'Token refresh';
+      throw new AuthError(`${what} failed (${code}, HTTP ${res.status}); check the user name and password.`, {
+        code,
+        status: res.status,
+      });
+    }
+    return {
+      accessToken: json['access_token'],
+      refreshToken: typeof json['refresh_token'] === 'string' ? json['refresh_token'] : undefined,
+    };
+  }
+
+  private async post(path: string, headers: Record<string, string>, body: string | undefined): Promise<{ ok: boolean; status: number; text: string }> {
+    const url = this.baseUrl.replace(/\/+$/, '') + path;
+    try {
+      const res = await this.fetchImpl(url, body === undefined ? { method: 'POST', headers } : { method: 'POST', headers, body });
+      return { ok: res.ok, status: res.status, text: await res.text() };
+    } catch (error) {
+      throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
+        code: 'NETWORK_ERROR',
+        cause: error,
+      });
+    }
+  }
+}
+
+/** One `params` element as JSON text; bigint as a bare integer (exact, like SeqIds on the wire). */
+function wireParam(value: SqlParam): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new UsageError(`SQL parameters must be finite numbers; got ${String(value)}.`, { code: 'INVALID_PARAMETER' });
+  }
+  if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new UsageError(`Unsupported SQL parameter type "${typeof value}".`, { code: 'INVALID_PARAMETER' });
+  }
+  return JSON.stringify(value);
+}
+
+function field(f: Record<string, unknown>): SchemaField {
+  return {
+    name: typeof f['name'] === 'string' ? f['name'] : '',
+    dataType: f['data_type'],
+    index: typeof f['index'] === 'number' ? f['index'] : 0,
+    flags: Array.isArray(f['flags']) ? f['flags'].filter((x): x is string => typeof x === 'string') : [],
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

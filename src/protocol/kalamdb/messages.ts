@@ -1,0 +1,66 @@
+/** Typed KalamDB `/v1/ws` messages (spec §6), as produced and consumed by the pure codec. */
+
+/** A row keyed by column name, cells encoded as on the wire (§1.4): BIGINT and `_seq` as decimal strings. */
+export type WireRow = Record<string, unknown>;
+
+export interface SchemaField {
+  readonly name: string;
+  readonly dataType: unknown;
+  readonly index: number;
+  readonly flags: readonly string[];
+}
+
+export interface BatchControl {
+  readonly batchNum: number;
+  readonly hasMore: boolean;
+  readonly status: 'loading' | 'loading_batch' | 'ready';
+  /** Exact SeqId (parsed losslessly from the frame text), undefined when null or absent. */
+  readonly lastSeqId: bigint | undefined;
+  readonly snapshotEndSeq: bigint | undefined;
+}
+
+export type ServerMessage =
+  | { readonly type: 'auth_success'; readonly user: string; readonly role: string }
+  | { readonly type: 'auth_error'; readonly message: string }
+  | {
+      readonly type: 'subscription_ack';
+      readonly subscriptionId: string;
+      readonly schema: readonly SchemaField[];
+      readonly batch: BatchControl;
+    }
+  | {
+      readonly type: 'initial_data_batch';
+      readonly subscriptionId: string;
+      readonly rows: readonly WireRow[];
+      readonly batch: BatchControl;
+    }
+  | {
+      readonly type: 'change';
+      readonly subscriptionId: string;
+      readonly changeType: 'insert' | 'update' | 'delete';
+      readonly rows: readonly WireRow[];
+      readonly oldValues: readonly WireRow[];
+    }
+  | { readonly type: 'error'; readonly subscriptionId: string; readonly code: string; readonly message: string }
+  /** Anything the codec could not understand; `reason` says why (never thrown: the router logs/ignores it). */
+  | { readonly type: 'invalid'; readonly reason: string };
+
+export interface SubscribeOptions {
+  readonly batchSize?: number;
+  readonly lastRows?: number;
+  readonly from?: bigint;
+  readonly snapshotEndSeq?: bigint;
+}
+
+export type ClientCommand =
+  | { readonly type: 'authenticate'; readonly token: string; readonly compression: 'gzip' | 'none' }
+  | {
+      readonly type: 'subscribe';
+      readonly id: string;
+      readonly sql: string;
+      /** undefined = live changes only (no initial load); an object (even empty) = initial load. */
+      readonly options: SubscribeOptions | undefined;
+    }
+  | { readonly type: 'next_batch'; readonly subscriptionId: string; readonly lastSeqId: bigint | undefined }
+  | { readonly type: 'unsubscribe'; readonly subscriptionId: string }
+  | { readonly type: 'ping' };
