@@ -1,12 +1,16 @@
 /**
  * KalamDB-compatible WebSocket front end (`GET /v1/ws`, spec §5–§8) attached to an HTTP server.
- * Handles the 'upgrade' event for `/v1/ws` (other paths: 404), authenticates, and serves live queries
- * from the engine's change stream.
+ * Handles the 'upgrade' event for `/v1/ws` (other paths: 404 when no other front end listens),
+ * authenticates (message or header), and serves live queries from the engine's change stream.
+ * See server/kalamdb/README.md for where it does better than KalamDB.
  */
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Engine } from '../../engine/types.js';
+import type { AuthUser, Engine } from '../../engine/types.js';
+import { SubscriptionIndex } from '../live/SubscriptionIndex.js';
+import { DEFAULT_PROTOCOL, type WireProtocol } from './clientMessage.js';
+import { KalamConnection, type ResolvedKalamWsOptions } from './KalamConnection.js';
 
 /** Limits and timers of the front end; every field is optional, defaults from spec §5.4. */
 export interface KalamWsOptions {
@@ -14,7 +18,7 @@ export interface KalamWsOptions {
   readonly authTimeoutMs?: number;
   /** Largest inbound text frame (default 1 MiB); larger → MESSAGE_TOO_LARGE. */
   readonly maxMessageBytes?: number;
-  /** Inbound messages per second per connection, pings included (default 50). */
+  /** Inbound messages per second per connection, pings included, next_batch exempt (default 50). */
   readonly maxMessagesPerSec?: number;
   /** Default 100; exceeded → UNSUPPORTED. */
   readonly maxSubscriptionsPerConnection?: number;
@@ -41,30 +45,138 @@ export interface KalamWsServer {
 
 export const WS_PATH = '/v1/ws';
 
+export const DEFAULT_KALAM_WS_OPTIONS: ResolvedKalamWsOptions = {
+  authTimeoutMs: 3000,
+  maxMessageBytes: 1024 * 1024,
+  maxMessagesPerSec: 50,
+  maxSubscriptionsPerConnection: 100,
+  maxSubscriptionsPerUser: 10,
+  idleTimeoutMs: 10_000,
+  heartbeatIntervalMs: 5000,
+  outboundQueueLimit: 10_000,
+  heldBackLimit: 1024,
+  compressThresholdBytes: 512,
+};
+
+/** Frames above this size are refused by `ws` itself (close 1009); up to it, MESSAGE_TOO_LARGE. */
+const HARD_PAYLOAD_LIMIT_FACTOR = 4;
+const CLOSE_GRACE_MS = 2000;
+
 export function attachKalamWs(server: http.Server, engine: Engine, options: KalamWsOptions = {}): KalamWsServer {
-  void engine;
-  void options;
-  const wss = new WebSocketServer({ noServer: true });
-  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== WS_PATH) {
-      if (server.listenerCount('upgrade') === 1) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      }
+  const opts: ResolvedKalamWsOptions = { ...DEFAULT_KALAM_WS_OPTIONS, ...definedOnly(options) };
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(opts.maxMessageBytes * HARD_PAYLOAD_LIMIT_FACTOR, 16 * 1024 * 1024),
+    perMessageDeflate: false,
+  });
+  const index = new SubscriptionIndex();
+  const connections = new Set<KalamConnection>();
+  let closing = false;
+
+  const ctx = { engine, index, options: opts, onClosed: (conn: KalamConnection) => connections.delete(conn) };
+
+  const stopChanges = engine.onChange((change) => {
+    index.dispatch(change, (sub) => {
+      // A subscription that throws on a change cannot stay consistent: drop its connection so the client resumes.
+      for (const conn of connections) if (conn.ownsSubscription(sub)) conn.closeWith(1011, 'Internal error');
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    const now = Date.now();
+    for (const conn of connections) conn.checkIdle(now);
+  }, opts.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  const reject = (socket: Duplex, status: string): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
+  };
+
+  const accept = (req: http.IncomingMessage, socket: Duplex, head: Buffer, headerAuth: { user: AuthUser; protocol: WireProtocol } | undefined, compress: boolean): void => {
+    if (closing || socket.destroyed) {
+      reject(socket, '503 Service Unavailable');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.close(1011, 'Not implemented yet');
+      if (closing) {
+        ws.close(1001, 'Server shutting down');
+        return;
+      }
+      connections.add(new KalamConnection(ws, ctx, compress, headerAuth, DEFAULT_PROTOCOL));
     });
   };
+
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      reject(socket, '400 Bad Request');
+      return;
+    }
+    if (url.pathname !== WS_PATH) {
+      if (server.listenerCount('upgrade') === 1) reject(socket, '404 Not Found');
+      return;
+    }
+    if (closing) {
+      reject(socket, '503 Service Unavailable');
+      return;
+    }
+    const compress = url.searchParams.get('compress') !== 'false';
+    const authorization = req.headers.authorization;
+    if (authorization === undefined) {
+      accept(req, socket, head, undefined, compress);
+      return;
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) {
+      reject(socket, '401 Unauthorized');
+      return;
+    }
+    const protocol: WireProtocol = { serialization: 'json', compression: url.searchParams.get('compression') === 'none' ? 'none' : 'gzip' };
+    engine.verifyAccessToken(match[1]).then(
+      (user) => accept(req, socket, head, { user, protocol }, compress),
+      () => reject(socket, '401 Unauthorized'),
+    );
+  };
   server.on('upgrade', onUpgrade);
+
   return {
     async close() {
+      if (closing) return;
+      closing = true;
       server.off('upgrade', onUpgrade);
-      for (const ws of wss.clients) ws.close(1001, 'Server shutting down');
+      clearInterval(heartbeat);
+      stopChanges();
+      const all = [...wss.clients];
+      for (const conn of [...connections]) conn.closeWith(1001, 'Server shutting down');
+      await Promise.all(
+        all.map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              if (ws.readyState === ws.CLOSED) return resolve();
+              const timer = setTimeout(() => {
+                ws.terminate();
+                resolve();
+              }, CLOSE_GRACE_MS);
+              timer.unref();
+              ws.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+        ),
+      );
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
-    subscriptionCount: () => 0,
-    connectionCount: () => wss.clients.size,
+    subscriptionCount: () => index.size,
+    connectionCount: () => connections.size,
   };
+}
+
+function definedOnly(options: KalamWsOptions): Partial<ResolvedKalamWsOptions> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(options)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  return out as Partial<ResolvedKalamWsOptions>;
 }

@@ -1,0 +1,240 @@
+/**
+ * One registered subscription: initial load in pages (spec §7.1), changes held back during the load
+ * (§7.2), resume deletes (§12.3.2), then direct delivery (§7.3). The connection registers it in the
+ * SubscriptionIndex before `start()` so no change is missed.
+ *
+ * States: starting (bound not fixed yet) → loading (pages on next_batch) → finishing (resume deletes,
+ * held-back flush) → live; any → closed.
+ */
+import type { AuthUser, ChangeRecord, Engine, WireRow } from '../../engine/types.js';
+import type { SubscribeOptions } from '../ws/clientMessage.js';
+import {
+  changeMessage,
+  initialDataBatchMessage,
+  subscriptionAckMessage,
+  type BatchControl,
+} from '../ws/serverMessages.js';
+import { changeBody, projectRow, rowEvents, rowKey, type RowEvent } from './changeShapes.js';
+import { matches } from './filterExpr.js';
+import type { SubscriptionPlan } from './planSubscription.js';
+
+export const DEFAULT_BATCH_SIZE = 1000;
+export const MAX_BATCH_SIZE = 10_000;
+
+/** Where a subscription's messages go (its connection). */
+export interface SubscriptionSink {
+  send(json: string): void;
+  /** A held-back buffer overflowed: the connection closes with 1013 (§12.3.3). */
+  overflow(): void;
+  /** A load read failed: report and drop the subscription. */
+  failed(sub: LiveSubscription, error: unknown): void;
+}
+
+type State = 'starting' | 'loading' | 'finishing' | 'live' | 'closed';
+
+export class LiveSubscription {
+  /** Owner partition for USER tables, null for SHARED tables: the routing key (§7.6). */
+  readonly owner: string | null;
+  private state: State = 'starting';
+  private held: RowEvent[] = [];
+  private sentKeys: Set<string> | undefined = new Set();
+  private bound: bigint | undefined;
+  private batchNum = 0;
+  private lastRowsTail = false;
+  private readonly batchSize: number;
+
+  constructor(
+    readonly id: string,
+    readonly plan: SubscriptionPlan,
+    readonly user: AuthUser,
+    private readonly options: SubscribeOptions | undefined,
+    private readonly engine: Engine,
+    private readonly sink: SubscriptionSink,
+    private readonly heldBackLimit: number,
+  ) {
+    this.owner = plan.table.type === 'user' ? user.id : null;
+    const size = options?.batchSize ?? 0;
+    this.batchSize = size <= 0 ? DEFAULT_BATCH_SIZE : Math.min(size, MAX_BATCH_SIZE);
+  }
+
+  get table(): string {
+    return this.plan.table.qualifiedName;
+  }
+
+  get isLive(): boolean {
+    return this.state === 'live';
+  }
+
+  close(): void {
+    this.state = 'closed';
+    this.held = [];
+    this.sentKeys = undefined;
+  }
+
+  /** Called synchronously for every change routed to this subscription. */
+  onChange(change: ChangeRecord): void {
+    if (this.state === 'closed') return;
+    if (this.bound !== undefined && this.state !== 'live' && change.seq <= this.bound) return;
+    const events = rowEvents(this.plan, change);
+    if (events.length === 0) return;
+    if (this.state === 'live') {
+      for (const ev of events) this.sink.send(changeMessage(this.id, changeBody(this.plan, ev)));
+      return;
+    }
+    this.held.push(...events);
+    if (this.held.length > this.heldBackLimit) this.sink.overflow();
+  }
+
+  /** Without options: ack `ready`, live at once (registration and ack in the same tick). */
+  startLiveOnly(): void {
+    this.state = 'live';
+    this.sentKeys = undefined;
+    this.held = [];
+    const bc: BatchControl = { batchNum: 0, hasMore: false, status: 'ready', lastSeqId: null, snapshotEndSeq: null };
+    this.sink.send(subscriptionAckMessage(this.id, bc, this.plan.schema));
+  }
+
+  /** With options: fix the bound, send the ack and page 0 (§7.1). */
+  async startLoad(): Promise<void> {
+    // A fresh bound always: a client's older snapshot_end_seq would leave rows written between that
+    // bound and this registration in neither the load nor the live stream (§8.3.5).
+    const bound = await this.engine.snapshotBound();
+    if (this.state === 'closed') return;
+    this.bound = bound;
+    this.held = this.held.filter((ev) => ev.seq > bound);
+    const opts = this.options ?? {};
+    let rows: WireRow[];
+    let hasMore: boolean;
+    if (opts.from === undefined && opts.lastRows !== undefined) {
+      const n = opts.lastRows;
+      const newest = n === 0 ? [] : await this.read({ newestFirst: true, limit: n + 1 });
+      if (this.isClosed()) return;
+      hasMore = newest.length > n;
+      rows = newest.slice(0, n).reverse();
+      this.lastRowsTail = hasMore;
+    } else {
+      ({ rows, hasMore } = await this.readPage(opts.from));
+      if (this.isClosed()) return;
+    }
+    this.state = 'loading';
+    const bc = this.sendPage(rows, hasMore);
+    void bc;
+    if (!hasMore) await this.finish();
+  }
+
+  /** `next_batch` (§6.1): the next page, or nothing when not loading. */
+  async nextBatch(lastSeqId: bigint | undefined): Promise<void> {
+    if (this.state !== 'loading') return;
+    this.batchNum++;
+    if (this.lastRowsTail) {
+      this.sendPage([], false);
+      await this.finish();
+      return;
+    }
+    const from = this.options?.from;
+    const lower = lastSeqId === undefined ? from : from !== undefined && lastSeqId < from ? from : lastSeqId;
+    const { rows, hasMore } = await this.readPage(lower);
+    if (this.isClosed()) return;
+    this.sendPage(rows, hasMore);
+    if (!hasMore) await this.finish();
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private async read(q: { afterSeq?: bigint | undefined; newestFirst?: boolean; limit: number; whereSql?: string | undefined }): Promise<WireRow[]> {
+    const columns = [...new Set([...this.plan.projection.map((p) => p.source), ...this.plan.primaryKey.map((p) => p.source)])];
+    const whereSql = q.whereSql ?? this.plan.whereSql;
+    return this.engine.readRows(this.user, this.plan.table, {
+      columns,
+      upToSeq: this.bound ?? 0n,
+      limit: q.limit,
+      ...(whereSql !== undefined ? { whereSql } : {}),
+      ...(q.afterSeq !== undefined ? { afterSeq: q.afterSeq } : {}),
+      ...(q.newestFirst ? { newestFirst: true } : {}),
+    });
+  }
+
+  private async readPage(afterSeq: bigint | undefined): Promise<{ rows: WireRow[]; hasMore: boolean }> {
+    const rows = await this.read({ afterSeq, limit: this.batchSize + 1 });
+    const hasMore = rows.length > this.batchSize;
+    return { rows: hasMore ? rows.slice(0, this.batchSize) : rows, hasMore };
+  }
+
+  /** Sends page `batchNum` (page 0 is preceded by the ack with the same batch_control). */
+  private sendPage(rows: readonly WireRow[], hasMore: boolean): BatchControl {
+    const last = rows[rows.length - 1];
+    const lastSeq = last?.['_seq'];
+    const bc: BatchControl = {
+      batchNum: this.batchNum,
+      hasMore,
+      status: hasMore ? (this.batchNum === 0 ? 'loading' : 'loading_batch') : 'ready',
+      lastSeqId: typeof lastSeq === 'string' || typeof lastSeq === 'number' ? BigInt(lastSeq) : null,
+      snapshotEndSeq: this.bound ?? null,
+    };
+    const out = rows.map((r) => {
+      this.sentKeys?.add(rowKey(this.plan, r));
+      return projectRow(this.plan, r);
+    });
+    if (this.batchNum === 0) this.sink.send(subscriptionAckMessage(this.id, bc, this.plan.schema));
+    this.sink.send(initialDataBatchMessage(this.id, out, bc));
+    return bc;
+  }
+
+  /** After the last page: resume deletes (§12.3.2), then the held-back changes in `_seq` order (§7.2). */
+  private async finish(): Promise<void> {
+    this.state = 'finishing';
+    const from = this.options?.from;
+    if (from !== undefined) {
+      await this.sendResumeDeletes(from);
+      if (this.isClosed()) return;
+    }
+    const held = this.held.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+    const known = this.sentKeys ?? new Set<string>();
+    this.held = [];
+    for (const ev of held) {
+      if (ev.kind === 'delete') {
+        if (from === undefined && !known.has(ev.key)) continue;
+        known.delete(ev.key);
+        this.sink.send(changeMessage(this.id, changeBody(this.plan, ev)));
+      } else {
+        // A key the client never received (updated after the bound, before its page) gets the full row.
+        this.sink.send(changeMessage(this.id, changeBody(this.plan, ev, !known.has(ev.key))));
+        known.add(ev.key);
+      }
+      if (this.isClosed()) return;
+    }
+    this.sentKeys = undefined;
+    this.state = 'live';
+  }
+
+  /**
+   * Resume (`from`): keys deleted in (from, bound] whose last live values matched the filter, and rows
+   * changed in (from, bound] that no longer match it, get a `delete`, so a resumed client converges.
+   */
+  private async sendResumeDeletes(from: bigint): Promise<void> {
+    const bound = this.bound ?? 0n;
+    const tombstones = await this.engine.tombstones(this.user, this.plan.table, from, bound);
+    if (this.isClosed()) return;
+    for (const t of tombstones) {
+      if (!matches(this.plan.filter, t.oldRow)) continue;
+      const key = rowKey(this.plan, t.oldRow);
+      this.sink.send(changeMessage(this.id, changeBody(this.plan, { kind: 'delete', key, seq: t.seq, old: t.oldRow, moved: false })));
+    }
+    if (this.plan.whereSql === undefined) return;
+    const whereSql = `(NOT COALESCE(${this.plan.whereSql}, FALSE))`;
+    let after: bigint = from;
+    for (;;) {
+      const rows = await this.read({ afterSeq: after, limit: DEFAULT_BATCH_SIZE, whereSql });
+      if (this.isClosed()) return;
+      for (const row of rows) {
+        const seq = BigInt(String(row['_seq']));
+        after = seq;
+        const key = rowKey(this.plan, row);
+        this.sink.send(changeMessage(this.id, changeBody(this.plan, { kind: 'delete', key, seq, old: row, moved: true })));
+      }
+      if (rows.length < DEFAULT_BATCH_SIZE) return;
+    }
+  }
+}
