@@ -1,0 +1,224 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { TokenService } from '../auth/tokens.js';
+import { BOOTSTRAP_SQL } from './bootstrapSql.js';
+import { Catalog } from './catalog.js';
+import { encodeCell, RAW_TEXT_PARSERS } from './cellEncoding.js';
+import { createUser } from './ddlExecutor.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
+import { SerialQueue } from './serialQueue.js';
+import { executeBatch, type BatchRequest, type BatchResult } from './sqlExecutor.js';
+import type { AuthUser, Cell, ChangeRecord, Engine, ReadRowsQuery, Role, TableInfo, Tombstone, WireRow } from './types.js';
+
+export interface PgliteEngineOptions {
+  /** Directory for persistent storage; in memory when omitted. */
+  readonly dataDir?: string;
+  readonly tokens: TokenService;
+}
+
+export interface StoredUser {
+  readonly id: string;
+  readonly role: Role;
+  readonly email: string | null;
+  readonly passwordHash: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+interface ChangeRow {
+  tbl: string;
+  owner: string | null;
+  op: 'insert' | 'update' | 'delete';
+  seq: string;
+  new_row: string | null;
+  old_row: string | null;
+}
+
+/** The storage engine: PGlite behind one serial queue, KalamDB catalog, change capture. */
+export class PgliteEngine implements Engine {
+  private readonly queue = new SerialQueue();
+  private readonly listeners = new Set<(change: ChangeRecord) => void>();
+  private closed = false;
+
+  private constructor(
+    private readonly db: PGlite,
+    readonly tokens: TokenService,
+    readonly catalog: Catalog,
+  ) {}
+
+  static async open(options: PgliteEngineOptions): Promise<PgliteEngine> {
+    const db = options.dataDir === undefined ? new PGlite() : new PGlite({ dataDir: options.dataDir });
+    await db.waitReady;
+    await db.exec(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1;`);
+    await db.exec(BOOTSTRAP_SQL);
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS "default"; GRANT USAGE ON SCHEMA "default" TO livebind_user, livebind_admin;`);
+    const catalog = new Catalog();
+    const rows = await db.query<{ info: TableInfo }>('SELECT info FROM livebind.tables');
+    for (const r of rows.rows) catalog.set(r.info);
+    return new PgliteEngine(db, options.tokens, catalog);
+  }
+
+  /**
+   * Runs a job in the serial queue. Afterwards any open transaction is rolled back, the session is
+   * reset to the superuser, and (for writing jobs) captured changes are drained and delivered to
+   * listeners, in `_seq` order, before the job's promise settles.
+   */
+  run<T>(job: (db: PGlite) => Promise<T>, options: { readonly writes?: boolean } = {}): Promise<T> {
+    return this.queue.run(async () => {
+      if (this.closed) throw new Error('The engine is closed');
+      try {
+        return await job(this.db);
+      } finally {
+        await this.resetSession();
+        if (options.writes !== false) await this.drain();
+      }
+    });
+  }
+
+  private async resetSession(): Promise<void> {
+    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    await this.db.exec(`RESET ROLE; SELECT set_config('livebind.user_id', '', false); SET search_path TO "default", public;`);
+  }
+
+  private async drain(): Promise<void> {
+    const r = await this.db.query<ChangeRow>(
+      'WITH d AS (DELETE FROM livebind.changes RETURNING *) SELECT tbl, owner, op, seq::text AS seq, new_row, old_row FROM d ORDER BY seq',
+    );
+    for (const row of r.rows) {
+      const table = this.catalog.byQualifiedName(row.tbl);
+      if (table === undefined) continue;
+      const change: ChangeRecord = {
+        table: row.tbl,
+        userId: table.type === 'user' ? row.owner : null,
+        op: row.op,
+        seq: BigInt(row.seq),
+        newRow: row.new_row === null ? undefined : decodeRowText(table, row.new_row),
+        oldRow: row.old_row === null ? undefined : decodeRowText(table, row.old_row),
+      };
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(change);
+        } catch (e) {
+          process.emitWarning(`livebind: change listener threw: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+  }
+
+  getTable(namespace: string, name: string): TableInfo | undefined {
+    return this.catalog.get(namespace, name);
+  }
+
+  verifyAccessToken(token: string): Promise<AuthUser> {
+    return this.tokens.verify(token, 'access');
+  }
+
+  canRead(user: AuthUser, table: TableInfo): boolean {
+    if (user.role === 'anonymous') return false;
+    if (table.type === 'user') return true;
+    return table.accessLevel === 'public' || user.role === 'dba' || user.role === 'system' || user.role === 'service';
+  }
+
+  snapshotBound(): Promise<bigint> {
+    return this.run(async (db) => {
+      const r = await db.query<{ s: string }>('SELECT last_seq::text AS s FROM livebind.seq_state WHERE id = 1');
+      return BigInt(r.rows[0]?.s ?? '0');
+    }, { writes: false });
+  }
+
+  async readRows(user: AuthUser, table: TableInfo, query: ReadRowsQuery): Promise<WireRow[]> {
+    const visible = new Map(table.columns.map((c) => [c.name, c]));
+    const names = [...new Set([...query.columns, '_seq'])];
+    const cols = names.map((n) => {
+      const c = visible.get(n);
+      if (c === undefined) throw new Error(`Unknown column ${n} in ${table.qualifiedName}`);
+      return c;
+    });
+    const where: string[] = [];
+    if (table.type === 'user') where.push(`"_livebind_owner" = ${quoteLiteral(user.id)}`);
+    if (query.whereSql !== undefined && query.whereSql.trim() !== '') where.push(`(${query.whereSql})`);
+    if (query.afterSeq !== undefined) where.push(`"_seq" > ${BigInt(query.afterSeq).toString()}`);
+    where.push(`"_seq" <= ${BigInt(query.upToSeq).toString()}`);
+    const limit = Math.max(0, Math.min(Math.floor(query.limit), 1_000_000));
+    const sql =
+      `SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteQualified(table.namespace, table.name)}` +
+      ` WHERE ${where.join(' AND ')} ORDER BY "_seq" ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT ${limit}`;
+    return this.run(async (db) => {
+      const r = await db.query<(string | null)[]>(sql, [], { rowMode: 'array', parsers: RAW_TEXT_PARSERS });
+      return r.rows.map((row) => {
+        const out: Record<string, Cell> = {};
+        cols.forEach((c, i) => (out[c.name] = encodeCell(c.pgType, row[i])));
+        return out;
+      });
+    }, { writes: false });
+  }
+
+  tombstones(user: AuthUser, table: TableInfo, afterSeq: bigint, upToSeq: bigint): Promise<Tombstone[]> {
+    return this.run(async (db) => {
+      const r = await db.query<{ seq: string; old_row: string }>(
+        'SELECT seq::text AS seq, old_row FROM livebind.tombstones WHERE tbl = $1 AND owner = $2 AND seq > $3::int8 AND seq <= $4::int8 ORDER BY seq',
+        [table.qualifiedName, table.type === 'user' ? user.id : '', afterSeq.toString(), upToSeq.toString()],
+      );
+      return r.rows.map((row) => ({
+        seq: BigInt(row.seq),
+        oldRow: { ...decodeRowText(table, row.old_row), _seq: row.seq, _deleted: true },
+      }));
+    }, { writes: false });
+  }
+
+  onChange(listener: (change: ChangeRecord) => void): () => void {
+    const wrapped = (c: ChangeRecord): void => listener(c);
+    this.listeners.add(wrapped);
+    return () => this.listeners.delete(wrapped);
+  }
+
+  /** HTTP SQL (§4): one batch, run as `user` in the serial queue. */
+  executeSql(user: AuthUser, request: BatchRequest): Promise<BatchResult> {
+    return this.run((db) => executeBatch(db, this.catalog, user, request));
+  }
+
+  findUser(id: string): Promise<StoredUser | undefined> {
+    return this.run(async (db) => {
+      const r = await db.query<{ id: string; role: Role; email: string | null; password_hash: string; created_at: Date; updated_at: Date }>(
+        'SELECT id, role, email, password_hash, created_at, updated_at FROM livebind.users WHERE id = $1',
+        [id],
+      );
+      const u = r.rows[0];
+      return u === undefined
+        ? undefined
+        : { id: u.id, role: u.role, email: u.email, passwordHash: u.password_hash, createdAt: u.created_at, updatedAt: u.updated_at };
+    }, { writes: false });
+  }
+
+  countUsers(roles: readonly Role[]): Promise<number> {
+    return this.run(async (db) => {
+      const r = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM livebind.users WHERE role = ANY($1::text[])', [roles]);
+      return r.rows[0]?.n ?? 0;
+    }, { writes: false });
+  }
+
+  createUser(id: string, password: string, role: Role, email: string | null = null): Promise<void> {
+    return this.run((db) => createUser(db, id, password, role, email), { writes: false });
+  }
+
+  /** Runs internal SQL as the superuser (seeding, tests); changes it makes are captured as usual. */
+  internalQuery(sql: string, params: unknown[] = []): Promise<unknown[]> {
+    return this.run(async (db) => (await db.query(sql, params)).rows);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      this.listeners.clear();
+      await this.db.close();
+    });
+  }
+}
+
+/** Decodes a change-log/tombstone row (JSON object of PostgreSQL text values) into a wire row. */
+export function decodeRowText(table: TableInfo, text: string): Record<string, Cell> {
+  const obj = JSON.parse(text) as Record<string, string | null>;
+  const out: Record<string, Cell> = {};
+  for (const c of table.columns) out[c.name] = encodeCell(c.pgType, obj[c.name]);
+  return out;
+}

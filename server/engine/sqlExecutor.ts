@@ -1,0 +1,241 @@
+import type { PGlite } from '@electric-sql/pglite';
+import type { Catalog } from './catalog.js';
+import { OWNER_COLUMN } from './catalog.js';
+import { dataTypeForPgType, encodeCell, pgTypeForOid, RAW_TEXT_PARSERS } from './cellEncoding.js';
+import { DdlError, parseKalamCommand } from './ddlParser.js';
+import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
+import { isValidName, quoteIdent } from './quoteIdent.js';
+import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
+import type { AuthUser, Cell, ColumnInfo, KalamDataType, TableInfo } from './types.js';
+
+export interface BatchRequest {
+  readonly sql: string;
+  readonly params?: readonly (string | number | boolean | null)[];
+  readonly namespace?: string;
+}
+
+export interface SchemaField {
+  readonly name: string;
+  readonly data_type: KalamDataType;
+  readonly index: number;
+  readonly flags?: readonly string[];
+}
+
+export interface StatementResult {
+  schema?: SchemaField[];
+  rows?: Cell[][];
+  row_count: number;
+  message?: string;
+  as_user: string;
+}
+
+export interface BatchResult {
+  readonly results: StatementResult[];
+  /** A single SELECT-like statement: the HTTP response ends with `"error":null`. */
+  readonly singleQuery: boolean;
+}
+
+export type SqlErrorCode =
+  | 'EMPTY_SQL'
+  | 'INVALID_SQL'
+  | 'INVALID_PARAMETER'
+  | 'PARAMS_WITH_BATCH'
+  | 'INVALID_INPUT'
+  | 'SQL_EXECUTION_ERROR'
+  | 'TABLE_NOT_FOUND'
+  | 'PERMISSION_DENIED'
+  | 'INTERNAL_ERROR';
+
+export class SqlError extends Error {
+  constructor(
+    readonly code: SqlErrorCode,
+    message: string,
+    readonly status = code === 'PERMISSION_DENIED' ? 403 : code === 'INTERNAL_ERROR' ? 500 : 400,
+  ) {
+    super(message);
+    this.name = 'SqlError';
+  }
+}
+
+const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+const DML_KEYWORDS = new Set(['insert', 'update', 'delete']);
+const TX_KEYWORDS = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release']);
+/** Words that could change the session's identity or settings from inside a query. */
+const FORBIDDEN_WORDS = new Set(['set_config']);
+const DDL_ROLES = new Set(['dba', 'system']);
+
+/** Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes. */
+export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser, req: BatchRequest): Promise<BatchResult> {
+  const namespace = req.namespace ?? 'default';
+  if (!isValidName(namespace)) throw new SqlError('INVALID_INPUT', `Invalid namespace_id '${namespace.slice(0, 64)}'`);
+  let statements: SqlStatement[];
+  try {
+    statements = splitStatements(req.sql);
+  } catch (e) {
+    throw new SqlError('INVALID_SQL', `Invalid SQL: ${(e as SqlLexError).message}`);
+  }
+  if (statements.length === 0) throw new SqlError('EMPTY_SQL', 'SQL query cannot be empty');
+  const params = req.params ?? [];
+  if (params.length > 0 && statements.length > 1) {
+    throw new SqlError('PARAMS_WITH_BATCH', 'Parameters are not supported with multiple statements');
+  }
+  const pgRole = user.role === 'user' || user.role === 'anonymous' ? 'livebind_user' : 'livebind_admin';
+  await db.query(`SELECT set_config('livebind.user_id', $1, false), set_config('search_path', $2, false)`, [
+    user.id,
+    `${quoteIdent(namespace)}, public`,
+  ]);
+  await db.exec(`SET ROLE ${pgRole}`);
+
+  const queryResults: StatementResult[] = [];
+  const dml = new Map<string, number>();
+  let last: StatementResult | undefined;
+  for (let i = 0; i < statements.length; i++) {
+    const stmt = statements[i]!;
+    const n = i + 1;
+    const keyword = leadingKeyword(stmt.tokens);
+    let command;
+    try {
+      command = parseKalamCommand(stmt.tokens, req.sql, namespace);
+    } catch (e) {
+      if (e instanceof DdlError) throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${e.message}`);
+      throw e;
+    }
+    if (command !== undefined) {
+      if (!DDL_ROLES.has(user.role)) throw new SqlError('PERMISSION_DENIED', `Statement ${n} failed: ${keyword.toUpperCase()} requires the dba or system role`);
+      if (db.isInTransaction()) throw new SqlError('INVALID_SQL', `Statement ${n} failed: DDL is not allowed inside a transaction`);
+      await db.exec('RESET ROLE');
+      try {
+        const message = await executeKalamCommand(db, catalog, command);
+        last = { row_count: 0, message, as_user: user.id };
+        queryResults.push(last);
+      } catch (e) {
+        if (e instanceof DdlError) throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${e.message}`);
+        if (e instanceof DdlExecutionError) throw new SqlError(e.code, `Statement ${n} failed: ${e.message}`);
+        throw mapPgError(e, n);
+      } finally {
+        await db.exec(`SET ROLE ${pgRole}`);
+      }
+      continue;
+    }
+    checkStatement(stmt.tokens, keyword, n);
+    let res;
+    try {
+      res = await db.query<(string | null)[]>(stmt.text, [...params], { rowMode: 'array', parsers: RAW_TEXT_PARSERS });
+    } catch (e) {
+      throw mapPgError(e, n);
+    }
+    if (TX_KEYWORDS.has(keyword)) {
+      last = { row_count: 0, message: `${(res.command ?? keyword).toUpperCase()} OK`, as_user: user.id };
+      continue;
+    }
+    const count = res.rowCount ?? res.affectedRows ?? res.rows.length;
+    const dmlCommand = res.command === 'INSERT' ? 'Inserted' : res.command === 'UPDATE' ? 'Updated' : res.command === 'DELETE' ? 'Deleted' : undefined;
+    if (res.fields.length === 0 && dmlCommand !== undefined) {
+      dml.set(dmlCommand, (dml.get(dmlCommand) ?? 0) + count);
+      last = { row_count: count, message: `${dmlCommand} ${count} row(s)`, as_user: user.id };
+      continue;
+    }
+    last = queryResult(res.fields, res.rows, stmt.tokens, catalog, namespace, user.id);
+    if (dmlCommand !== undefined) last.message = `${dmlCommand} ${count} row(s)`;
+    queryResults.push(last);
+  }
+  if (db.isInTransaction()) {
+    throw new SqlError('SQL_EXECUTION_ERROR', 'Transaction was not committed (missing COMMIT); it was rolled back');
+  }
+  if (statements.length === 1) {
+    return { results: last === undefined ? [] : [last], singleQuery: QUERY_KEYWORDS.has(leadingKeyword(statements[0]!.tokens)) };
+  }
+  const results = [...queryResults];
+  for (const [verb, count] of dml) results.push({ row_count: count, message: `${verb} ${count} row(s)`, as_user: user.id });
+  if (results.length === 0 && last !== undefined) results.push(last);
+  return { results, singleQuery: false };
+}
+
+function checkStatement(tokens: readonly Token[], keyword: string, n: number): void {
+  if (!QUERY_KEYWORDS.has(keyword) && !DML_KEYWORDS.has(keyword) && !TX_KEYWORDS.has(keyword)) {
+    const what = keyword === '' ? (tokens[0]?.text ?? '').slice(0, 20) : keyword.toUpperCase();
+    throw new SqlError('INVALID_SQL', `Statement ${n} failed: unsupported statement ${what}`);
+  }
+  for (const t of tokens) {
+    if ((t.kind === 'word' || t.kind === 'quoted') && FORBIDDEN_WORDS.has(t.value.toLowerCase())) {
+      throw new SqlError('PERMISSION_DENIED', `Statement ${n} failed: ${t.value} is not allowed`);
+    }
+  }
+}
+
+function queryResult(
+  fields: readonly { name: string; dataTypeID: number }[],
+  rows: readonly (readonly (string | null)[])[],
+  tokens: readonly Token[],
+  catalog: Catalog,
+  namespace: string,
+  asUser: string,
+): StatementResult {
+  const tables = referencedTables(tokens, catalog, namespace);
+  const keep: number[] = [];
+  const schema: SchemaField[] = [];
+  const pgTypes: string[] = [];
+  fields.forEach((f, i) => {
+    if (f.name === OWNER_COLUMN) return;
+    const pgType = pgTypeForOid(f.dataTypeID);
+    const col = findColumn(tables, f.name, pgType);
+    const field: SchemaField = { name: f.name, data_type: col?.dataType ?? dataTypeForPgType(pgType), index: keep.length };
+    schema.push(col !== undefined && col.flags.length > 0 ? { ...field, flags: col.flags } : field);
+    keep.push(i);
+    pgTypes.push(pgType);
+  });
+  const out = rows.map((row) => keep.map((i, k) => encodeCell(pgTypes[k]!, row[i])));
+  return { schema, rows: out, row_count: out.length, as_user: asUser };
+}
+
+function findColumn(tables: readonly TableInfo[], name: string, pgType: string): ColumnInfo | undefined {
+  for (const t of tables) {
+    const c = t.columns.find((col) => col.name === name && col.pgType === pgType);
+    if (c !== undefined) return c;
+  }
+  return undefined;
+}
+
+/** Catalog tables named after FROM / JOIN / INTO / UPDATE (best effort, for schema flags and types). */
+function referencedTables(tokens: readonly Token[], catalog: Catalog, namespace: string): TableInfo[] {
+  const out: TableInfo[] = [];
+  for (let i = 0; i < tokens.length - 1; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'word' || !['from', 'join', 'into', 'update'].includes(t.value)) continue;
+    const a = tokens[i + 1];
+    if (a === undefined || (a.kind !== 'word' && a.kind !== 'quoted')) continue;
+    const dot = tokens[i + 2];
+    const b = tokens[i + 3];
+    const info =
+      dot?.text === '.' && b !== undefined && (b.kind === 'word' || b.kind === 'quoted')
+        ? catalog.get(a.value, b.value)
+        : catalog.get(namespace, a.value);
+    if (info !== undefined && !out.includes(info)) out.push(info);
+  }
+  return out;
+}
+
+interface PgErrorLike {
+  code?: string;
+  message?: string;
+}
+
+export function mapPgError(e: unknown, n: number): SqlError {
+  if (e instanceof SqlError) return e;
+  const err = e as PgErrorLike;
+  const message = `Statement ${n} failed: ${typeof err?.message === 'string' ? err.message : String(e)}`;
+  switch (err?.code) {
+    case '42P01':
+    case '3F000':
+      return new SqlError('TABLE_NOT_FOUND', message.replace(/relation "([^"]+)" does not exist/, 'Table not found: $1'));
+    case '42501':
+      return new SqlError('PERMISSION_DENIED', message);
+    case '42601':
+      return new SqlError('INVALID_SQL', message);
+    case '08P01':
+    case '42P02':
+      return new SqlError('INVALID_PARAMETER', message);
+    default:
+      return new SqlError('SQL_EXECUTION_ERROR', message);
+  }
+}
