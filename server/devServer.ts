@@ -1,0 +1,114 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TokenService } from './auth/tokens.js';
+import { seedDemo } from './engine/demoSeed.js';
+import { PgliteEngine } from './engine/pgliteEngine.js';
+import type { Role } from './engine/types.js';
+import type { CorsOrigins } from './http/cors.js';
+import { createRequestHandler } from './http/createRequestHandler.js';
+import { attachKalamWs, type KalamWsOptions, type KalamWsServer } from './kalamdb/ws/attachKalamWs.js';
+
+export interface DevServerUser {
+  readonly user: string;
+  readonly password: string;
+  readonly role: Exclude<Role, 'anonymous'>;
+}
+
+export interface DevServerOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Bind address (default 127.0.0.1). */
+  readonly host?: string;
+  /** Persist the database in this directory; in memory when omitted. */
+  readonly dataDir?: string;
+  /** 'demo' adds users demo/demo and admin/kalamdb123 plus namespace `app` with demo tables (default 'none'). */
+  readonly seed?: 'demo' | 'none';
+  /** HS256 secret for JWTs (default: random per start). */
+  readonly jwtSecret?: string;
+  /** Users to create at start (skipped when they exist). */
+  readonly users?: readonly DevServerUser[];
+  readonly accessTokenTtlSeconds?: number;
+  /** Auth requests per second per IP (default 20; 0 = unlimited). */
+  readonly authRateLimitPerSec?: number;
+  /** CORS allowed origins (default '*': any origin; the server binds loopback). */
+  readonly corsOrigins?: CorsOrigins;
+  readonly ws?: KalamWsOptions;
+  /** No log lines. */
+  readonly quiet?: boolean;
+}
+
+export interface DevServer {
+  /** `http://host:port` */
+  readonly url: string;
+  /** `ws://host:port/v1/ws` */
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly engine: PgliteEngine;
+  readonly ws: KalamWsServer;
+  /** Stops accepting, closes sockets with 1001, flushes and closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Starts the embedded KalamDB-compatible dev server (HTTP SQL + auth + `/v1/ws`) backed by PGlite. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const host = options.host ?? '127.0.0.1';
+  const tokenOptions: { secret?: string; accessTokenTtlSeconds?: number } = {};
+  if (options.jwtSecret !== undefined) tokenOptions.secret = options.jwtSecret;
+  if (options.accessTokenTtlSeconds !== undefined) tokenOptions.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
+  const tokens = new TokenService(tokenOptions);
+  const engine = await PgliteEngine.open(options.dataDir === undefined ? { tokens } : { tokens, dataDir: options.dataDir });
+  let server: http.Server | undefined;
+  try {
+    if (options.seed === 'demo') await seedDemo(engine);
+    for (const u of options.users ?? []) {
+      if ((await engine.findUser(u.user)) === undefined) await engine.createUser(u.user, u.password, u.role);
+    }
+    const handlerOptions: Parameters<typeof createRequestHandler>[0] = {
+      engine,
+      ...(options.authRateLimitPerSec !== undefined ? { authRateLimitPerSec: options.authRateLimitPerSec } : {}),
+      ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
+    };
+    server = http.createServer({ requestTimeout: 60_000, headersTimeout: 15_000 }, createRequestHandler(handlerOptions));
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    const ws = attachKalamWs(server, engine, options.ws ?? {});
+    const s = server;
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(options.port ?? 0, host, () => {
+        s.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (s.address() as AddressInfo).port;
+    const hostPart = host.includes(':') ? `[${host}]` : host;
+    const url = `http://${hostPart}:${port}`;
+    let closing: Promise<void> | undefined;
+    if (options.quiet !== true) console.log(`livebind dev server listening on ${url} (ws: ws://${hostPart}:${port}/v1/ws)`);
+    return {
+      url,
+      wsUrl: `ws://${hostPart}:${port}/v1/ws`,
+      port,
+      engine,
+      ws,
+      close() {
+        closing ??= (async () => {
+          const stopped = new Promise<void>((resolve) => s.close(() => resolve()));
+          await ws.close();
+          s.closeIdleConnections();
+          const force = setTimeout(() => s.closeAllConnections(), 2000);
+          await stopped;
+          clearTimeout(force);
+          await engine.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    server?.close();
+    await engine.close();
+    throw e;
+  }
+}

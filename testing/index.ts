@@ -1,0 +1,12 @@
+/**
+ * Test helpers for apps built on livebind: an in-process KalamDB-compatible dev server with
+ * test-friendly defaults (free port, empty database, random JWT secret, no logging).
+ */
+import { randomBytes } from 'node:crypto';
+import { startDevServer as startServer, type DevServer, type DevServerOptions } from '../server/devServer.js';
+
+export type { DevServer, DevServerOptions, DevServerUser } from '../server/devServer.js';
+
+export function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  return startServer({ port: 0, seed: 'none', jwtSecret: randomBytes(32).toString('base64url'), quiet: true, ...options });
+}
