@@ -41,6 +41,7 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   private reloadBuffer: Row[] | undefined;
   private published: RowSet<Row>;
   private keyOf: (row: Row) => string = makeKeyOf(['id']);
+  private restarted = false;
 
   constructor(private readonly options: LiveRowsQueryOptions) {
     this.materializer = this.newMaterializer();
@@ -70,7 +71,8 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
       this.keyColumns = keyColumnsFor(this.options.key, schema);
       this.keyOf = makeKeyOf(this.keyColumns);
     }
-    this.reloadBuffer = kind === 'reload' ? [] : undefined;
+    // A restart after release reloads like a reconnect: rows stay visible, then are replaced.
+    this.reloadBuffer = kind === 'reload' || (kind === 'initial' && this.restarted) ? [] : undefined;
   }
 
   onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
@@ -128,6 +130,11 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
 
   private start(): void {
     this.options.onStart(this as LiveRowsQuery<unknown>);
+    if (this.restarted) {
+      this.status = 'loading';
+      this.error = undefined;
+      this.publish();
+    }
     this.handle = this.options.manager.open(this.options.spec, this);
   }
 
@@ -135,15 +142,9 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     this.handle?.close();
     this.handle = undefined;
     this.options.onStop(this as LiveRowsQuery<unknown>);
-    // A later restart begins from scratch.
-    this.materializer = this.newMaterializer();
-    this.keyColumns = undefined;
-    this.keyOf = makeKeyOf(['id']);
-    this.status = 'loading';
-    this.error = undefined;
+    // The last snapshot stays; a later restart reloads (status loading) and replaces the rows.
+    this.restarted = true;
     this.reloadBuffer = undefined;
-    this.published = this.materializer.current;
-    this.source.set(this.snapshot());
   }
 
   private newMaterializer(): Materializer<Row> {

@@ -246,6 +246,30 @@ describe('sharing and release (SPEC §3.1)', () => {
     expect((frames(FakeSocket.last, 'subscribe')[1]?.['subscription'] as { id: string }).id).toBe('lb-2');
   });
 
+  test('resubscribing a released observable reloads: old rows stay visible (status loading), then are replaced', async () => {
+    const h = harness({ releaseGraceMs: 10 });
+    const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');
+    const un = live.subscribe(() => {});
+    await flush();
+    const socket = FakeSocket.last;
+    socket.accept();
+    socket.deliver(ack('lb-1'));
+    socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
+    const row1 = live.getSnapshot().get('1');
+    un();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(frames(socket, 'unsubscribe')).toHaveLength(1);
+    live.subscribe(() => {});
+    expect(live.getSnapshot().status).toBe('loading');
+    expect(live.getSnapshot().size).toBe(2);
+    expect(frames(socket, 'subscribe')[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-2', sql: 'SELECT id, body FROM app.t', options: {} } });
+    socket.deliver(ack('lb-2'));
+    socket.deliver(page('lb-2', [{ id: '1', body: 'a', _seq: '10' }], { hasMore: false }));
+    expect(live.getSnapshot().status).toBe('ready');
+    expect(live.getSnapshot().rows).toEqual([{ id: '1', body: 'a' }]);
+    expect(live.getSnapshot().get('1')).toBe(row1);
+  });
+
   test('releasing while offline drops the queued subscribe instead of sending unsubscribe', async () => {
     const h = harness({ releaseGraceMs: 0 });
     const un = h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});

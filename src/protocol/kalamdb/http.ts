@@ -105,9 +105,15 @@ export class KalamHttp {
   }
 }
 
-/** One `params` element as JSON text; bigint as a bare integer (exact, like SeqIds on the wire). */
+/**
+ * One `params` element as JSON text. A bigint within ±2^53 goes as a JSON number; a larger one as
+ * a decimal string, which the server casts exactly (a bare integer would be rounded by any server
+ * that parses JSON into doubles, the dev server included).
+ */
 function wireParam(value: SqlParam): string {
-  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'bigint') {
+    return value >= -9007199254740991n && value <= 9007199254740991n ? value.toString() : `"${value.toString()}"`;
+  }
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new UsageError(`SQL parameters must be finite numbers; got ${String(value)}.`, { code: 'INVALID_PARAMETER' });
   }
