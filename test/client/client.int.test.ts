@@ -137,8 +137,8 @@ describe('liveRows', () => {
       const ub = b.subscribe(() => {});
       await until(a, (s) => s.status === 'ready');
       expect(server.ws.subscriptionCount()).toBe(before + 1);
-      ua();
-      ub();
+      ua.unsubscribe();
+      ub.unsubscribe();
       await expect.poll(() => server.ws.subscriptionCount(), { timeout: 5000 }).toBe(before);
     } finally {
       await client.close();

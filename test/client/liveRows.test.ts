@@ -1,7 +1,7 @@
 // Subscriptions, paging, resume, sharing and materialization through createClient with a fake
 // socket and fake timers (docs/SPEC.md §2, §3).
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import type { ChangeEvent, LiveRows } from '../../src/types.js';
+import type { ChangeEvent, LiveRows, Store } from '../../src/types.js';
 import { FakeSocket } from '../connection/fakeSocket.js';
 import { ack, change, harness, page } from '../connection/clientHarness.js';
 
@@ -225,7 +225,9 @@ describe('sharing and release (SPEC §3.1)', () => {
   test('the last unsubscribe releases after the grace period; a remount within it does not resubscribe', async () => {
     const h = harness({ releaseGraceMs: 50 });
     const live = h.client.liveRows('SELECT * FROM app.t');
-    const un1 = live.subscribe(() => {});
+    // The store contract: subscribe(listener) returns an unsubscribe function (what useSyncExternalStore needs).
+    const store: Store<LiveRows<unknown>> = live;
+    const un1 = store.subscribe(() => {});
     await flush();
     FakeSocket.last.accept();
     // StrictMode: unsubscribe + subscribe immediately
@@ -256,7 +258,7 @@ describe('sharing and release (SPEC §3.1)', () => {
     socket.deliver(ack('lb-1'));
     socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
     const row1 = live.getSnapshot().get('1');
-    un();
+    un.unsubscribe();
     await vi.advanceTimersByTimeAsync(10);
     expect(frames(socket, 'unsubscribe')).toHaveLength(1);
     live.subscribe(() => {});
@@ -274,7 +276,7 @@ describe('sharing and release (SPEC §3.1)', () => {
     const h = harness({ releaseGraceMs: 0 });
     const un = h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
     await flush();
-    un();
+    un.unsubscribe();
     await vi.advanceTimersByTimeAsync(1);
     FakeSocket.last.accept();
     expect(FakeSocket.last.messages.map((m) => m['type'])).toEqual(['authenticate']);

@@ -9,7 +9,7 @@ import type { ClientCommand } from '../../src/protocol/kalamdb/messages.js';
 const dir = new URL('./golden/', import.meta.url);
 const fixtures = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
-  .map((f) => ({ name: f, ...(JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Record<string, unknown>) }));
+  .map((f) => ({ name: f, ...(JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Record<string, unknown>) }) as Record<string, unknown> & { name: string });
 
 /** Fixture JSON → runtime values: {"$bigint":"…"} → bigint; null SeqIds/options → undefined. */
 function revive(value: unknown): unknown {
