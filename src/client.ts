@@ -53,6 +53,13 @@ export interface ClientOptions {
    * end of the load: use it against KalamDB, which does not replay deletes made during an outage (§8.4).
    */
   readonly resume?: 'seq' | 'reload';
+  /**
+   * Check live-query SQL against what KalamDB's live evaluator handles (spec §7.4, §7.5) before
+   * sending; failures end the query with a SubscriptionError `UNSUPPORTED_LIVE_SQL` instead of
+   * KalamDB's silent skipping. Recommended against KalamDB; off by default (the dev server
+   * evaluates IN, BETWEEN and IS NULL exactly and rejects what it cannot evaluate).
+   */
+  readonly strictLiveSql?: boolean;
   /** Binary frame decoder (default: node:zlib in Node, DecompressionStream elsewhere). */
   readonly binaryDecoder?: BinaryDecoder;
 }
@@ -104,7 +111,7 @@ export function createClient(options: ClientOptions): LivebindClient {
     },
   );
   manager = new SubscriptionManager(connection, driver, options.resume ?? 'seq');
-  const registry = new QueryRegistry(manager, timers, options.releaseGraceMs ?? 50);
+  const registry = new QueryRegistry(manager, timers, options.releaseGraceMs ?? 50, options.strictLiveSql ?? false);
 
   /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
   async function sql(text: string, params: readonly SqlParam[] | undefined, namespace: string | undefined): Promise<SqlResult[]> {
@@ -118,6 +125,9 @@ export function createClient(options: ClientOptions): LivebindClient {
   }
 
   let closed = false;
+  const assertOpen = (): void => {
+    if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
+  };
   return {
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       const results = await sql(text, params, queryOptions?.namespace);
@@ -128,8 +138,14 @@ export function createClient(options: ClientOptions): LivebindClient {
       const results = await sql(text, params, queryOptions?.namespace);
       return results.filter((r) => r.schema === undefined).reduce((sum, r) => sum + r.rowCount, 0);
     },
-    liveRows: (text, liveOptions) => registry.liveRows(text, liveOptions),
-    changes: (text, changesOptions) => registry.changesOf(text, changesOptions),
+    liveRows: (text, liveOptions) => {
+      assertOpen();
+      return registry.liveRows(text, liveOptions);
+    },
+    changes: (text, changesOptions) => {
+      assertOpen();
+      return registry.changesOf(text, changesOptions);
+    },
     status$: status.observable,
     async close() {
       if (closed) return;

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
+import { checkLiveSql } from '../sql/checkLiveSql.js';
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
 import { ChangesQuery } from './ChangesQuery.js';
@@ -24,6 +25,7 @@ export class QueryRegistry {
     private readonly manager: SubscriptionManager,
     private readonly timers: Timers,
     private readonly graceMs: number,
+    private readonly strictLiveSql: boolean,
   ) {}
 
   liveRows<R>(sql: string, options: LiveQueryOptions = {}): LiveObservable<LiveRows<R>> {
@@ -37,7 +39,7 @@ export class QueryRegistry {
     if (!query) {
       query = new LiveRowsQuery<unknown>({
         manager: this.manager,
-        spec: { sql: bound, load: true, batchSize, lastRows },
+        spec: { sql: bound, load: true, batchSize, lastRows, rejectReason: this.check(bound) },
         key: options.key,
         orderBy,
         limit,
@@ -64,7 +66,7 @@ export class QueryRegistry {
     if (!query) {
       query = new ChangesQuery<unknown>({
         manager: this.manager,
-        spec: { sql: bound, load: false },
+        spec: { sql: bound, load: false, rejectReason: this.check(bound) },
         key: options.key,
         timers: this.timers,
         graceMs: this.graceMs,
@@ -88,6 +90,10 @@ export class QueryRegistry {
     this.live.clear();
     this.changes.clear();
     this.running.clear();
+  }
+
+  private check(sql: string): string | undefined {
+    return this.strictLiveSql ? checkLiveSql(sql) : undefined;
   }
 
   private lookup(sql: string, row: Row): Row | undefined {

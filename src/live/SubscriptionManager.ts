@@ -27,6 +27,8 @@ export interface SubscriptionSpec {
   readonly load: boolean;
   readonly batchSize?: number | undefined;
   readonly lastRows?: number | undefined;
+  /** Set when a client-side check rejected the SQL (strictLiveSql): fail at once, send nothing. */
+  readonly rejectReason?: string | undefined;
 }
 
 export interface SubscriptionSink {
@@ -85,6 +87,12 @@ export class SubscriptionManager {
 
   open(spec: SubscriptionSpec, sink: SubscriptionSink): SubscriptionHandle {
     const id = `lb-${++this.counter}`;
+    if (spec.rejectReason !== undefined) {
+      sink.onError(
+        new SubscriptionError(`Live query not sent: ${spec.rejectReason}.`, { code: 'UNSUPPORTED_LIVE_SQL', subscriptionId: id, sql: spec.sql }),
+      );
+      return { id, checkpoint: () => undefined, close: () => {} };
+    }
     const entry: Entry = { id, spec, sink, state: SUB_PENDING, kind: 'initial', checkpoint: undefined, from: undefined, expectPages: false };
     this.entries.set(id, entry);
     this.subscribe(entry);

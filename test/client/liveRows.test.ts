@@ -322,3 +322,24 @@ describe('changes() (SPEC §3.3)', () => {
     expect(error).toMatchObject({ kind: 'subscription', code: 'INVALID_SQL' });
   });
 });
+
+describe('strictLiveSql (spec §11.11)', () => {
+  test('SQL KalamDB would silently mis-evaluate fails at once and sends nothing', async () => {
+    const h = harness({ strictLiveSql: true });
+    const live = h.client.liveRows('SELECT * FROM app.t WHERE body IS NULL');
+    live.subscribe(() => {});
+    expect(live.getSnapshot().status).toBe('error');
+    expect(live.getSnapshot().error).toMatchObject({ kind: 'subscription', code: 'UNSUPPORTED_LIVE_SQL' });
+    let error: unknown;
+    h.client.changes('SELECT * FROM app.t WHERE id IN (1, 2)').subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_LIVE_SQL' });
+    await flush();
+    expect(FakeSocket.instances).toHaveLength(0);
+  });
+
+  test('liveRows after close() is a UsageError', async () => {
+    const h = harness();
+    await h.client.close();
+    expect(() => h.client.liveRows('SELECT * FROM app.t')).toThrow(/closed/);
+  });
+});
