@@ -14,6 +14,7 @@ DO $$ BEGIN
 END $$;
 REVOKE ALL ON SCHEMA livebind FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()); END $$;
 GRANT USAGE ON SCHEMA livebind_fn TO livebind_user, livebind_admin;
 
 CREATE TABLE IF NOT EXISTS livebind.seq_state (id int PRIMARY KEY, last_seq int8 NOT NULL);

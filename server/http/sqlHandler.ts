@@ -27,9 +27,12 @@ export async function handleSql(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   engine: PgliteEngine,
-  headers: Record<string, string>,
+  corsHeaders: Record<string, string>,
 ): Promise<void> {
   const started = performance.now();
+  const requestId = req.headers['x-request-id'];
+  const headers =
+    typeof requestId === 'string' && /^[\x21-\x7e]{1,128}$/.test(requestId) ? { ...corsHeaders, 'X-Request-ID': requestId } : corsHeaders;
   const took = (): number => Math.round((performance.now() - started) * 1000) / 1000;
   const fail = (status: number, code: string, message: string): void =>
     sendJson(res, status, { status: 'error', results: [], took: took(), error: { code, message } }, headers);

@@ -12,15 +12,21 @@ function run(args: string[]) {
   child.stdout.on('data', (d) => (out += d.toString()));
   child.stderr.on('data', (d) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, out: () => out, err: () => err };
-}
-
-async function until(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  /** Resolves once stdout matches (checked on every chunk); rejects if the process exits first. */
+  const stdoutMatch = (re: RegExp): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const m = re.exec(out);
+        if (m) {
+          child.stdout.off('data', check);
+          resolve(m);
+        }
+      };
+      child.stdout.on('data', check);
+      void exited.then((code) => reject(new Error(`exited with ${code}: ${err}`)));
+      check();
+    });
+  return { child, exited, out: () => out, err: () => err, stdoutMatch };
 }
 
 describe('livebind CLI', () => {
@@ -45,8 +51,7 @@ describe('livebind CLI', () => {
   it('starts with the demo seed, serves HTTP, and stops cleanly on SIGINT', async () => {
     const p = run(['dev', '--port', '0', '--seed', 'demo']);
     try {
-      await until(() => /HTTP\s+http:\/\/127\.0\.0\.1:\d+/.test(p.out()));
-      const url = /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(p.out())![1]!;
+      const url = (await p.stdoutMatch(/Press Ctrl\+C/)) && /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(p.out())![1]!;
       expect(p.out()).toContain('demo / demo');
       const r = await fetch(`${url}/v1/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"demo","password":"demo"}' });
       expect(r.status).toBe(200);

@@ -173,3 +173,35 @@ describe('SeqId generator (§1.1)', () => {
     expect(later).toBe(last);
   });
 });
+
+describe('system columns and keys', () => {
+  it('ignores client-supplied _seq, _deleted and owner; a primary-key change tombstones the old key', async () => {
+    changes.length = 0;
+    await sql(alice, `INSERT INTO app.todos (id, title, _seq, _deleted, _livebind_owner) VALUES (50, 'sneaky', 1, true, 'bob')`);
+    await sql(alice, `UPDATE app.todos SET _livebind_owner = 'bob', _seq = 2 WHERE id = 50`);
+    const b = await sql(bob, 'SELECT id FROM app.todos WHERE id = 50');
+    expect(b.results[0]!.rows).toEqual([]);
+    const a = await sql(alice, 'SELECT id, _seq, _deleted FROM app.todos WHERE id = 50');
+    expect(a.results[0]!.rows?.[0]?.[2]).toBe(false);
+    expect(BigInt(a.results[0]!.rows?.[0]?.[1] as string) > 2n).toBe(true);
+    await sql(alice, 'UPDATE app.todos SET id = 51 WHERE id = 50');
+    const t = engine.getTable('app', 'todos')!;
+    const tombs = await engine.tombstones(alice, t, 0n, await engine.snapshotBound());
+    expect(tombs.map((x) => x.oldRow['id'])).toEqual([50]);
+    expect(await engine.tombstones(bob, t, 0n, await engine.snapshotBound())).toEqual([]);
+    expect(changes.map((c) => [c.op, c.userId])).toEqual([
+      ['insert', 'alice'],
+      ['update', 'alice'],
+      ['update', 'alice'],
+    ]);
+  });
+
+  it('creates users and drops tables through SQL (dba only)', async () => {
+    await sql(admin, `CREATE USER 'dave' WITH PASSWORD 'pw' ROLE service`);
+    expect((await engine.findUser('dave'))?.role).toBe('service');
+    await expect(sql(alice, `CREATE USER 'eve' WITH PASSWORD 'pw' ROLE dba`)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await sql(admin, 'CREATE TABLE app.tmp (id INT PRIMARY KEY); DROP TABLE app.tmp');
+    expect(engine.getTable('app', 'tmp')).toBeUndefined();
+    await expect(sql(admin, 'DROP TABLE app.tmp')).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
+  });
+});
