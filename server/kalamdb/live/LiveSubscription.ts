@@ -184,6 +184,7 @@ export class LiveSubscription {
 
   /** After the last page: resume deletes (§12.3.2), then the held-back changes in `_seq` order (§7.2). */
   private async finish(): Promise<void> {
+    if (this.isClosed()) return;
     this.state = 'finishing';
     const from = this.options?.from;
     if (from !== undefined) {
