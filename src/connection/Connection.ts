@@ -24,6 +24,9 @@ export const OPEN = 'open' satisfies ConnectionStatus;
 export const RECONNECTING = 'reconnecting' satisfies ConnectionStatus;
 export const CLOSED = 'closed' satisfies ConnectionStatus;
 
+/** Ping intervals without any inbound frame or Pong before a link with Ping frames is declared dead. */
+const DEAD_AFTER_TICKS = 2;
+
 /** Why a token is requested: first connect, a reconnect, or after the server rejected the last one (1008). */
 export type TokenReason = 'connect' | 'reconnect' | 'rejected';
 
@@ -71,6 +74,8 @@ export class Connection {
   private pingTimer: unknown;
   private authRejected = false;
   private decoder: BinaryDecoder | undefined;
+  /** Ping intervals since the last inbound frame or Pong (only counted where Ping frames exist). */
+  private silentTicks = 0;
   /** Tail of the in-order frame pipeline while an asynchronous decode is pending. */
   private tail: Promise<void> | undefined;
 
@@ -164,6 +169,7 @@ export class Connection {
       socket.send(this.options.driver.encode({ type: 'authenticate', token, compression: this.options.compression }));
     };
     socket.onmessage = (ev) => {
+      this.silentTicks = 0;
       if (gen === this.generation) this.receive(ev.data, gen);
     };
     socket.onerror = () => {
@@ -252,12 +258,7 @@ export class Connection {
     this.authFailures = 0;
     this.lastError = undefined;
     this.status = OPEN;
-    if (this.options.pingIntervalMs > 0) {
-      const ping = this.options.driver.encode({ type: 'ping' });
-      this.pingTimer = this.options.timers.setInterval(() => {
-        if (this.status === OPEN) this.socket?.send(ping);
-      }, this.options.pingIntervalMs);
-    }
+    if (this.options.pingIntervalMs > 0) this.startKeepalive(socket);
     this.hooks.onState(this.state);
     this.hooks.onOpen();
     const queued = this.queue;
@@ -269,6 +270,37 @@ export class Connection {
       }
       socket.send(q.frame);
     }
+  }
+
+  /**
+   * `{"type":"ping"}` every interval (K§8.1; it gets no reply). Where the socket can send protocol
+   * Ping frames (`ws` in Node) a Pong proves the link alive: after DEAD_AFTER_TICKS intervals with
+   * no inbound frame and no Pong, the link is declared dead and the client reconnects (a half-open
+   * TCP connection would otherwise look open for ever). Browsers cannot ping, so they rely on close events.
+   */
+  private startKeepalive(socket: SocketLike): void {
+    const ping = this.options.driver.encode({ type: 'ping' });
+    const native = socket as SocketLike & { ping?: () => void; on?: (event: 'pong', fn: () => void) => void };
+    const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
+    this.silentTicks = 0;
+    if (canPing) native.on?.('pong', () => (this.silentTicks = 0));
+    const gen = this.generation;
+    this.pingTimer = this.options.timers.setInterval(() => {
+      if (this.status !== OPEN || this.socket !== socket || gen !== this.generation) return;
+      if (canPing && ++this.silentTicks > DEAD_AFTER_TICKS) {
+        this.dropSocket();
+        this.lost(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' }));
+        return;
+      }
+      socket.send(ping);
+      if (canPing) {
+        try {
+          native.ping?.();
+        } catch {
+          // closing: onclose follows
+        }
+      }
+    }, this.options.pingIntervalMs);
   }
 
   private authFailed(error: LivebindError): void {

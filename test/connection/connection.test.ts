@@ -69,6 +69,42 @@ describe('keepalive (SPEC §1.2)', () => {
     expect(socket.sent.filter((f) => f === '{"type":"ping"}')).toHaveLength(3);
   });
 
+  test('where Ping frames exist (ws in Node), a link with no Pong and no frames is declared dead', async () => {
+    class PingSocket extends FakeSocket {
+      pings = 0;
+      pong: (() => void) | undefined;
+      ping(): void {
+        this.pings++;
+      }
+      on(_event: 'pong', fn: () => void): void {
+        this.pong = fn;
+      }
+    }
+    const h = harness({ WebSocket: PingSocket });
+    h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
+    await flush();
+    const socket = FakeSocket.last as PingSocket;
+    socket.accept();
+    await vi.advanceTimersByTimeAsync(10000);
+    expect(socket.pings).toBe(2);
+    socket.pong?.(); // alive
+    await vi.advanceTimersByTimeAsync(10000);
+    expect(h.client.status$.getSnapshot().status).toBe('open');
+    await vi.advanceTimersByTimeAsync(5000); // third silent interval
+    expect(h.client.status$.getSnapshot()).toMatchObject({ status: 'reconnecting' });
+    expect(h.client.status$.getSnapshot().lastError?.code).toBe('PING_TIMEOUT');
+    expect(socket.closed).toBeDefined();
+  });
+
+  test('without Ping frames (browsers) silence alone never closes the socket', async () => {
+    const h = harness();
+    h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
+    await flush();
+    FakeSocket.last.accept();
+    await vi.advanceTimersByTimeAsync(120000);
+    expect(h.client.status$.getSnapshot().status).toBe('open');
+  });
+
   test('pingIntervalMs: 0 disables pings', async () => {
     const h = harness({ pingIntervalMs: 0 });
     h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
