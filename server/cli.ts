@@ -100,6 +100,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       host: opts.host,
       seed: opts.seed,
       quiet: true,
+      reuseTemplate: false,
       ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     });
   } catch (e) {

@@ -35,6 +35,11 @@ export interface DevServerOptions {
   readonly ws?: KalamWsOptions;
   /** No log lines. */
   readonly quiet?: boolean;
+  /**
+   * In-memory databases: start from an image of a bootstrapped empty database kept in this process
+   * (much faster when one process starts many servers, e.g. tests). Default true; the CLI turns it off.
+   */
+  readonly reuseTemplate?: boolean;
 }
 
 export interface DevServer {
@@ -56,7 +61,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.jwtSecret !== undefined) tokenOptions.secret = options.jwtSecret;
   if (options.accessTokenTtlSeconds !== undefined) tokenOptions.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
   const tokens = new TokenService(tokenOptions);
-  const engine = await PgliteEngine.open(options.dataDir === undefined ? { tokens } : { tokens, dataDir: options.dataDir });
+  const engine = await PgliteEngine.open({
+    tokens,
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    ...(options.reuseTemplate !== undefined ? { reuseTemplate: options.reuseTemplate } : {}),
+  });
   let server: http.Server | undefined;
   try {
     if (options.seed === 'demo') await seedDemo(engine);

@@ -13,6 +13,43 @@ export interface PgliteEngineOptions {
   /** Directory for persistent storage; in memory when omitted. */
   readonly dataDir?: string;
   readonly tokens: TokenService;
+  /**
+   * In-memory only: keep an image of the freshly bootstrapped database in this process and start
+   * later engines from it (about 5x faster than initdb). Default true.
+   */
+  readonly reuseTemplate?: boolean;
+}
+
+/** Image of a bootstrapped, empty in-memory database, shared by engines of this process. */
+let template: Promise<Blob | File> | undefined;
+
+async function openDatabase(options: PgliteEngineOptions): Promise<PGlite> {
+  if (options.dataDir !== undefined) {
+    const db = new PGlite({ dataDir: options.dataDir });
+    await db.waitReady;
+    await db.exec(BOOTSTRAP_SQL);
+    return db;
+  }
+  if (options.reuseTemplate === false) {
+    const db = new PGlite();
+    await db.waitReady;
+    await db.exec(BOOTSTRAP_SQL);
+    return db;
+  }
+  if (template !== undefined) {
+    const image = await template.catch(() => undefined);
+    if (image !== undefined) {
+      const db = new PGlite({ loadDataDir: image });
+      await db.waitReady;
+      return db;
+    }
+  }
+  const db = new PGlite();
+  await db.waitReady;
+  await db.exec(BOOTSTRAP_SQL);
+  template ??= db.dumpDataDir('none');
+  await template.catch(() => (template = undefined));
+  return db;
 }
 
 export interface StoredUser {
@@ -46,10 +83,8 @@ export class PgliteEngine implements Engine {
   ) {}
 
   static async open(options: PgliteEngineOptions): Promise<PgliteEngine> {
-    const db = options.dataDir === undefined ? new PGlite() : new PGlite({ dataDir: options.dataDir });
-    await db.waitReady;
+    const db = await openDatabase(options);
     await db.exec(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1;`);
-    await db.exec(BOOTSTRAP_SQL);
     await db.exec(`CREATE SCHEMA IF NOT EXISTS "default"; GRANT USAGE ON SCHEMA "default" TO livebind_user, livebind_admin;`);
     const catalog = new Catalog();
     const rows = await db.query<{ info: TableInfo }>('SELECT info FROM livebind.tables');
