@@ -74,6 +74,7 @@ export default defineConfig({
         test: {
           name: 'react19',
           environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
           include: ['test/react/**/*.test.tsx'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -84,6 +85,7 @@ export default defineConfig({
         test: {
           name: 'react18',
           environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
           include: ['test/react/**/*.test.tsx'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,23 +1,36 @@
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import { UsageError } from '../src/errors.js';
 import type { LivebindClient } from '../src/types.js';
+import { createSuspenseHolds, type SuspenseHolds } from './suspenseHolds.js';
 
 /**
- * The one context of livebind/react: it carries only the client. Every hook (and later
- * usePresence/useBroadcast) resolves its client through `useLivebindClient`, so a hook's own
- * `client` option and the provider are interchangeable.
+ * The one context of livebind/react: the client, plus the provider's bookkeeping for suspended
+ * queries. Every hook (and later usePresence/useBroadcast) resolves its client through
+ * `useLivebindClient`, so a hook's own `client` option and the provider are interchangeable.
  */
-const LivebindContext = createContext<LivebindClient | undefined>(undefined);
+interface LivebindContextValue {
+  readonly client: LivebindClient;
+  readonly suspenseHolds: SuspenseHolds;
+}
+
+const LivebindContext = createContext<LivebindContextValue | undefined>(undefined);
 LivebindContext.displayName = 'LivebindContext';
 
 export interface LiveProviderProps {
   readonly client: LivebindClient;
+  /**
+   * How long a settled suspended query stays subscribed while waiting for its component to
+   * commit (ms, default 30000). Only matters for suspended trees React abandons.
+   */
+  readonly suspenseAbandonMs?: number;
   readonly children?: ReactNode;
 }
 
 /** Makes `client` the default for every livebind hook below it. */
-export function LiveProvider({ client, children }: LiveProviderProps): ReactNode {
-  return <LivebindContext.Provider value={client}>{children}</LivebindContext.Provider>;
+export function LiveProvider({ client, suspenseAbandonMs = 30_000, children }: LiveProviderProps): ReactNode {
+  const [suspenseHolds] = useState(() => createSuspenseHolds(suspenseAbandonMs));
+  const value = useMemo(() => ({ client, suspenseHolds }), [client, suspenseHolds]);
+  return <LivebindContext.Provider value={value}>{children}</LivebindContext.Provider>;
 }
 
 /** Options every hook accepts. */
@@ -32,7 +45,7 @@ export interface ClientOption {
  */
 export function useLivebindClient(client?: LivebindClient, hookName = 'useLivebindClient'): LivebindClient {
   const fromContext = useContext(LivebindContext);
-  const resolved = client ?? fromContext;
+  const resolved = client ?? fromContext?.client;
   if (resolved === undefined) {
     throw new UsageError(
       `${hookName}() found no livebind client. Wrap your components in <LiveProvider client={createClient(...)}> ` +
@@ -41,4 +54,9 @@ export function useLivebindClient(client?: LivebindClient, hookName = 'useLivebi
     );
   }
   return resolved;
+}
+
+/** The nearest provider's suspense bookkeeping, if any (internal to livebind/react). */
+export function useSuspenseHolds(): SuspenseHolds | undefined {
+  return useContext(LivebindContext)?.suspenseHolds;
 }

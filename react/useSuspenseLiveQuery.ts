@@ -1,14 +1,16 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { SubscriptionError } from '../src/errors.js';
-import type { LiveRows, RowKey, RowSet, SqlParam, Store } from '../src/types.js';
+import type { LiveRows, RowKey, RowSet, SqlParam } from '../src/types.js';
+import { useSuspenseHolds } from './LiveProvider.js';
+import { holdUntilSettled } from './suspenseHolds.js';
 import { useLiveRowsSource, type LiveRowsHookOptions } from './useLiveRowsSource.js';
 import { useStore } from './useStore.js';
 
 export interface UseSuspenseLiveQueryOptions extends LiveRowsHookOptions {
   /**
-   * How long a settled load keeps its server subscription for the component that suspended on
-   * it (ms, default 5000). The component takes over on commit; this only bounds how long an
-   * abandoned suspended render (never committed) keeps the subscription alive.
+   * Only without a <LiveProvider> (client passed as an option): how long a settled load stays
+   * subscribed for the retry render (ms, default 5000). With a provider the hold ends as soon as
+   * the component commits.
    */
   readonly suspenseHoldMs?: number;
 }
@@ -23,9 +25,9 @@ export interface SuspenseLiveQueryResult<Row> {
 
 /**
  * Like useLiveQuery, but suspends until the first `ready` snapshot and throws errors to the
- * nearest error boundary. There is no cache here: after the load settles, React retries the
- * render, asks the client again for the same arguments and gets the same shared observable
- * back (kept alive by the pending load's subscription), now holding ready rows.
+ * nearest error boundary. No cache lives here: on the retry render the hook asks the client
+ * again, gets the same shared observable back (kept subscribed by the pending load) and reads
+ * its now-ready snapshot.
  *
  * On the server (renderToString) it renders the Suspense fallback.
  */
@@ -35,30 +37,19 @@ export function useSuspenseLiveQuery<Row = Record<string, unknown>>(
   options?: UseSuspenseLiveQueryOptions,
 ): SuspenseLiveQueryResult<Row> {
   const live = useLiveRowsSource<Row>('useSuspenseLiveQuery', sql, params, options);
-  const first = live.getSnapshot();
-  if (first.status === 'loading') throw settled(live, options?.suspenseHoldMs ?? 5000);
+  const holds = useSuspenseHolds();
+  const suspend = (): Promise<void> =>
+    holds !== undefined ? holds.hold(live) : holdUntilSettled(live, options?.suspenseHoldMs ?? 5000, () => {}).promise;
+
+  if (live.getSnapshot().status === 'loading') throw suspend();
   const snapshot = useStore(live, () => live.getSnapshot());
+  // Our own subscription (useSyncExternalStore's effect, which runs first) is in place: let the hold go.
+  useEffect(() => holds?.release(live), [holds, live]);
   if (snapshot.status === 'error') {
     throw snapshot.error ?? new SubscriptionError(`Live query failed: ${sql}`, { code: 'LIVE_QUERY_FAILED', sql });
   }
-  if (snapshot.status === 'loading') throw settled(live, options?.suspenseHoldMs ?? 5000);
+  if (snapshot.status === 'loading') throw suspend();
   return useMemo(() => suspenseResult(snapshot, snapshot.status as 'ready' | 'reconnecting'), [snapshot]);
-}
-
-/** Resolves when `live` leaves `loading`; holds one store subscription so the load runs. */
-function settled<Row>(live: Store<LiveRows<Row>>, holdMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let done = false;
-    let release: (() => void) | undefined;
-    const check = (): void => {
-      if (done || live.getSnapshot().status === 'loading') return;
-      done = true;
-      resolve();
-      setTimeout(() => release?.(), holdMs);
-    };
-    release = live.subscribe(check);
-    check();
-  });
 }
 
 function suspenseResult<Row>(s: LiveRows<Row>, status: 'ready' | 'reconnecting'): SuspenseLiveQueryResult<Row> {
