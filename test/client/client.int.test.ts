@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
 import { createClient } from '../../src/index.js';
-import type { LivebindClient, LiveObservable, LiveRows } from '../../src/index.js';
+import type { ChangeEvent, LivebindClient, LiveObservable, LiveRows } from '../../src/index.js';
 import { createGate } from './gatedWebSocket.js';
 
 interface Note {
@@ -175,6 +175,73 @@ describe('liveRows', () => {
       expect(resumed.size).toBe(3);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('changes() and auth providers', () => {
+  test('change events end to end; update rows merge with a running liveRows of the same SQL', async () => {
+    const t = await newTable();
+    await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES (1, 'a', 1)`);
+    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+    try {
+      const sql = `SELECT id, body, n FROM ${t}`;
+      const live = client.liveRows<Note>(sql);
+      live.subscribe(() => {});
+      await until(live, (s) => s.status === 'ready');
+      const events: ChangeEvent<Note>[] = [];
+      const changes$ = client.changes<Note>(sql);
+      changes$.subscribe((e: ChangeEvent<Note> | undefined) => e && events.push(e));
+      await expect.poll(() => server.ws.subscriptionCount(), { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+      // wait for the changes() ack: a throwaway insert must arrive as an event
+      await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES (2, 'b', 2)`);
+      await expect.poll(() => events.length, { timeout: 5000 }).toBe(1);
+      await admin.execute(`UPDATE ${t} SET body = 'A' WHERE id = 1`);
+      await admin.execute(`DELETE FROM ${t} WHERE id = 2`);
+      await expect.poll(() => events.length, { timeout: 5000 }).toBe(3);
+      expect(events.map((e) => e.type)).toEqual(['insert', 'update', 'delete']);
+      expect(events[0]?.row).toEqual({ id: '2', body: 'b', n: 2 });
+      expect(events[1]?.row).toEqual({ id: '1', body: 'A', n: 1 }); // n comes from the liveRows row
+      expect(events[1]?.oldRow).toMatchObject({ id: '1', body: 'a' });
+      expect(events[2]?.row).toMatchObject({ id: '2' });
+      expect(typeof events[2]?.seq).toBe('bigint');
+      expect(events[2]!.seq > events[1]!.seq).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('an auth provider is called on every reconnect (USER table as role user)', async () => {
+    const name = `it.mine_${++tableNo}`;
+    await admin.execute(`CREATE USER TABLE ${name} (id BIGINT PRIMARY KEY, body TEXT, n INT)`);
+    const login = createClient({ url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
+    let provided = 0;
+    const loginFetch = async (): Promise<string> => {
+      provided++;
+      const res = await fetch(`${server.url}/v1/api/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user: 'alice', password: 'alice-pass' }),
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const gate = createGate();
+    const client = createClient({ url: server.url, auth: loginFetch, WebSocket: gate.WebSocket as never, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    try {
+      await login.execute(`INSERT INTO ${name} (id, body, n) VALUES (1, 'mine', 1)`);
+      const live = client.liveRows<Note>(`SELECT id, body, n FROM ${name}`);
+      live.subscribe(() => {});
+      await until(live, (s) => s.status === 'ready' && s.size === 1);
+      const before = provided;
+      gate.cut();
+      await until(live, (s) => s.status === 'reconnecting');
+      await login.execute(`INSERT INTO ${name} (id, body, n) VALUES (2, 'more', 2)`);
+      await until(live, (s) => s.status === 'ready' && s.size === 2);
+      expect(provided).toBeGreaterThan(before);
+      expect((await firstValueFrom(client.status$.pipe(filter((x) => x.status === 'open'), timeout(5000)))).attempt).toBe(0);
+    } finally {
+      await client.close();
+      await login.close();
     }
   });
 });
