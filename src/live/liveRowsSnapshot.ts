@@ -39,7 +39,3 @@ export function liveRowsSnapshot<R>(
   return new LiveRowsSnapshot(set, status, error, seq);
 }
 
-/** The RowSet inside a snapshot made here (to detect "nothing changed"). */
-export function rowSetOf<R>(snapshot: LiveRows<R>): RowSet<R> | undefined {
-  return snapshot instanceof LiveRowsSnapshot ? (snapshot.set as RowSet<R>) : undefined;
-}
