@@ -1,4 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TokenService } from '../auth/tokens.js';
 import { BOOTSTRAP_SQL } from './bootstrapSql.js';
 import { Catalog } from './catalog.js';
@@ -23,6 +29,56 @@ export interface PgliteEngineOptions {
 /** Image of a bootstrapped, empty in-memory database, shared by engines of this process. */
 let template: Promise<Blob | File> | undefined;
 
+/** The image is also cached in the OS temp dir, keyed by PGlite version and bootstrap SQL. */
+function templateFile(): string {
+  const key = createHash('sha256').update(`${pgliteIdentity()}\n${BOOTSTRAP_SQL}`).digest('hex').slice(0, 16);
+  return join(tmpdir(), `livebind-pglite-template-${key}.tar`);
+}
+
+/** Path, size and mtime of the installed PGlite build: changes whenever PGlite is upgraded. */
+function pgliteIdentity(): string {
+  try {
+    const main = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    const st = statSync(main);
+    return `${main}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function readTemplateFile(): Promise<Blob | undefined> {
+  try {
+    const bytes = await readFile(templateFile());
+    return bytes.length > 1024 ? new Blob([bytes]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeTemplateFile(image: Blob | File): Promise<void> {
+  const file = templateFile();
+  const tmp = `${file}.${process.pid}.${Date.now()}`;
+  try {
+    await writeFile(tmp, Buffer.from(await image.arrayBuffer()));
+    await rename(tmp, file);
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+async function loadTemplate(image: Blob): Promise<PGlite | undefined> {
+  try {
+    const db = new PGlite({ loadDataDir: image });
+    await db.waitReady;
+    const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'after_write'`);
+    if (r.rows[0]?.n === 1) return db;
+    await db.close();
+  } catch {
+    // A damaged or foreign image: fall back to initdb.
+  }
+  return undefined;
+}
+
 async function openDatabase(options: PgliteEngineOptions): Promise<PGlite> {
   if (options.dataDir !== undefined) {
     const db = new PGlite({ dataDir: options.dataDir });
@@ -36,19 +92,20 @@ async function openDatabase(options: PgliteEngineOptions): Promise<PGlite> {
     await db.exec(BOOTSTRAP_SQL);
     return db;
   }
-  if (template !== undefined) {
-    const image = await template.catch(() => undefined);
-    if (image !== undefined) {
-      const db = new PGlite({ loadDataDir: image });
-      await db.waitReady;
+  const cached = template !== undefined ? await template.catch(() => undefined) : await readTemplateFile();
+  if (cached !== undefined) {
+    const db = await loadTemplate(cached);
+    if (db !== undefined) {
+      template ??= Promise.resolve(cached);
       return db;
     }
   }
   const db = new PGlite();
   await db.waitReady;
   await db.exec(BOOTSTRAP_SQL);
-  template ??= db.dumpDataDir('none');
-  await template.catch(() => (template = undefined));
+  const image = db.dumpDataDir('none');
+  template = image;
+  await image.then(writeTemplateFile, () => (template = undefined));
   return db;
 }
 
