@@ -2,7 +2,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Catalog } from './catalog.js';
 import { OWNER_COLUMN } from './catalog.js';
 import { dataTypeForPgType, encodeCell, pgTypeForOid, RAW_TEXT_PARSERS } from './cellEncoding.js';
-import { DdlError, parseKalamCommand } from './ddlParser.js';
+import { DdlError, parseKalamCommand, unquoteString } from './ddlParser.js';
 import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
 import { isValidName, quoteIdent } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
@@ -90,12 +90,18 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
   const dml = new Map<string, number>();
   let last: StatementResult | undefined;
   for (let i = 0; i < statements.length; i++) {
-    const stmt = statements[i]!;
     const n = i + 1;
+    let stmt = statements[i]!;
+    let asUser = user.id;
+    const impersonate = parseExecuteAs(stmt.tokens, req.sql);
+    if (impersonate !== undefined) {
+      stmt = await prepareExecuteAs(db, catalog, user, pgRole, impersonate, namespace, n);
+      asUser = impersonate.user;
+    }
     const keyword = leadingKeyword(stmt.tokens);
     let command;
     try {
-      command = parseKalamCommand(stmt.tokens, req.sql, namespace);
+      command = impersonate === undefined ? parseKalamCommand(stmt.tokens, req.sql, namespace) : undefined;
     } catch (e) {
       if (e instanceof DdlError) throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${e.message}`);
       throw e;
@@ -123,19 +129,22 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       res = await db.query<(string | null)[]>(stmt.text, [...params], { rowMode: 'array', parsers: RAW_TEXT_PARSERS });
     } catch (e) {
       throw mapPgError(e, n);
+    } finally {
+      // In an aborted transaction this fails; the batch then stops and the session is reset anyway.
+      if (impersonate !== undefined) await db.query(`SELECT set_config('livebind.user_id', $1, false)`, [user.id]).catch(() => undefined);
     }
     if (TX_KEYWORDS.has(keyword)) {
-      last = { row_count: 0, message: `${(res.command ?? keyword).toUpperCase()} OK`, as_user: user.id };
+      last = { row_count: 0, message: `${(res.command ?? keyword).toUpperCase()} OK`, as_user: asUser };
       continue;
     }
     const count = res.rowCount ?? res.affectedRows ?? res.rows.length;
     const dmlCommand = res.command === 'INSERT' ? 'Inserted' : res.command === 'UPDATE' ? 'Updated' : res.command === 'DELETE' ? 'Deleted' : undefined;
     if (res.fields.length === 0 && dmlCommand !== undefined) {
       dml.set(dmlCommand, (dml.get(dmlCommand) ?? 0) + count);
-      last = { row_count: count, message: `${dmlCommand} ${count} row(s)`, as_user: user.id };
+      last = { row_count: count, message: `${dmlCommand} ${count} row(s)`, as_user: asUser };
       continue;
     }
-    last = queryResult(res.fields, res.rows, stmt.tokens, catalog, namespace, user.id);
+    last = queryResult(res.fields, res.rows, stmt.tokens, catalog, namespace, asUser);
     if (dmlCommand !== undefined) last.message = `${dmlCommand} ${count} row(s)`;
     queryResults.push(last);
   }
@@ -149,6 +158,51 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
   for (const [verb, count] of dml) results.push({ row_count: count, message: `${verb} ${count} row(s)`, as_user: user.id });
   if (results.length === 0 && last !== undefined) results.push(last);
   return { results, singleQuery: false };
+}
+
+const IMPERSONATE_ROLES = new Set(['service', 'dba', 'system']);
+
+interface ExecuteAs {
+  readonly user: string;
+  readonly inner: string;
+}
+
+/** `EXECUTE AS USER 'alice' (<one statement>)` (§1.5); undefined for other statements. */
+export function parseExecuteAs(tokens: readonly Token[], sql: string): ExecuteAs | undefined {
+  const [a, b, c, name, open] = tokens;
+  const close = tokens[tokens.length - 1];
+  if (a?.value !== 'execute' || b?.value !== 'as' || c?.value !== 'user' || a.kind !== 'word') return undefined;
+  if (name === undefined || !['string', 'word', 'quoted'].includes(name.kind) || open?.text !== '(' || close?.text !== ')' || tokens.length < 7) {
+    throw new SqlError('INVALID_SQL', "Invalid SQL: expected EXECUTE AS USER 'name' (<statement>)");
+  }
+  const user = name.kind === 'string' ? unquoteString(name.text) : name.value;
+  return { user, inner: sql.slice(open.end, close.start) };
+}
+
+async function prepareExecuteAs(
+  db: PGlite,
+  catalog: Catalog,
+  user: AuthUser,
+  pgRole: string,
+  target: ExecuteAs,
+  namespace: string,
+  n: number,
+): Promise<SqlStatement> {
+  if (!IMPERSONATE_ROLES.has(user.role)) throw new SqlError('PERMISSION_DENIED', `Statement ${n} failed: EXECUTE AS USER requires the service, dba or system role`);
+  const inner = splitStatements(target.inner);
+  const stmt = inner[0];
+  if (inner.length !== 1 || stmt === undefined) throw new SqlError('INVALID_SQL', `Statement ${n} failed: EXECUTE AS USER takes exactly one statement`);
+  const kw = leadingKeyword(stmt.tokens);
+  if (!QUERY_KEYWORDS.has(kw) && !DML_KEYWORDS.has(kw)) throw new SqlError('INVALID_SQL', `Statement ${n} failed: EXECUTE AS USER takes a SELECT, INSERT, UPDATE or DELETE`);
+  if (referencedTables(stmt.tokens, catalog, namespace).some((t) => t.type !== 'user')) {
+    throw new SqlError('INVALID_SQL', `Statement ${n} failed: EXECUTE AS USER is not allowed on shared tables`);
+  }
+  await db.exec('RESET ROLE');
+  const found = await db.query('SELECT 1 FROM livebind.users WHERE id = $1', [target.user]);
+  await db.exec(`SET ROLE ${pgRole}`);
+  if (found.rows.length === 0) throw new SqlError('SQL_EXECUTION_ERROR', `Statement ${n} failed: User '${target.user.slice(0, 128)}' not found`);
+  await db.query(`SELECT set_config('livebind.user_id', $1, false)`, [target.user]);
+  return stmt;
 }
 
 function checkStatement(tokens: readonly Token[], keyword: string, n: number): void {

@@ -205,3 +205,24 @@ describe('system columns and keys', () => {
     await expect(sql(admin, 'DROP TABLE app.tmp')).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
   });
 });
+
+describe('EXECUTE AS USER', () => {
+  it('lets service/dba write into a user partition of a USER table only', async () => {
+    const svc: AuthUser = { id: 'svc', role: 'service' };
+    await engine.createUser('svc', 'pw', 'service');
+    await engine.createUser('alice', 'pw', 'user');
+    changes.length = 0;
+    const r = await sql(svc, `EXECUTE AS USER 'alice' (INSERT INTO app.todos (id, title) VALUES (70, 'from service'))`);
+    expect(r.results[0]).toEqual({ row_count: 1, message: 'Inserted 1 row(s)', as_user: 'alice' });
+    expect(changes.map((c) => [c.op, c.userId])).toEqual([['insert', 'alice']]);
+    const mine = await sql(alice, 'SELECT title FROM app.todos WHERE id = 70');
+    expect(mine.results[0]!.rows).toEqual([['from service']]);
+    const read = await sql(svc, `EXECUTE AS USER alice (SELECT title FROM app.todos WHERE id = 70)`);
+    expect(read.results[0]).toMatchObject({ rows: [['from service']], as_user: 'alice' });
+    expect((await sql(svc, 'SELECT count(*) FROM app.todos WHERE id = 70')).results[0]!.rows).toEqual([['0']]);
+    await expect(sql(alice, `EXECUTE AS USER 'bob' (SELECT * FROM app.todos)`)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+    await expect(sql(svc, `EXECUTE AS USER 'alice' (SELECT * FROM app.items)`)).rejects.toMatchObject({ code: 'INVALID_SQL' });
+    await expect(sql(svc, `EXECUTE AS USER 'nobody' (SELECT * FROM app.todos)`)).rejects.toMatchObject({ code: 'SQL_EXECUTION_ERROR' });
+    await expect(sql(svc, `EXECUTE AS USER 'alice' (SELECT 1; SELECT 2)`)).rejects.toMatchObject({ code: 'INVALID_SQL' });
+  });
+});
