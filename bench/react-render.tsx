@@ -9,6 +9,9 @@
  *              received for the change (new row objects, as after a refetch or a JSON snapshot)
  *   naive-map  useState + useEffect with an immutable map (only the changed object is new):
  *              the best a hand-written hook does without a keyed store
+ * and, for a virtualized list showing rows 0..99 (the update hits a visible row):
+ *   livebind-window   useLiveQuery + snapshot.slice(0, 100): the full array is never built
+ *   naive-map-window  the naive-map state, rendered with rows.slice(0, 100)
  * Each update is applied inside flushSync, so the measured time is change → committed DOM.
  * No server: changes go straight into the materializer to isolate rendering.
  */
@@ -19,6 +22,7 @@ const { JSDOM } = (await import('jsdom' as string)) as { JSDOM: new (html: strin
 const ROWS = Number(process.env.ROWS ?? 10_000);
 const UPDATES = Number(process.env.UPDATES ?? 200);
 const WARMUP = 20;
+const WINDOW = 100;
 
 const dom = new JSDOM('<!doctype html><html><body></body></html>');
 Object.assign(globalThis, { window: dom.window, document: dom.window.document, navigator: dom.window.navigator });
@@ -79,6 +83,19 @@ async function main(): Promise<void> {
     const { rows } = useLiveQuery<Item>('SELECT id, label FROM bench.items', [], { client, orderBy: 'id' });
     return <List rows={rows} />;
   }
+  function LiveWindow() {
+    const { snapshot } = useLiveQuery<Item>('SELECT id, label FROM bench.items', [], { client, orderBy: 'id' });
+    return <List rows={snapshot.slice(0, WINDOW)} />;
+  }
+  function NaiveMapWindow() {
+    const [rows, setRows] = useState<Item[]>(initial);
+    useEffect(() => {
+      const on = (c: Change) => setRows((prev) => prev.map((r) => (r.id === c.id ? { ...r, label: c.label } : r)));
+      mapListeners.add(on);
+      return () => void mapListeners.delete(on);
+    }, []);
+    return <List rows={rows.slice(0, WINDOW)} />;
+  }
   function NaiveList() {
     const [rows, setRows] = useState<Item[]>(naiveRows);
     useEffect(() => {
@@ -97,14 +114,21 @@ async function main(): Promise<void> {
     return <List rows={rows} />;
   }
 
-  type Variant = 'livebind' | 'naive' | 'naive-map';
-  const variants: Variant[] = ['livebind', 'naive', 'naive-map'];
+  type Variant = 'livebind' | 'naive' | 'naive-map' | 'livebind-window' | 'naive-map-window';
+  const variants: Variant[] = ['livebind', 'naive', 'naive-map', 'livebind-window', 'naive-map-window'];
+  const elements: Record<Variant, () => React.ReactElement> = {
+    livebind: () => <LiveList />,
+    naive: () => <NaiveList />,
+    'naive-map': () => <NaiveMapList />,
+    'livebind-window': () => <LiveWindow />,
+    'naive-map-window': () => <NaiveMapWindow />,
+  };
   const roots = new Map<Variant, ReturnType<typeof createRoot>>();
   for (const v of variants) {
     const el = document.createElement('div');
     document.body.appendChild(el);
     const root = createRoot(el);
-    flushSync(() => root.render(v === 'livebind' ? <LiveList /> : v === 'naive' ? <NaiveList /> : <NaiveMapList />));
+    flushSync(() => root.render(elements[v]()));
     roots.set(v, root);
   }
   await new Promise((r) => setTimeout(r, 0)); // let passive effects subscribe
@@ -122,13 +146,27 @@ async function main(): Promise<void> {
     'naive-map': (c) => {
       for (const l of [...mapListeners]) l(c);
     },
+    'livebind-window': (c) => apply.livebind(c),
+    'naive-map-window': (c) => apply['naive-map'](c),
   };
 
   const samples = new Map<Variant, { ms: number[]; rows: number[]; lists: number[] }>();
   for (const v of variants) samples.set(v, { ms: [], rows: [], lists: [] });
+  // Full-list variants and windowed variants share feeds, so they run as two phases; within a
+  // phase the order alternates each round.
+  const phases: Variant[][] = [
+    ['livebind', 'naive', 'naive-map'],
+    ['livebind-window', 'naive-map-window'],
+  ];
+  for (const [phase, group] of phases.entries()) {
+  for (const other of variants) if (!group.includes(other)) roots.get(other)!.render(null);
+  flushSync(() => {});
+  for (const v of group) flushSync(() => roots.get(v)!.render(elements[v]()));
+  await new Promise((r) => setTimeout(r, 0));
   for (let i = 0; i < WARMUP + UPDATES; i++) {
-    const change = { id: (i * 7919) % ROWS, label: `update ${i}` };
-    for (const v of i % 2 === 0 ? variants : [...variants].reverse()) {
+    const id = phase === 0 ? (i * 7919) % ROWS : (i * 37) % WINDOW;
+    const change = { id, label: `update ${phase}.${i}` };
+    for (const v of i % 2 === 0 ? group : [...group].reverse()) {
       rowRenders = 0;
       listRenders = 0;
       const t0 = performance.now();
@@ -142,16 +180,18 @@ async function main(): Promise<void> {
       }
     }
   }
+  }
 
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
-  const base = pct(samples.get('livebind')!.ms, 0.5);
+  const baseOf = (v: Variant) => pct(samples.get(v.endsWith('window') ? 'livebind-window' : 'livebind')!.ms, 0.5);
   console.log(`React ${React.version}, NODE_ENV=${process.env.NODE_ENV ?? 'development'}, ${ROWS} rows, ${UPDATES} one-row updates`);
-  console.log('variant     median ms   p95 ms   row renders/update   list renders/update   median vs livebind');
+  console.log('variant            median ms   p95 ms   row renders/update   list renders/update   median vs livebind(-window)');
   for (const v of variants) {
     const s = samples.get(v)!;
     const med = pct(s.ms, 0.5);
+    const base = baseOf(v);
     console.log(
-      `${v.padEnd(10)} ${med.toFixed(2).padStart(10)} ${pct(s.ms, 0.95).toFixed(2).padStart(8)}` +
+      `${v.padEnd(17)} ${med.toFixed(2).padStart(10)} ${pct(s.ms, 0.95).toFixed(2).padStart(8)}` +
         ` ${pct(s.rows, 0.5).toString().padStart(20)} ${pct(s.lists, 0.5).toString().padStart(21)}` +
         ` ${(med / base).toFixed(1).padStart(20)}x`,
     );
