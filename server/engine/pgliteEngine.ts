@@ -150,9 +150,10 @@ export class PgliteEngine implements Engine {
   }
 
   /**
-   * Runs a job in the serial queue. Afterwards any open transaction is rolled back, the session is
-   * reset to the superuser, and (for writing jobs) captured changes are drained and delivered to
-   * listeners, in `_seq` order, before the job's promise settles.
+   * Runs a job in the serial queue. Afterwards any open transaction is rolled back; writing jobs
+   * (the default; they may also change the session's role and settings) reset the session to the
+   * superuser and drain captured changes, delivering them to listeners in `_seq` order before the
+   * job's promise settles. `writes: false` jobs must leave the session as they found it.
    */
   run<T>(job: (db: PGlite) => Promise<T>, options: { readonly writes?: boolean } = {}): Promise<T> {
     return this.queue.run(async () => {
@@ -160,21 +161,20 @@ export class PgliteEngine implements Engine {
       try {
         return await job(this.db);
       } finally {
-        await this.resetSession();
-        if (options.writes !== false) await this.drain();
+        if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+        if (options.writes !== false) await this.resetAndDrain();
       }
     });
   }
 
-  private async resetSession(): Promise<void> {
-    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
-    await this.db.exec(`RESET ROLE; SELECT set_config('livebind.user_id', '', false); SET search_path TO "default", public;`);
-  }
-
-  private async drain(): Promise<void> {
-    const r = await this.db.query<ChangeRow>(
-      'WITH d AS (DELETE FROM livebind.changes RETURNING *) SELECT tbl, owner, op, seq::text AS seq, new_row, old_row FROM d ORDER BY seq',
+  /** One round trip: back to the superuser with default settings, then take the captured changes. */
+  private async resetAndDrain(): Promise<void> {
+    const results = await this.db.exec(
+      `RESET ROLE; SELECT set_config('livebind.user_id', '', false); SET search_path TO "default", public;
+       WITH d AS (DELETE FROM livebind.changes RETURNING *) SELECT tbl, owner, op, seq::text AS seq, new_row, old_row FROM d ORDER BY seq`,
     );
+    const r = results[results.length - 1] as { rows: ChangeRow[] } | undefined;
+    if (r === undefined) return;
     for (const row of r.rows) {
       const table = this.catalog.byQualifiedName(row.tbl);
       if (table === undefined) continue;

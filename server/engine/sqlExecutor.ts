@@ -4,7 +4,7 @@ import { OWNER_COLUMN } from './catalog.js';
 import { dataTypeForPgType, encodeCell, pgTypeForOid, RAW_TEXT_PARSERS } from './cellEncoding.js';
 import { DdlError, parseKalamCommand, unquoteString } from './ddlParser.js';
 import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
-import { isValidName, quoteIdent } from './quoteIdent.js';
+import { isValidName, quoteIdent, quoteLiteral } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
 import type { AuthUser, Cell, ColumnInfo, KalamDataType, TableInfo } from './types.js';
 
@@ -80,11 +80,9 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
     throw new SqlError('PARAMS_WITH_BATCH', 'Parameters are not supported with multiple statements');
   }
   const pgRole = user.role === 'user' || user.role === 'anonymous' ? 'livebind_user' : 'livebind_admin';
-  await db.query(`SELECT set_config('livebind.user_id', $1, false), set_config('search_path', $2, false)`, [
-    user.id,
-    `${quoteIdent(namespace)}, public`,
-  ]);
-  await db.exec(`SET ROLE ${pgRole}`);
+  await db.exec(
+    `SELECT set_config('livebind.user_id', ${quoteLiteral(user.id)}, false), set_config('search_path', ${quoteLiteral(`${quoteIdent(namespace)}, public`)}, false); SET ROLE ${pgRole}`,
+  );
 
   const queryResults: StatementResult[] = [];
   const dml = new Map<string, number>();
