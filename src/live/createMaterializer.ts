@@ -36,7 +36,7 @@
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
 import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
-import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
+import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
 import { treeBuild, treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rowsEqual } from './seq/rowsEqual.js';
 import { TreeRowSet } from './seq/rowSetFromTree.js';
@@ -87,12 +87,12 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     }
     const owner = {};
     let seq = state.seq;
-    let trie = emptyTrie<R>();
     const entries: Entry<R>[] = [];
-    for (const [key, row] of byKey) {
-      const e: Entry<R> = { key, hash: hashKey(key), row, seq: ++seq };
-      entries.push(e);
-      trie = trieSet(trie, e, owner);
+    for (const [key, row] of byKey) entries.push({ key, hash: hashKey(key), row, seq: ++seq });
+    let trie = trieBuild(entries, owner);
+    if (trie === undefined) {
+      trie = emptyTrie<R>();
+      for (const e of entries) trie = trieSet(trie, e, owner);
     }
     if (ordered) entries.sort(cmp);
     const next: State<R> = { root: treeBuild(entries, owner), trie, count: entries.length, seq };

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareDecimalStrings, compareValues, isDecimalString } from '../../src/live/seq/compareValues.js';
 import { compareBySeq, makeEntryComparator, type Entry, type EntryComparator } from '../../src/live/seq/entry.js';
-import { emptyTrie, trieGet, trieRemove, trieSet } from '../../src/live/seq/keyTrie.js';
+import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet } from '../../src/live/seq/keyTrie.js';
 import {
   MAX,
   MIN,
@@ -208,6 +208,17 @@ describe('key trie', () => {
     t = trieRemove(t, 'b', 0xdeadbeef, owner);
     t = trieRemove(t, 'd', near.hash, owner);
     expect(t.slots.length).toBe(0);
+  });
+
+  it('bulk-builds a trie equivalent to one built by inserts (incl. colliding hashes)', () => {
+    const hashOf = (k: number): number => (k % 5 === 0 ? 0xabcdef01 : ((k * 2654435761) >>> 0) % 5000);
+    const entries = Array.from({ length: 3000 }, (_, k) => e(`k${k}`, hashOf(k), k));
+    let t = trieBuild(entries, {})!;
+    for (const x of entries) expect(trieGet(t, x.key, x.hash)).toBe(x);
+    expect(trieGet(t, 'nope', hashOf(5))).toBeUndefined();
+    for (let k = 0; k < 3000; k += 2) t = trieRemove(t, `k${k}`, hashOf(k), {});
+    for (let k = 0; k < 3000; k++) expect(trieGet(t, `k${k}`, hashOf(k))?.row).toBe(k % 2 === 0 ? undefined : k);
+    expect(trieBuild([], {})!.slots.length).toBe(0);
   });
 
   it('agrees with a Map and leaves old versions untouched', () => {

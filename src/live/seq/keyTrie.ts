@@ -152,3 +152,48 @@ function bucketRemove<R>(b: Bucket<R>, key: RowKey, owner: Owner): Slot<R> {
   entries.splice(i, 1);
   return new Bucket(owner, entries);
 }
+
+/** Bulk builds index rows by position in a double: chunk order * 2^21 + index (< 2^53). */
+const BULK_INDEX_LIMIT = 2 ** 21;
+
+/**
+ * Build a trie from entries with distinct keys in O(n log n) with one native numeric sort (no
+ * per-entry path copying). Returns undefined for more than 2^21 entries (use trieSet then).
+ */
+export function trieBuild<R>(entries: readonly Entry<R>[], owner: Owner): TrieNode<R> | undefined {
+  const n = entries.length;
+  if (n >= BULK_INDEX_LIMIT) return undefined;
+  if (n === 0) return new TrieNode<R>(owner, 0, []);
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = chunkOrder(entries[i]!.hash) * BULK_INDEX_LIMIT + i;
+  packed.sort();
+  const ordered: Entry<R>[] = new Array<Entry<R>>(n);
+  for (let i = 0; i < n; i++) ordered[i] = entries[packed[i]! % BULK_INDEX_LIMIT]!;
+  return buildRange(ordered, 0, n, 0, owner) as TrieNode<R>;
+}
+
+/** The hash with its 5-bit chunks reversed, so trie order (chunk at shift 0 first) is numeric order. */
+function chunkOrder(hash: number): number {
+  let r = 0;
+  for (let shift = 0; shift < HASH_BITS; shift += BITS) {
+    const bits = Math.min(BITS, HASH_BITS - shift);
+    r = r * (1 << bits) + ((hash >>> shift) & ((1 << bits) - 1));
+  }
+  return r;
+}
+
+function buildRange<R>(ordered: Entry<R>[], lo: number, hi: number, shift: number, owner: Owner): TrieNode<R> | Bucket<R> {
+  if (shift >= HASH_BITS) return new Bucket(owner, ordered.slice(lo, hi));
+  let bitmap = 0;
+  const slots: Slot<R>[] = [];
+  let i = lo;
+  while (i < hi) {
+    const chunk = (ordered[i]!.hash >>> shift) & MASK;
+    let j = i + 1;
+    while (j < hi && ((ordered[j]!.hash >>> shift) & MASK) === chunk) j++;
+    bitmap |= 1 << chunk;
+    slots.push(j - i === 1 ? ordered[i]! : buildRange(ordered, i, j, shift + BITS, owner));
+    i = j;
+  }
+  return new TrieNode(owner, bitmap, slots);
+}
