@@ -1,5 +1,6 @@
 import type * as http from 'node:http';
-import { verifyPassword } from '../auth/passwords.js';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { RateLimiter } from '../auth/rateLimiter.js';
 import type { PgliteEngine, StoredUser } from '../engine/pgliteEngine.js';
 import { isEngineAuthError } from '../engine/types.js';
@@ -100,6 +101,8 @@ async function login(ctx: AuthContext, req: http.IncomingMessage, res: http.Serv
   const password = stringField(body, ['password'], MAX_PASSWORD, true)!;
   const user = await ctx.engine.findUser(name);
   if (user === undefined) {
+    // Same work as a wrong password, so response times do not reveal which user names exist.
+    await verifyPassword(password, await dummyHash());
     if ((await ctx.engine.countUsers(['user', 'service', 'dba', 'system'])) === 0) {
       throw new AuthHttpError(428, 'setup_required', 'Server setup required: POST /v1/api/auth/setup from localhost');
     }
@@ -107,6 +110,12 @@ async function login(ctx: AuthContext, req: http.IncomingMessage, res: http.Serv
   }
   if (!(await verifyPassword(password, user.passwordHash))) throw new AuthHttpError(401, 'unauthorized', 'Invalid credentials');
   await issueResponse(ctx, res, user);
+}
+
+let dummy: Promise<string> | undefined;
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummy;
 }
 
 async function verifiedUser(ctx: AuthContext, token: string | undefined, type: 'access' | 'refresh'): Promise<StoredUser> {
