@@ -124,7 +124,10 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
     checkStatement(stmt.tokens, keyword, n);
     let res;
     try {
-      res = await db.query<(string | null)[]>(stmt.text, [...params], { rowMode: 'array', parsers: RAW_TEXT_PARSERS });
+      res = await db.query<(string | null)[]>(stmt.text, await castTimestampParams(db, stmt.text, params), {
+        rowMode: 'array',
+        parsers: RAW_TEXT_PARSERS,
+      });
     } catch (e) {
       throw mapPgError(e, n);
     } finally {
@@ -156,6 +159,31 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
   for (const [verb, count] of dml) results.push({ row_count: count, message: `${verb} ${count} row(s)`, as_user: user.id });
   if (results.length === 0 && last !== undefined) results.push(last);
   return { results, singleQuery: false };
+}
+
+const TIMESTAMP_OIDS = new Set([1114, 1184]);
+
+/**
+ * KalamDB accepts integer timestamps; Postgres does not. Numbers bound to TIMESTAMP parameters are
+ * read as epoch seconds, ms, µs or ns by magnitude and passed as ISO text (µs precision).
+ */
+async function castTimestampParams(db: PGlite, text: string, params: readonly (string | number | boolean | null)[]) {
+  const out = [...params];
+  if (!out.some((p) => typeof p === 'number')) return out;
+  const described = await db.describeQuery(text).catch(() => undefined);
+  described?.queryParams.forEach((p, i) => {
+    const v = out[i];
+    if (typeof v === 'number' && TIMESTAMP_OIDS.has(p.dataTypeID)) out[i] = epochNumberToIso(v);
+  });
+  return out;
+}
+
+export function epochNumberToIso(v: number): string {
+  const abs = Math.abs(v);
+  const micros = abs >= 1e17 ? Math.trunc(v / 1000) : abs >= 1e14 ? Math.trunc(v) : abs >= 1e11 ? Math.trunc(v * 1000) : Math.trunc(v * 1_000_000);
+  const ms = Math.floor(micros / 1000);
+  const rest = micros - ms * 1000;
+  return new Date(ms).toISOString().replace('Z', `${String(rest).padStart(3, '0')}Z`);
 }
 
 const IMPERSONATE_ROLES = new Set(['service', 'dba', 'system']);

@@ -226,3 +226,17 @@ describe('EXECUTE AS USER', () => {
     await expect(sql(svc, `EXECUTE AS USER 'alice' (SELECT 1; SELECT 2)`)).rejects.toMatchObject({ code: 'INVALID_SQL' });
   });
 });
+
+describe('timestamp parameters', () => {
+  it('binds epoch numbers (s, ms, µs) and ISO strings to TIMESTAMP columns', async () => {
+    await sql(admin, 'CREATE TABLE app.times (id INT PRIMARY KEY, at TIMESTAMP)');
+    await sql(admin, 'INSERT INTO app.times (id, at) VALUES ($1, $2)', [1, 1714557600123]);
+    await sql(admin, 'INSERT INTO app.times (id, at) VALUES ($1, $2)', [2, 1714557600123456]);
+    await sql(admin, 'INSERT INTO app.times (id, at) VALUES ($1, $2)', [3, 1714557600]);
+    await sql(admin, 'INSERT INTO app.times (id, at) VALUES ($1, $2)', [4, '2024-05-01T10:00:00.5Z']);
+    const r = await sql(admin, 'SELECT at FROM app.times ORDER BY id');
+    expect(r.results[0]!.rows).toEqual([[1714557600123000], [1714557600123456], [1714557600000000], [1714557600500000]]);
+    const q = await sql(admin, 'SELECT id FROM app.times WHERE at > $1 ORDER BY id', [1714557600000]);
+    expect(q.results[0]!.rows).toEqual([[1], [2], [4]]);
+  });
+});
