@@ -272,6 +272,8 @@ const lines = [
       `| ${target.label} (${TS_ITER.toLocaleString('en-US')} changes) | ${fmt(target.buildMs)} ms | ${fmt(stats.p50)} µs | ${fmt(stats.p99)} µs | ${(stats.p50 / ours.p50).toFixed(0)}x | ${(stats.p99 / ours.p99).toFixed(0)}x |`,
   ),
   '',
+  `Build ratio (them / us): ${results.map(({ target }) => `${target.label.split(' (')[0]} ${(target.buildMs / ourBuild).toFixed(0)}x`).join(', ')}.`,
+  '',
   `Machine: ${machine}. @tanstack/db ${tanstackVersion()}.`,
   '',
   'Reproduce: `npx tsx bench/materializer.ts` (add `--write-report` to rewrite this section; `BENCH_N=20000` for a quick run).',
