@@ -58,7 +58,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
   // The last snapshot that was committed with settled data (ready/reconnecting), for keepPrevious.
   const settled = useRef<LiveRows<Row> | undefined>(undefined);
   useEffect(() => {
-    if (snapshot.status !== 'loading') settled.current = snapshot;
+    if (snapshot.status === 'ready' || snapshot.status === 'reconnecting') settled.current = snapshot;
   }, [snapshot]);
 
   let shown: LiveRows<Row> = snapshot;
@@ -69,7 +69,8 @@ export function useLiveQuery<Row = Record<string, unknown>>(
   if (options?.throwOnError === true && snapshot.status === 'error' && snapshot.error !== undefined) {
     throw snapshot.error;
   }
-  const isPlaceholder = shown !== snapshot;
+  // (During SSR and hydration the server snapshot IS `initial`.)
+  const isPlaceholder = shown !== snapshot || (initial !== undefined && shown === initial);
   return useMemo(() => liveQueryResult(shown, snapshot.status, isPlaceholder), [shown, snapshot.status, isPlaceholder]);
 }
 
