@@ -12,7 +12,9 @@
  *
  * Complexity (n = retained rows, m = ops in the batch, k = rows read):
  * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, HAMT path of <= 7 levels.
- * - apply, m ops: O(m log n); from empty (initial page): O(m log m) sort + O(m) bottom-up build.
+ * - apply, m ops: O(m log n); from empty (initial page): O(m log m) sort + O(m) bottom-up build;
+ *   heavy batches (m >= 512 and m >= n/16, e.g. a reload): trie per op, then one O(n + m log m)
+ *   merge + bottom-up rebuild of the order tree (rows and entries still shared, chunks not).
  * - replaceAll(rows): O(n + m log n) (deletes of missing keys, then upserts; equal rows keep identity).
  * - RowSet: creation O(1); size O(1); at O(log n); slice O(log n + k); get / byKey.get/has O(log n);
  *   rows O(n) on first read, cached per revision; byKey iteration O(n) in row order.
@@ -38,11 +40,18 @@ import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from '.
 import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
 import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
 import { treeBuild, treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
+import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
 import { rowsEqual } from './seq/rowsEqual.js';
 import { TreeRowSet } from './seq/rowSetFromTree.js';
 
 /** Batches at least this large that start from an empty set are sorted and built bottom-up. */
 const BULK_BUILD_MIN = 32;
+/** Batches of at least this many ops that also touch >= 1/HEAVY_BATCH_SHARE of the set rebuild the order tree. */
+const HEAVY_BATCH_MIN = 512;
+const HEAVY_BATCH_SHARE = 16;
+/** Placeholders for the (unused) heavy-batch bookkeeping of ordinary batches: no allocation per op. */
+const NO_ENTRIES: Set<never> = new Set<never>();
+const NO_ADDED: Map<never, never> = new Map<never, never>();
 
 interface State<R> {
   root: TreeNode<R> | null;
@@ -108,10 +117,15 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     let { root, trie, count, seq } = state;
     let touched = false;
     let visible = false;
+    // Heavy batch: update the trie per op, but rebuild the order tree once at the end.
+    const heavy = ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
+    const removed: Set<Entry<R>> = heavy ? new Set() : NO_ENTRIES;
+    const added: Map<RowKey, Entry<R>> = heavy ? new Map() : NO_ADDED;
 
     const base = state.trie;
     const multi = ops.length > 1;
     const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
+      if (old !== undefined && rowsEqual(old.row, row)) return;
       if (multi) {
         // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
         const before = trieGet(base, key, hash);
@@ -119,14 +133,19 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       }
       if (old === undefined) {
         const e: Entry<R> = { key, hash, row, seq: ++seq };
-        root = treeInsert(root, e, ctx);
+        if (heavy) added.set(key, e);
+        else {
+          root = treeInsert(root, e, ctx);
+          visible ||= ctx.pos < limit;
+        }
         trie = trieSet(trie, e, owner);
         count++;
-        visible ||= ctx.pos < limit;
       } else {
-        if (rowsEqual(old.row, row)) return;
         const e: Entry<R> = { key, hash, row, seq: old.seq };
-        if (cmp(old, e) === 0) {
+        if (heavy) {
+          if (added.get(key) !== old) removed.add(old);
+          added.set(key, e);
+        } else if (cmp(old, e) === 0) {
           root = treeReplace(root!, old, e, ctx);
           visible ||= ctx.pos < limit;
         } else {
@@ -153,14 +172,23 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
         const hash = hashKey(op.key);
         const old = trieGet(trie, op.key, hash);
         if (old === undefined) continue;
-        root = treeRemove(root!, old, ctx);
+        if (heavy) {
+          if (added.get(op.key) === old) added.delete(op.key);
+          else removed.add(old);
+        } else {
+          root = treeRemove(root!, old, ctx);
+          visible ||= ctx.pos < limit;
+        }
         trie = trieRemove(trie, op.key, hash, owner);
         count--;
-        visible ||= ctx.pos < limit;
         touched = true;
       }
     }
     if (!touched) return current;
+    if (heavy) {
+      root = rebuildOrder(state.root, removed, [...added.values()], cmp, owner);
+      visible = limit === Infinity || !sameWindow(state.root, root, limit);
+    }
     return commit({ root, trie, count, seq }, visible);
   }
 

@@ -256,6 +256,39 @@ describe('replaceAll', () => {
   });
 });
 
+describe('heavy batches (rebuild path)', () => {
+  const setup = (limit?: number) => {
+    const m = make({ orderBy: [{ column: 'score' }], ...(limit !== undefined ? { limit } : {}) });
+    m.apply(Array.from({ length: 4000 }, (_, i) => up({ id: `k${i}`, score: i })));
+    return m;
+  };
+
+  it('reorders, deletes and inserts like single ops would, keeping unchanged rows', () => {
+    const m = setup();
+    const r1 = m.current;
+    const ops: RowOp<Row>[] = [];
+    for (let i = 0; i < 4000; i += 3) ops.push({ op: 'patch', key: `k${i}`, patch: { score: 8000 - i } });
+    for (let i = 1; i < 4000; i += 3) ops.push(del(`k${i}`));
+    for (let i = 0; i < 300; i++) ops.push(up({ id: `n${i}`, score: i + 0.5 }));
+    const r2 = m.apply(ops);
+    const expected = [...r1.rows.filter((r) => Number(r.id.slice(1)) % 3 !== 1)]
+      .map((r) => (Number(r.id.slice(1)) % 3 === 0 ? { ...r, score: 8000 - Number(r.id.slice(1)) } : r))
+      .concat(Array.from({ length: 300 }, (_, i) => ({ id: `n${i}`, score: i + 0.5 })))
+      .sort((a, b) => a.score! - b.score!);
+    expect(r2.rows).toEqual(expected);
+    expect(r2.get('k2')).toBe(r1.get('k2'));
+    expect(r2.get('k1')).toBeUndefined();
+  });
+
+  it('returns the same RowSet when a heavy batch only touches rows past the limit', () => {
+    const m = setup(10);
+    const r1 = m.current;
+    const ops = Array.from({ length: 1000 }, (_, i) => ({ op: 'patch' as const, key: `k${100 + i}`, patch: { score: 5000 + i } }));
+    expect(m.apply(ops)).toBe(r1);
+    expect(m.apply([...ops.slice(0, 600), { op: 'patch', key: 'k2', patch: { name: 'x' } }])).not.toBe(r1);
+  });
+});
+
 describe('windowed access', () => {
   const m = make();
   m.apply(Array.from({ length: 1000 }, (_, i) => up({ id: `k${String(i).padStart(4, '0')}` })));

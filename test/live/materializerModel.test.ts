@@ -118,7 +118,7 @@ const orderByArb = fc.constantFrom<(readonly OrderSpec[] | undefined)[]>(
 );
 const limitArb = fc.constantFrom(undefined, 0, 1, 3, 7, 40);
 
-function stepArb(keyArb: fc.Arbitrary<string>, maxBatch: number, maxReload: number): fc.Arbitrary<Step> {
+function stepArb(keyArb: fc.Arbitrary<string>, maxBatch: number, maxReload: number, size: fc.SizeForArbitrary = 'small'): fc.Arbitrary<Step> {
   const a = fc.option(fc.integer({ min: -3, max: 3 }), { nil: null });
   const b = fc.option(fc.constantFrom('x', 'y', 'xy', '', 'Z'), { nil: null });
   const row: fc.Arbitrary<Row> = fc.record({ id: keyArb, a, b }, { requiredKeys: ['id'] });
@@ -130,8 +130,8 @@ function stepArb(keyArb: fc.Arbitrary<string>, maxBatch: number, maxReload: numb
     keyArb.map((key) => ({ op: 'delete' as const, key })),
   );
   return fc.oneof(
-    { weight: 8, arbitrary: fc.array(op, { minLength: 1, maxLength: maxBatch }).map((ops) => ({ kind: 'batch' as const, ops })) },
-    { weight: 1, arbitrary: fc.array(row, { maxLength: maxReload }).map((rows) => ({ kind: 'replaceAll' as const, rows })) },
+    { weight: 8, arbitrary: fc.array(op, { minLength: 1, maxLength: maxBatch, size }).map((ops) => ({ kind: 'batch' as const, ops })) },
+    { weight: 1, arbitrary: fc.array(row, { maxLength: maxReload, size }).map((rows) => ({ kind: 'replaceAll' as const, rows })) },
   );
 }
 
@@ -182,12 +182,13 @@ describe('materializer vs naive model (fast-check)', () => {
   });
 
   it('large sets: bulk loads, splits and merges of chunks', () => {
-    const keyArb = fc.integer({ min: 0, max: 899 }).map((i) => `k${i}`);
+    // 'max' size: batches and reloads really reach hundreds of ops (heavy-batch rebuilds, chunk splits).
+    const keyArb = fc.integer({ min: 0, max: 1499 }).map((i) => `k${i}`);
     fc.assert(
-      fc.property(orderByArb, limitArb, fc.array(stepArb(keyArb, 120, 700), { minLength: 1, maxLength: 12 }), (orderBy, limit, steps) =>
+      fc.property(orderByArb, limitArb, fc.array(stepArb(keyArb, 700, 1200, 'max'), { minLength: 1, maxLength: 10 }), (orderBy, limit, steps) =>
         runScenario(orderBy, limit, steps),
       ),
-      { numRuns: 50 },
+      { numRuns: 40, interruptAfterTimeLimit: 30_000 },
     );
   });
 });

@@ -1,0 +1,35 @@
+/**
+ * Heavy batches (a reload or a batch touching a large share of the set): instead of m path-copying
+ * moves, merge the untouched entries (already in order) with the sorted changed ones and build the
+ * tree bottom-up: O(n + m log m). Row objects and entries of unchanged rows are still shared;
+ * chunks are not (a batch that touches this many rows would have copied most chunks anyway).
+ */
+import type { Entry, EntryComparator, Owner } from './entry.js';
+import { treeBuild, treeEntries, type TreeNode } from './orderTree.js';
+
+export function rebuildOrder<R>(
+  root: TreeNode<R> | null,
+  removed: ReadonlySet<Entry<R>>,
+  added: Entry<R>[],
+  cmp: EntryComparator<R>,
+  owner: Owner,
+): TreeNode<R> | null {
+  added.sort(cmp);
+  const merged: Entry<R>[] = [];
+  let j = 0;
+  for (const e of treeEntries(root, Infinity)) {
+    if (removed.has(e)) continue;
+    while (j < added.length && cmp(added[j]!, e) < 0) merged.push(added[j++]!);
+    merged.push(e);
+  }
+  while (j < added.length) merged.push(added[j++]!);
+  return treeBuild(merged, owner);
+}
+
+/** True when both trees hold the same entries (by identity) at positions [0, end). O(end). */
+export function sameWindow<R>(a: TreeNode<R> | null, b: TreeNode<R> | null, end: number): boolean {
+  if (Math.min(end, a?.size ?? 0) !== Math.min(end, b?.size ?? 0)) return false;
+  const ib = treeEntries(b, end);
+  for (const e of treeEntries(a, end)) if (ib.next().value !== e) return false;
+  return true;
+}
