@@ -162,7 +162,7 @@ describe('order tree', () => {
       expect(root?.size ?? 0).toBe(present.size);
       expect([...treeEntries(before, Infinity)]).toEqual(beforeList); // old revision untouched
     }
-  });
+ }, 30_000);
 
   it('builds bottom-up with valid fill at every size', () => {
     for (const n of [0, 1, 15, 16, 48, 49, 64, 65, 1000, 2305, 5000, 30_000]) {
