@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareDecimalStrings, compareValues, isDecimalString } from '../../src/live/seq/compareValues.js';
 import { compareBySeq, makeEntryComparator, type Entry, type EntryComparator } from '../../src/live/seq/entry.js';
+import { rowsEqual } from '../../src/live/seq/rowsEqual.js';
 import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet } from '../../src/live/seq/keyTrie.js';
 import {
   MAX,
@@ -245,5 +246,23 @@ describe('key trie', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('rowsEqual', () => {
+  it('compares own columns: missing differs from undefined, order and prototype do not matter', () => {
+    expect(rowsEqual({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
+    expect(rowsEqual({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    expect(rowsEqual({ a: 1, b: undefined }, { a: 1 })).toBe(false);
+    expect(rowsEqual({ a: 1, b: 2 }, { a: 1, c: 2 })).toBe(false);
+    expect(rowsEqual(Object.assign(Object.create(null) as object, { a: NaN }), { a: NaN })).toBe(true);
+    expect(rowsEqual({ a: 0 }, { a: -0 })).toBe(false);
+  });
+
+  it('compares JSON-ish cells and Dates structurally, class instances by identity', () => {
+    expect(rowsEqual({ j: { x: [1, { y: 'z' }] }, d: new Date(3) }, { j: { x: [1, { y: 'z' }] }, d: new Date(3) })).toBe(true);
+    expect(rowsEqual({ j: { x: [1, 2] } }, { j: { x: [1, 2, 3] } })).toBe(false);
+    expect(rowsEqual({ j: [1] }, { j: { 0: 1 } })).toBe(false);
+    expect(rowsEqual({ u: new Uint8Array([1]) }, { u: new Uint8Array([1]) })).toBe(false);
   });
 });

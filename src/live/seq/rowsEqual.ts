@@ -6,14 +6,21 @@
 export function rowsEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const keys = Object.keys(ra);
-  if (keys.length !== Object.keys(rb).length) return false;
-  for (const k of keys) {
-    if (!Object.prototype.hasOwnProperty.call(rb, k) || !cellsEqual(ra[k], rb[k], 0)) return false;
+  return sameOwnEntries(a as Record<string, unknown>, b as Record<string, unknown>, 0);
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Same own enumerable keys with equal cells; no key arrays allocated (rows are compared per upsert). */
+function sameOwnEntries(ra: Record<string, unknown>, rb: Record<string, unknown>, depth: number): boolean {
+  let count = 0;
+  for (const k in ra) {
+    if (!hasOwn(ra, k)) continue;
+    if (!hasOwn(rb, k) || !cellsEqual(ra[k], rb[k], depth)) return false;
+    count++;
   }
-  return true;
+  for (const k in rb) if (hasOwn(rb, k) && --count < 0) return false;
+  return count === 0;
 }
 
 const MAX_DEPTH = 32;
@@ -31,14 +38,7 @@ function cellsEqual(a: unknown, b: unknown, depth: number): boolean {
     return true;
   }
   if (!isPlain(a) || !isPlain(b)) return false;
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const keys = Object.keys(ra);
-  if (keys.length !== Object.keys(rb).length) return false;
-  for (const k of keys) {
-    if (!Object.prototype.hasOwnProperty.call(rb, k) || !cellsEqual(ra[k], rb[k], depth + 1)) return false;
-  }
-  return true;
+  return sameOwnEntries(a as Record<string, unknown>, b as Record<string, unknown>, depth + 1);
 }
 
 function isPlain(v: object): boolean {
