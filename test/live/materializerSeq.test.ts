@@ -10,7 +10,7 @@ import {
   MIN,
   treeAt,
   treeBuild,
-  treeCollect,
+  treeRows,
   treeEntries,
   treeInsert,
   treeRemove,
@@ -171,9 +171,8 @@ describe('order tree', () => {
       const root = treeBuild(entries, null);
       checkTree(root, compareBySeq);
       expect(root?.size ?? 0).toBe(n);
-      const out: number[] = [];
-      treeCollect(root, 3, 70, (e) => e.seq, out);
-      expect(out).toEqual(entries.slice(3, 70).map((e) => e.seq));
+      expect(treeRows(root, 3, 70)).toEqual(entries.slice(3, 70).map((e) => e.row));
+      expect(treeRows(root, 0, n)).toEqual(entries.map((e) => e.row));
     }
   });
 

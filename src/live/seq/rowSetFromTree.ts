@@ -5,9 +5,8 @@
 import type { RowKey, RowSet } from '../types.js';
 import { hashKey, type Entry, type EntryComparator } from './entry.js';
 import { trieGet, type TrieNode } from './keyTrie.js';
-import { treeAt, treeCollect, treeEntries, type TreeNode } from './orderTree.js';
+import { treeAt, treeEntries, treeRows, type TreeNode } from './orderTree.js';
 
-const rowOf = <R>(e: Entry<R>): R => e.row;
 
 export class TreeRowSet<R> implements RowSet<R> {
   readonly size: number;
@@ -28,9 +27,7 @@ export class TreeRowSet<R> implements RowSet<R> {
 
   get rows(): readonly R[] {
     if (this.cachedRows === undefined) {
-      const out: R[] = [];
-      treeCollect(this.root, 0, this.size, rowOf, out);
-      this.cachedRows = Object.freeze(out);
+      this.cachedRows = Object.freeze(treeRows(this.root, 0, this.size));
     }
     return this.cachedRows;
   }
@@ -51,9 +48,7 @@ export class TreeRowSet<R> implements RowSet<R> {
     const from = clampIndex(start, 0, this.size);
     const to = clampIndex(end, this.size, this.size);
     if (this.cachedRows !== undefined) return this.cachedRows.slice(from, to);
-    const out: R[] = [];
-    treeCollect(this.root, from, to, rowOf, out);
-    return out;
+    return treeRows(this.root, from, to);
   }
 
   get(key: RowKey): R | undefined {
