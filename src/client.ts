@@ -41,6 +41,12 @@ export interface ClientOptions {
   readonly reconnect?: Partial<ReconnectOptions>;
   /** How long a query with no subscribers keeps its server subscription (default 50 ms). */
   readonly releaseGraceMs?: number;
+  /**
+   * How long a liveRows()/changes() observable that was created but never subscribed stays shared
+   * (default 30000 ms). Then it is forgotten, so discarded renders and server rendering do not grow
+   * the client's query registry.
+   */
+  readonly unusedQueryTtlMs?: number;
   /** Ask the server for gzip frames (default true); false adds `?compress=false`. */
   readonly compress?: boolean;
   /** Consecutive authentication failures before the connection stops with an AuthError (default 3). */
@@ -111,7 +117,13 @@ export function createClient(options: ClientOptions): LivebindClient {
     },
   );
   manager = new SubscriptionManager(connection, driver, options.resume ?? 'seq');
-  const registry = new QueryRegistry(manager, timers, options.releaseGraceMs ?? 50, options.strictLiveSql ?? false);
+  const registry = new QueryRegistry(
+    manager,
+    timers,
+    options.releaseGraceMs ?? 50,
+    options.strictLiveSql ?? false,
+    options.unusedQueryTtlMs ?? 30_000,
+  );
 
   /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
   async function sql(text: string, params: readonly SqlParam[] | undefined, namespace: string | undefined): Promise<SqlResult[]> {

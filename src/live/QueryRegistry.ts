@@ -1,7 +1,10 @@
 /**
  * Sharing (DESIGN "hot and ref-counted"): identical (sql, options) → the same LiveObservable and
  * one server subscription while alive. An entry leaves the registry when its query stops (last
- * subscriber gone + grace period); the next call then creates a fresh one.
+ * subscriber gone + grace period); the next call then creates a fresh one. An entry that is
+ * created but never subscribed (a render React threw away, server rendering) leaves after
+ * `unusedTtlMs`, so the registry never grows without bound; a caller still holding that
+ * observable can subscribe later and it re-registers itself.
  */
 import { UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
@@ -20,12 +23,17 @@ export class QueryRegistry {
   private readonly changes = new Map<string, ChangesQuery<unknown>>();
   /** Running liveRows queries by SQL: the shared row cache consulted by changes(). */
   private readonly running = new Set<LiveRowsQuery<unknown>>();
+  /** Queries that have had at least one subscriber since they were created. */
+  private readonly started = new WeakSet<object>();
+  /** Pending eviction timers of never-subscribed entries. */
+  private readonly unusedTimers = new Set<unknown>();
 
   constructor(
     private readonly manager: SubscriptionManager,
     private readonly timers: Timers,
     private readonly graceMs: number,
     private readonly strictLiveSql: boolean,
+    private readonly unusedTtlMs: number,
   ) {}
 
   liveRows<R>(sql: string, options: LiveQueryOptions = {}): LiveObservable<LiveRows<R>> {
@@ -46,6 +54,7 @@ export class QueryRegistry {
         timers: this.timers,
         graceMs: this.graceMs,
         onStart: (q) => {
+          this.started.add(q);
           this.running.add(q);
           if (!this.live.has(id)) this.live.set(id, q);
         },
@@ -55,6 +64,7 @@ export class QueryRegistry {
         },
       });
       this.live.set(id, query);
+      this.evictIfUnused(this.live, id, query);
     }
     return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
   }
@@ -72,6 +82,7 @@ export class QueryRegistry {
         graceMs: this.graceMs,
         lookup: (boundSql, row) => this.lookup(boundSql, row),
         onStart: (q) => {
+          this.started.add(q);
           if (!this.changes.has(id)) this.changes.set(id, q);
         },
         onStop: (q) => {
@@ -79,17 +90,31 @@ export class QueryRegistry {
         },
       });
       this.changes.set(id, query);
+      this.evictIfUnused(this.changes, id, query);
     }
     return query.source.observable as unknown as LiveObservable<ChangeEvent<R> | undefined>;
   }
 
   /** Complete every observable (client.close()). */
   closeAll(): void {
+    for (const handle of this.unusedTimers) this.timers.clearTimeout(handle);
+    this.unusedTimers.clear();
     for (const q of [...this.live.values(), ...this.running]) q.source.complete();
     for (const q of [...this.changes.values()]) q.source.complete();
     this.live.clear();
     this.changes.clear();
     this.running.clear();
+  }
+
+  /** Drop `query` from `map` after unusedTtlMs unless it was subscribed by then. */
+  private evictIfUnused(map: Map<string, object>, id: string, query: object): void {
+    const handle = this.timers.setTimeout(() => {
+      this.unusedTimers.delete(handle);
+      if (!this.started.has(query) && map.get(id) === query) map.delete(id);
+    }, this.unusedTtlMs);
+    this.unusedTimers.add(handle);
+    // Never keep a Node process alive just to tidy the registry.
+    (handle as { unref?: () => void } | null)?.unref?.();
   }
 
   private check(sql: string): string | undefined {

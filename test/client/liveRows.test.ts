@@ -222,6 +222,27 @@ describe('sharing and release (SPEC §3.1)', () => {
     expect((frames(FakeSocket.last, 'subscribe')[0]?.['subscription'] as { sql: string }).sql).toBe("SELECT * FROM app.t WHERE room = 'x'");
   });
 
+  test('a never-subscribed observable is forgotten after unusedQueryTtlMs; a subscribed one stays shared', async () => {
+    vi.useFakeTimers();
+    try {
+      const h = harness({ unusedQueryTtlMs: 1000 });
+      const unused = h.client.liveRows('SELECT * FROM app.t WHERE room = $1', { params: ['a'] });
+      const used = h.client.liveRows('SELECT * FROM app.t WHERE room = $1', { params: ['b'] });
+      used.subscribe(() => {});
+      vi.advanceTimersByTime(999);
+      expect(h.client.liveRows('SELECT * FROM app.t WHERE room = $1', { params: ['a'] })).toBe(unused);
+      vi.advanceTimersByTime(1);
+      expect(h.client.liveRows('SELECT * FROM app.t WHERE room = $1', { params: ['a'] })).not.toBe(unused);
+      expect(h.client.liveRows('SELECT * FROM app.t WHERE room = $1', { params: ['b'] })).toBe(used);
+      const unusedChanges = h.client.changes('SELECT * FROM app.t');
+      vi.advanceTimersByTime(1000);
+      expect(h.client.changes('SELECT * FROM app.t')).not.toBe(unusedChanges);
+      await h.client.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('the last unsubscribe releases after the grace period; a remount within it does not resubscribe', async () => {
     const h = harness({ releaseGraceMs: 50 });
     const live = h.client.liveRows('SELECT * FROM app.t');
