@@ -4,7 +4,7 @@ import { startDevServer, type DevServer } from '../../server/devServer.js';
 import type { ChangeRecord } from '../../server/engine/types.js';
 import { login, request, sql } from './httpTestClient.js';
 
-const TOTAL = 5200;
+const TOTAL = 10_000;
 const ALLOWED_STATUS = new Set([200, 204, 400, 401, 403, 404, 405, 409, 413, 428, 429]);
 
 let server: DevServer;
@@ -143,12 +143,12 @@ describe('HTTP fuzz', () => {
         while (next < TOTAL) await one(next++);
       }),
     );
-    expect(answered).toBeGreaterThanOrEqual(5000);
+    expect(answered).toBeGreaterThanOrEqual(TOTAL - 200);
     expect(statuses.get(500)).toBeUndefined();
     // The corpus reaches SQL execution, not only the validators.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(100);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(100);
-    expect(clientErrors).toBeLessThan(TOTAL - 5000);
+    expect(clientErrors).toBeLessThanOrEqual(200);
 
     const health = await request(server, 'GET', '/health');
     expect(health.status).toBe(200);
