@@ -20,7 +20,7 @@ export type Filter =
   | { readonly k: 'not'; readonly a: Filter }
   | { readonly k: 'const'; readonly v: boolean | null }
   | { readonly k: 'cmp'; readonly op: CompareOp; readonly col: ColumnRef; readonly lit: TypedLiteral | null }
-  | { readonly k: 'like'; readonly col: ColumnRef; readonly pattern: string; readonly ci: boolean; readonly re: RegExp }
+  | { readonly k: 'like'; readonly col: ColumnRef; readonly pattern: string; readonly ci: boolean; readonly match: (value: string) => boolean }
   | { readonly k: 'in'; readonly col: ColumnRef; readonly list: readonly (TypedLiteral | null)[] }
   | { readonly k: 'between'; readonly col: ColumnRef; readonly lo: TypedLiteral | null; readonly hi: TypedLiteral | null }
   | { readonly k: 'isnull'; readonly col: ColumnRef };
@@ -62,7 +62,7 @@ export function evaluate(f: Filter, row: WireRow): Truth {
     case 'like': {
       const cell = row[f.col.name];
       if (cell === null || cell === undefined) return null;
-      return typeof cell === 'string' ? f.re.test(cell) : null;
+      return typeof cell === 'string' ? f.match(cell) : null;
     }
     case 'in': {
       let unknown = false;
@@ -138,26 +138,53 @@ function likeSql(pattern: string): string {
 }
 
 /**
- * LIKE pattern → RegExp with PostgreSQL rules: `%` any run, `_` one character, backslash escapes
- * the next character; the whole value must match. ILIKE folds case.
+ * LIKE pattern → matcher with PostgreSQL rules: `%` any run, `_` one character, backslash escapes
+ * the next character; the whole value must match. ILIKE lowers both sides per character like
+ * PostgreSQL's lower() (not JS case folding). Wildcard matching with one backtrack point, so a
+ * check costs at most O(value × pattern) (a RegExp backtracks exponentially on `%a%a%a…`).
  */
-export function likeToRegExp(pattern: string, ci: boolean): RegExp {
-  let out = '';
+export function likeMatcher(pattern: string, ci: boolean): (value: string) => boolean {
+  const STAR = -1;
+  const ONE = -2;
+  const tokens: number[] = [];
   const chars = Array.from(pattern);
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i] ?? '';
     if (c === '\\') {
       const next = chars[i + 1];
       if (next === undefined) throw new Error('LIKE pattern must not end with the escape character');
-      out += escapeRegExp(next);
+      tokens.push(codePoint(next, ci));
       i++;
-    } else if (c === '%') out += '[\\s\\S]*';
-    else if (c === '_') out += '[\\s\\S]';
-    else out += escapeRegExp(c);
+    } else if (c === '%') {
+      if (tokens[tokens.length - 1] !== STAR) tokens.push(STAR);
+    } else if (c === '_') tokens.push(ONE);
+    else tokens.push(codePoint(c, ci));
   }
-  return new RegExp(`^${out}$`, ci ? 'iu' : 'u');
+  return (value: string): boolean => {
+    const s = Array.from(value, (c) => codePoint(c, ci));
+    let i = 0;
+    let j = 0;
+    let star = -1;
+    let mark = 0;
+    while (i < s.length) {
+      const t = tokens[j];
+      if (t !== undefined && t !== STAR && (t === ONE || t === s[i])) {
+        i++;
+        j++;
+      } else if (t === STAR) {
+        star = j++;
+        mark = i;
+      } else if (star >= 0) {
+        j = star + 1;
+        i = ++mark;
+      } else return false;
+    }
+    while (tokens[j] === STAR) j++;
+    return j === tokens.length;
+  };
 }
 
-function escapeRegExp(c: string): string {
-  return c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+/** A character's code point; with `ci`, of its lower case (the first code point when lowering expands). */
+function codePoint(c: string, ci: boolean): number {
+  return (ci ? c.toLowerCase() : c).codePointAt(0) ?? 0;
 }

@@ -7,7 +7,7 @@
 import { parse, type Expr, type SelectFromStatement, type Statement } from 'pgsql-ast-parser';
 import type { AuthUser, ColumnInfo, Engine, KalamDataType, TableInfo } from '../../engine/types.js';
 import { LiteralError, typeClassOf, typedLiteral, type RawLiteral, type TypedLiteral } from './columnTypes.js';
-import { filterToSql, likeToRegExp, type ColumnRef, type CompareOp, type Filter } from './filterExpr.js';
+import { filterToSql, likeMatcher, type ColumnRef, type CompareOp, type Filter } from './filterExpr.js';
 
 export interface SchemaField {
   readonly name: string;
@@ -181,13 +181,13 @@ function toFilter(e: Expr, depth: number, ctx: Ctx): Filter {
         if (col.cls !== 'text') throw new Reject(`${e.op} needs a text column`);
         if (e.right.type !== 'string') throw new Reject(`${e.op} needs a string literal pattern`);
         const ci = e.op.endsWith('ILIKE');
-        let re: RegExp;
+        let match: (value: string) => boolean;
         try {
-          re = likeToRegExp(e.right.value, ci);
+          match = likeMatcher(e.right.value, ci);
         } catch (err) {
           throw new Reject(shortMessage(err));
         }
-        const like: Filter = { k: 'like', col, pattern: e.right.value, ci, re };
+        const like: Filter = { k: 'like', col, pattern: e.right.value, ci, match };
         return e.op.startsWith('NOT') ? { k: 'not', a: like } : like;
       }
       if (e.op === 'IN' || e.op === 'NOT IN') {
