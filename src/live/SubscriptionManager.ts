@@ -131,7 +131,10 @@ export class SubscriptionManager {
     if (!entry) return; // unknown or released id (spec §7.6): ignore
     switch (message.type) {
       case 'subscription_ack':
-        this.advance(entry, message.batch.lastSeqId);
+        // With pages to follow, the ack only repeats page 0's batch_control (K§6.2): its
+        // last_seq_id counts once page 0 is applied, else a socket lost in between would
+        // resume past rows never seen.
+        if (!entry.expectPages) this.advance(entry, message.batch.lastSeqId);
         entry.state = entry.expectPages ? SUB_LOADING : SUB_READY;
         entry.sink.onAck(message.schema, entry.kind);
         if (entry.state === SUB_READY) entry.sink.onReady();

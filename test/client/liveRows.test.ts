@@ -171,6 +171,20 @@ describe('resume after reconnect (SPEC §2.3)', () => {
     });
   });
 
+  test('a socket lost between the ack and page 0 does not resume past page 0 (the ack only repeats its batch_control)', async () => {
+    const { live, socket } = await connected('SELECT id, body FROM app.t', { batchSize: 2 });
+    socket.deliver(ack('lb-1', { hasMore: true, lastSeq: '11' }));
+    socket.serverClose(1006); // page 0 (rows _seq 10, 11) never handled
+    await vi.advanceTimersByTimeAsync(500);
+    const next = FakeSocket.last;
+    next.accept();
+    // no row was applied: the load restarts from the beginning (no `from`), so rows 10 and 11 are not skipped
+    expect(next.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { batch_size: 2 } } });
+    next.deliver(ack('lb-1', { hasMore: false, lastSeq: '11' }));
+    next.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
+    expect(live.getSnapshot().rows).toEqual([{ id: '1', body: 'a' }, { id: '2', body: 'b' }]);
+  });
+
   test('a subscription that never got an ack is re-sent as it was, once', async () => {
     const h = harness();
     h.client.liveRows('SELECT * FROM app.t', { lastRows: 3 }).subscribe(() => {});
