@@ -72,7 +72,10 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
       this.keyOf = makeKeyOf(this.keyColumns);
     }
     // A restart after release reloads like a reconnect: rows stay visible, then are replaced.
-    this.reloadBuffer = kind === 'reload' || (kind === 'initial' && this.restarted) ? [] : undefined;
+    // A resume of an interrupted reload continues it: the pages buffered so far (rows up to the
+    // checkpoint) stay, the resumed pages add the rest, and the last page replaces the set.
+    if (kind === 'reload' || (kind === 'initial' && this.restarted)) this.reloadBuffer = [];
+    else if (kind !== 'resume') this.reloadBuffer = undefined;
   }
 
   onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {

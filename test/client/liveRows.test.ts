@@ -307,6 +307,32 @@ describe('sharing and release (SPEC §3.1)', () => {
     expect(live.getSnapshot().get('1')).toBe(row1);
   });
 
+  test('a restart reload interrupted by a reconnect keeps its loaded pages and still replaces the rows', async () => {
+    const h = harness({ releaseGraceMs: 10 });
+    const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');
+    const un = live.subscribe(() => {});
+    await flush();
+    const socket = FakeSocket.last;
+    socket.accept();
+    socket.deliver(ack('lb-1'));
+    socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
+    un.unsubscribe();
+    await vi.advanceTimersByTimeAsync(10);
+    // while released: row 1 updated, row 2 deleted
+    live.subscribe(() => {});
+    socket.deliver(ack('lb-2', { hasMore: true, lastSeq: '20' }));
+    socket.deliver(page('lb-2', [{ id: '1', body: 'A', _seq: '20' }], { hasMore: true }));
+    socket.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(500);
+    const next = FakeSocket.last;
+    next.accept();
+    expect(next.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-2', sql: 'SELECT id, body FROM app.t', options: { from: 20 } } });
+    next.deliver(ack('lb-2', { lastSeq: '21' }));
+    next.deliver(page('lb-2', [{ id: '3', body: 'c', _seq: '21' }], { hasMore: false }));
+    expect(live.getSnapshot().status).toBe('ready');
+    expect(live.getSnapshot().rows).toEqual([{ id: '1', body: 'A' }, { id: '3', body: 'c' }]);
+  });
+
   test('releasing while offline drops the queued subscribe instead of sending unsubscribe', async () => {
     const h = harness({ releaseGraceMs: 0 });
     const un = h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
