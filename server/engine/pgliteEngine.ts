@@ -250,10 +250,15 @@ export class PgliteEngine implements Engine {
         'SELECT seq::text AS seq, old_row FROM livebind.tombstones WHERE tbl = $1 AND owner = $2 AND seq > $3::int8 AND seq <= $4::int8 ORDER BY seq',
         [table.qualifiedName, table.type === 'user' ? user.id : '', afterSeq.toString(), upToSeq.toString()],
       );
-      return r.rows.map((row) => ({
-        seq: BigInt(row.seq),
-        oldRow: { ...decodeRowText(table, row.old_row), _seq: row.seq, _deleted: true },
-      }));
+      return r.rows.map((row) => {
+        const last = decodeRowText(table, row.old_row);
+        const lastSeq = last['_seq'];
+        return {
+          seq: BigInt(row.seq),
+          oldRow: { ...last, _seq: row.seq, _deleted: true },
+          ...(typeof lastSeq === 'string' && /^-?\d+$/.test(lastSeq) ? { lastLiveSeq: BigInt(lastSeq) } : {}),
+        };
+      });
     }, { writes: false });
   }
 

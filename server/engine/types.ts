@@ -77,6 +77,12 @@ export interface Tombstone {
   readonly seq: bigint;
   /** The deleted row's last live values (all visible columns), `_seq` = the tombstone's seq. */
   readonly oldRow: WireRow;
+  /**
+   * `_seq` of the last live version. When it is above a resume's `from`, the row changed after the
+   * client's checkpoint (e.g. moved out of a filter, then was deleted), so its last live values do
+   * not tell whether the client still holds it.
+   */
+  readonly lastLiveSeq?: bigint;
 }
 
 export interface Engine {

@@ -75,8 +75,14 @@ export class LiveSubscription {
   onChange(change: ChangeRecord): void {
     if (this.state === 'closed') return;
     if (this.bound !== undefined && this.state !== 'live' && change.seq <= this.bound) return;
-    const events = rowEvents(this.plan, change);
-    if (events.length === 0) return;
+    let events = rowEvents(this.plan, change);
+    if (events.length === 0) {
+      if (this.state === 'live' || this.options?.from === undefined) return;
+      // Resuming: a change after the bound that stays out of the filter still ends any copy the
+      // client kept from before its checkpoint (the row may have moved out during the outage, and
+      // the resume-delete queries only see rows and tombstones at or below the bound).
+      events = resumeOutOfFilterDeletes(this.plan, change);
+    }
     if (this.state === 'live') {
       for (const ev of events) this.sink.send(changeMessage(this.id, changeBody(this.plan, ev)));
       return;
@@ -219,7 +225,10 @@ export class LiveSubscription {
     const tombstones = await this.engine.tombstones(this.user, this.plan.table, from, bound);
     if (this.isClosed()) return;
     for (const t of tombstones) {
-      if (!matches(this.plan.filter, t.oldRow)) continue;
+      // Unchanged since `from`: the client holds the row exactly when its last values matched.
+      // Changed after `from` (e.g. moved out, then deleted): it may hold an older matching version.
+      const changedSinceFrom = t.lastLiveSeq !== undefined && t.lastLiveSeq > from;
+      if (!changedSinceFrom && !matches(this.plan.filter, t.oldRow)) continue;
       const key = rowKey(this.plan, t.oldRow);
       this.sink.send(changeMessage(this.id, changeBody(this.plan, { kind: 'delete', key, seq: t.seq, old: t.oldRow, moved: false })));
     }
@@ -238,4 +247,18 @@ export class LiveSubscription {
       if (rows.length < DEFAULT_BATCH_SIZE) return;
     }
   }
+}
+
+/** Deletes for the key(s) of a change that produced no event (its old and new versions are out of the filter). */
+function resumeOutOfFilterDeletes(plan: SubscriptionPlan, change: ChangeRecord): RowEvent[] {
+  const out: RowEvent[] = [];
+  const seen = new Set<string>();
+  for (const row of [change.newRow, change.oldRow]) {
+    if (row === undefined) continue;
+    const key = rowKey(plan, row);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ kind: 'delete', key, seq: change.seq, old: row, moved: change.op !== 'delete' });
+  }
+  return out;
 }
