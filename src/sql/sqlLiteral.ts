@@ -68,7 +68,10 @@ export function bindParams(sql: string, params: readonly SqlParam[] | undefined)
         if (index < 1 || index > values.length) {
           throw new UsageError(`SQL uses $${index} but ${values.length} parameter(s) were given.`, { code: 'INVALID_PARAMETER' });
         }
-        out += sql.slice(last, i) + sqlLiteral(values[index - 1] as SqlParam);
+        const literal = sqlLiteral(values[index - 1] as SqlParam);
+        // `-$1` with a negative value would read `--5`: a comment hiding the rest of the line.
+        const gap = literal.startsWith('-') && i > 0 && sql.charCodeAt(i - 1) === 45 /* - */ ? ' ' : '';
+        out += sql.slice(last, i) + gap + literal;
         used[index - 1] = true;
         last = j;
         i = j;

@@ -87,6 +87,13 @@ describe('bindParams', () => {
     expect(bindParams("SELECT 'a\\', $1", [5])).toBe("SELECT 'a\\', 5");
   });
 
+  test('a negative value after a minus sign does not become a -- comment', () => {
+    // `a = -$1` with -5 must not read `a = --5 AND b = 'x'` (the rest of the line commented out)
+    expect(bindParams("SELECT * FROM app.t WHERE a = -$1 AND b = $2", [-5, 'x'])).toBe("SELECT * FROM app.t WHERE a = - -5 AND b = 'x'");
+    expect(bindParams('SELECT * FROM app.t WHERE a = 1-$1', [-9007199254740993n])).toBe('SELECT * FROM app.t WHERE a = 1- -9007199254740993');
+    expect(bindParams('SELECT * FROM app.t WHERE a = -$1', [5])).toBe('SELECT * FROM app.t WHERE a = -5');
+  });
+
   test('identifiers containing $ are not placeholders', () => {
     expect(bindParams('SELECT col$1, $1 FROM t', [6])).toBe('SELECT col$1, 6 FROM t');
   });
