@@ -38,8 +38,12 @@ export function useSuspenseLiveQuery<Row = Record<string, unknown>>(
 ): SuspenseLiveQueryResult<Row> {
   const live = useLiveRowsSource<Row>('useSuspenseLiveQuery', sql, params, options);
   const holds = useSuspenseHolds();
-  const suspend = (): Promise<void> =>
-    holds !== undefined ? holds.hold(live) : holdUntilSettled(live, options?.suspenseHoldMs ?? 5000, () => {}).promise;
+  const suspend = (): Promise<void> => {
+    if (holds !== undefined) return holds.hold(live);
+    // No provider to hand the hold over: it lets go by itself suspenseHoldMs after settling.
+    const hold = holdUntilSettled(live, options?.suspenseHoldMs ?? 5000, () => hold.unsubscribe());
+    return hold.promise;
+  };
 
   if (live.getSnapshot().status === 'loading') throw suspend();
   const snapshot = useStore(live, () => live.getSnapshot());

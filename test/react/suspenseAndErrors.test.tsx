@@ -85,6 +85,23 @@ test('two suspending components in one boundary both resolve', async () => {
   expect(server.subscriptionCount()).toBe(2);
 });
 
+test('without a provider the suspense hold lets go after suspenseHoldMs: unmounting releases the subscription', async () => {
+  const table = await createItemsTable(client, 'suspense_noprov');
+  await insertItems(client, table, [{ id: 1, grp: 1, label: 'a' }]);
+  function NoProvider(): ReactNode {
+    const { rows } = useSuspenseLiveQuery<Item>(`SELECT id, grp, label FROM ${table} WHERE grp = $1`, [1], { client, suspenseHoldMs: 50 });
+    return <ul data-testid="items">{rows.map((r) => `${r.id}:${r.label}`).join(',')}</ul>;
+  }
+  const { unmount } = render(
+    <Suspense fallback={<p data-testid="fallback">loading</p>}>
+      <NoProvider />
+    </Suspense>,
+  );
+  await waitFor(() => expect(screen.getByTestId('items').textContent).toBe('1:a'));
+  unmount();
+  await waitFor(() => expect(server.subscriptionCount()).toBe(0), { timeout: 2000 });
+});
+
 test('bad SQL in useSuspenseLiveQuery reaches the nearest error boundary as a LivebindError', async () => {
   const spy = silenceConsoleError();
   try {
