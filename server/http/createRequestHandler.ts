@@ -19,7 +19,7 @@ const BUILD_DATE = new Date().toISOString().slice(0, 10);
 /** The HTTP API of the dev server: SQL, auth, health, CORS. WebSocket upgrades are handled elsewhere. */
 export function createRequestHandler(options: RequestHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const limiter = new RateLimiter(options.authRateLimitPerSec ?? 20);
-  const origins = options.corsOrigins ?? '*';
+  const origins = options.corsOrigins ?? 'loopback';
   return (req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal error' });

@@ -147,6 +147,40 @@ describe('auth endpoints (§3)', () => {
     expect(withOrigin.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect((await request(server, 'GET', '/nope')).status).toBe(404);
   });
+
+  it('by default only pages served from loopback origins may use the API from a browser', async () => {
+    for (const origin of ['http://127.0.0.1:63315', 'http://[::1]:3000', 'https://localhost', 'http://app.localhost:5173']) {
+      const r = await request(server, 'GET', '/health', { headers: { origin } });
+      expect(r.headers.get('access-control-allow-origin'), origin).toBe(origin);
+    }
+    for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.example', 'null', 'file://']) {
+      const pre = await request(server, 'OPTIONS', '/v1/api/auth/setup', {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(pre.status, origin).toBe(403);
+      // A "simple" cross-site POST (no preflight) is refused before it reaches the handler.
+      const setup = await request(server, 'POST', '/v1/api/auth/setup', {
+        headers: { origin, 'content-type': 'text/plain' },
+        body: { username: 'intruder', password: 'intruder-pass', root_password: 'intruder-pass' },
+      });
+      expect(setup.status, origin).toBe(403);
+      expect(setup.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    const intruder = await request(server, 'POST', '/v1/api/auth/login', { body: { user: 'intruder', password: 'intruder-pass' } });
+    expect(intruder.status).toBe(401);
+  });
+
+  it("corsOrigins '*' or an explicit list replaces the loopback default", async () => {
+    const open = await startDevServer({ quiet: true, corsOrigins: ['https://app.example.com'] });
+    try {
+      const ok = await request(open, 'GET', '/health', { headers: { origin: 'https://app.example.com' } });
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      const local = await request(open, 'GET', '/health', { headers: { origin: 'http://localhost:5173' } });
+      expect(local.status).toBe(403);
+    } finally {
+      await open.close();
+    }
+  });
 });
 
 describe('setup and rate limits on a fresh server', () => {
