@@ -73,6 +73,7 @@ export class Connection {
   private connectTimer: unknown;
   private pingTimer: unknown;
   private authRejected = false;
+  private fatal: LivebindError | undefined;
   private decoder: BinaryDecoder | undefined;
   /** Ping intervals since the last inbound frame or Pong (only counted where Ping frames exist). */
   private silentTicks = 0;
@@ -90,6 +91,11 @@ export class Connection {
 
   get isOpen(): boolean {
     return this.status === OPEN;
+  }
+
+  /** The error the connection stopped with for good (authentication gave up), else undefined. */
+  get fatalError(): LivebindError | undefined {
+    return this.fatal;
   }
 
   /** Start connecting if idle (lazy connect on first use). */
@@ -311,6 +317,7 @@ export class Connection {
         `Authentication failed ${this.authFailures} times in a row; the live connection stopped. Fix the credentials and create a new client.`,
         { code: error.code, cause: error, ...statusOf(error) },
       );
+      this.fatal = this.lastError;
       this.clearTimers();
       this.queue = [];
       this.setStatus(CLOSED);

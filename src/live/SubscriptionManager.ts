@@ -50,6 +50,8 @@ export interface ConnectionPort {
   unqueue(key: string): void;
   start(): void;
   readonly isOpen: boolean;
+  /** Set once the connection stopped for good (authentication gave up): new subscriptions fail with it. */
+  readonly fatalError?: LivebindError | undefined;
 }
 
 interface Entry {
@@ -91,6 +93,12 @@ export class SubscriptionManager {
       sink.onError(
         new SubscriptionError(`Live query not sent: ${spec.rejectReason}.`, { code: 'UNSUPPORTED_LIVE_SQL', subscriptionId: id, sql: spec.sql }),
       );
+      return { id, checkpoint: () => undefined, close: () => {} };
+    }
+    const fatal = this.connection.fatalError;
+    if (fatal !== undefined) {
+      // Nothing would ever be sent: end it like the subscriptions that were running (SPEC §1.3).
+      sink.onError(fatal);
       return { id, checkpoint: () => undefined, close: () => {} };
     }
     const entry: Entry = { id, spec, sink, state: SUB_PENDING, kind: 'initial', checkpoint: undefined, from: undefined, expectPages: false };

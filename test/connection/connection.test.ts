@@ -187,6 +187,25 @@ describe('reconnect (SPEC §1.3)', () => {
     expect(live.getSnapshot().error?.kind).toBe('auth');
   });
 
+  test('a live query started after authentication gave up ends in status error at once (not loading for ever)', async () => {
+    const h = harness();
+    h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
+    await flush();
+    for (let i = 0; i < 3; i++) {
+      FakeSocket.last.open();
+      FakeSocket.last.serverClose(1008, 'Authentication failed');
+      if (i < 2) await vi.advanceTimersByTimeAsync([500, 1000][i]!);
+    }
+    expect(h.client.status$.getSnapshot().status).toBe('closed');
+    const later = h.client.liveRows('SELECT * FROM app.other');
+    later.subscribe(() => {});
+    expect(later.getSnapshot().status).toBe('error');
+    expect(later.getSnapshot().error?.kind).toBe('auth');
+    let error: unknown;
+    h.client.changes('SELECT * FROM app.other').subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).toMatchObject({ kind: 'auth' });
+  });
+
   test('a provider that throws counts as an auth failure, then recovers', async () => {
     let calls = 0;
     const h = harness({
