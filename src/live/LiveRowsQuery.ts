@@ -104,18 +104,29 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     const keyOf = this.keyOf;
     const newRow = rows[0];
     const oldRow = oldValues[0];
-    let op: RowOp<Row> | undefined;
+    let ops: RowOp<Row>[] | undefined;
     if (type === 'insert' && newRow) {
-      op = { op: 'upsert', row: userRow(newRow) };
+      ops = [{ op: 'upsert', row: userRow(newRow) }];
     } else if (type === 'update' && newRow) {
       const { patch, nulled } = updatePatch(newRow, oldRow, keyColumns);
-      op = { op: 'patch', key: keyOf(patch), patch, nulled };
+      const key = keyOf(patch);
+      const oldKey = oldRow && keyColumns.every((c) => c in oldRow) ? keyOf(oldRow) : key;
+      if (oldKey === key) {
+        ops = [{ op: 'patch', key, patch, nulled }];
+      } else {
+        // The key itself changed: move the row, merged with its previous version.
+        const previous = this.materializer.current.get(oldKey);
+        ops = [
+          { op: 'delete', key: oldKey },
+          { op: 'patch', key, patch: previous === undefined ? patch : { ...previous, ...patch }, nulled },
+        ];
+      }
     } else if (type === 'delete' && oldRow && keyColumns.every((c) => c in oldRow)) {
-      op = { op: 'delete', key: keyOf(oldRow) };
+      ops = [{ op: 'delete', key: keyOf(oldRow) }];
     }
-    if (!op) return;
+    if (!ops) return;
     if (this.reloadBuffer) return; // a reload replaces everything at its last page; changes follow it
-    this.materializer.apply([op]);
+    this.materializer.apply(ops);
     this.publish();
   }
 

@@ -103,6 +103,23 @@ describe('live changes (SPEC §3.2)', () => {
     expect(live.getSnapshot().get('1')?.body).toBe('A');
   });
 
+  test('an update that changes the key moves the row (no duplicate under the old key)', async () => {
+    const { live, socket } = await ready();
+    // KalamDB-style: the primary key itself was updated (old_values carries the old key)
+    socket.deliver(change('lb-1', 'update', [{ id: '5', body: 'a', _seq: '15' }], [{ id: '1', _seq: '10' }]));
+    expect(live.getSnapshot().size).toBe(2);
+    expect(live.getSnapshot().get('1')).toBeUndefined();
+    expect(live.getSnapshot().get('5')).toEqual({ id: '5', body: 'a' });
+    // an explicit key column that changed: merged with the row under the old key
+    const byBody = await connected('SELECT id, body FROM app.t', { key: 'body' });
+    byBody.socket.deliver(ack('lb-1'));
+    byBody.socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
+    byBody.socket.deliver(change('lb-1', 'update', [{ id: '1', body: 'z', _seq: '12' }], [{ id: '1', body: 'a', _seq: '10' }]));
+    expect(byBody.live.getSnapshot().size).toBe(2);
+    expect(byBody.live.getSnapshot().get('a')).toBeUndefined();
+    expect(byBody.live.getSnapshot().get('z')).toEqual({ id: '1', body: 'z' });
+  });
+
   test('a change that does not alter the result emits nothing', async () => {
     const { seen, socket } = await ready();
     const n = seen.length;
