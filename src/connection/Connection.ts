@@ -141,6 +141,13 @@ export class Connection {
   private async connect(reason: TokenReason): Promise<void> {
     const gen = ++this.generation;
     this.setStatus(CONNECTING);
+    // The deadline covers the whole attempt: credentials (a login that never answers) included.
+    this.options.timers.clearTimeout(this.connectTimer);
+    this.connectTimer = this.options.timers.setTimeout(() => {
+      if (gen !== this.generation) return;
+      this.dropSocket();
+      this.lost(new ConnectionError(`Connecting timed out after ${this.options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
+    }, this.options.connectTimeoutMs);
     let token: string;
     let Ctor: WebSocketConstructor;
     try {
@@ -164,11 +171,6 @@ export class Connection {
     this.socket = socket;
     this.authRejected = false;
     socket.binaryType = 'arraybuffer';
-    this.connectTimer = this.options.timers.setTimeout(() => {
-      if (gen !== this.generation) return;
-      this.dropSocket();
-      this.lost(new ConnectionError(`Connecting timed out after ${this.options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
-    }, this.options.connectTimeoutMs);
     socket.onopen = () => {
       if (gen !== this.generation) return;
       this.setStatus(AUTHENTICATING);

@@ -165,6 +165,23 @@ describe('reconnect (SPEC §1.3)', () => {
     expect(FakeSocket.instances).toHaveLength(2);
   });
 
+  test('credentials that never arrive (hung login or provider) time out and retry too', async () => {
+    let calls = 0;
+    const h = harness({
+      connectTimeoutMs: 10000,
+      auth: () => (++calls === 1 ? new Promise<string>(() => {}) : 'ok-token'),
+    });
+    h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
+    await flush();
+    expect(FakeSocket.instances).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(10000);
+    expect(h.client.status$.getSnapshot()).toMatchObject({ status: 'reconnecting', lastError: { code: 'CONNECT_TIMEOUT' } });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(calls).toBe(2);
+    FakeSocket.last.accept();
+    expect(h.client.status$.getSnapshot().status).toBe('open');
+  });
+
   test('1008 asks for fresh credentials; three auth failures in a row stop with an AuthError', async () => {
     const h = harness();
     const live = h.client.liveRows('SELECT * FROM app.t');
