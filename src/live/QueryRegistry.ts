@@ -131,10 +131,27 @@ export class QueryRegistry {
   }
 }
 
+/**
+ * Canonical order specs (explicit direction and nulls, fixed field order), so `'id'`,
+ * `{ column: 'id' }` and `{ direction: 'asc', column: 'id' }` share one query.
+ */
 function normalizeOrderBy(orderBy: LiveQueryOptions['orderBy']): readonly OrderSpec[] {
   if (orderBy === undefined) return [];
-  if (typeof orderBy === 'string') return [{ column: orderBy }];
-  return 'column' in orderBy ? [orderBy as OrderSpec] : (orderBy as readonly OrderSpec[]);
+  const specs: readonly (string | OrderSpec)[] =
+    typeof orderBy === 'string' ? [orderBy] : 'column' in orderBy ? [orderBy as OrderSpec] : (orderBy as readonly OrderSpec[]);
+  return specs.map((spec) => {
+    const { column, direction = 'asc', nulls } = typeof spec === 'string' ? { column: spec, nulls: undefined } : spec;
+    if (typeof column !== 'string' || column === '') {
+      throw new UsageError(`Option "orderBy" needs a column name; got ${JSON.stringify(column)}.`, { code: 'INVALID_OPTION' });
+    }
+    if (direction !== 'asc' && direction !== 'desc') {
+      throw new UsageError(`Option "orderBy" direction must be 'asc' or 'desc'; got ${JSON.stringify(direction)}.`, { code: 'INVALID_OPTION' });
+    }
+    if (nulls !== undefined && nulls !== 'first' && nulls !== 'last') {
+      throw new UsageError(`Option "orderBy" nulls must be 'first' or 'last'; got ${JSON.stringify(nulls)}.`, { code: 'INVALID_OPTION' });
+    }
+    return { column, direction, nulls: nulls ?? (direction === 'asc' ? 'last' : 'first') };
+  });
 }
 
 function optionalInt(value: number | undefined, name: string, min: number): number | undefined {

@@ -253,6 +253,20 @@ describe('sharing and release (SPEC §3.1)', () => {
     expect((frames(FakeSocket.last, 'subscribe')[0]?.['subscription'] as { sql: string }).sql).toBe("SELECT * FROM app.t WHERE room = 'x'");
   });
 
+  test('equivalent orderBy forms share one observable; a bad orderBy is a UsageError', async () => {
+    const h = harness();
+    const sql = 'SELECT * FROM app.t';
+    const a = h.client.liveRows(sql, { orderBy: 'id' });
+    expect(h.client.liveRows(sql, { orderBy: { column: 'id' } })).toBe(a);
+    expect(h.client.liveRows(sql, { orderBy: [{ nulls: 'last', direction: 'asc', column: 'id' }] })).toBe(a);
+    expect(h.client.liveRows(sql, { orderBy: { column: 'id', direction: 'desc' } })).not.toBe(a);
+    expect(() => h.client.liveRows(sql, { orderBy: { column: 'id', direction: 'up' as 'asc' } })).toThrow(
+      expect.objectContaining({ kind: 'usage', code: 'INVALID_OPTION' }),
+    );
+    expect(() => h.client.liveRows(sql, { orderBy: '' })).toThrow(/needs a column name/);
+    await h.client.close();
+  });
+
   test('a never-subscribed observable is forgotten after unusedQueryTtlMs; a subscribed one stays shared', async () => {
     vi.useFakeTimers();
     try {
