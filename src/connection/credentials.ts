@@ -25,7 +25,8 @@ const EXPIRY_MARGIN_MS = 30_000;
 export class Credentials {
   private tokens: Tokens | undefined;
   private providerToken: string | undefined;
-  private inflight: Promise<string> | undefined;
+  /** The login/refresh in flight, and whether it is sure to produce a new token. */
+  private inflight: { readonly promise: Promise<string>; readonly fresh: boolean } | undefined;
 
   constructor(
     private readonly auth: AuthOption,
@@ -40,11 +41,21 @@ export class Credentials {
       return this.callProvider(auth);
     }
     if ('token' in auth) return Promise.resolve(auth.token);
-    // Password login: share one in-flight login/refresh between concurrent callers.
-    this.inflight ??= this.passwordToken(auth, need).finally(() => {
-      this.inflight = undefined;
-    });
-    return this.inflight;
+    // Password login: concurrent callers share one login/refresh, except that a caller whose token
+    // was just refused ('rejected', 'expired') never gets the answer of a lookup that may hand out
+    // that same old token: it queues a fresh one behind it instead.
+    const fresh = need === 'rejected' || need === 'expired';
+    const current = this.inflight;
+    if (current !== undefined && (current.fresh || !fresh)) return current.promise;
+    const run = (current === undefined ? Promise.resolve() : current.promise.then(noop, noop)).then(() => this.passwordToken(auth, need));
+    const entry = {
+      fresh,
+      promise: run.finally(() => {
+        if (this.inflight === entry) this.inflight = undefined;
+      }),
+    };
+    this.inflight = entry;
+    return entry.promise;
   }
 
   private async callProvider(provider: () => string | Promise<string>): Promise<string> {
@@ -85,6 +96,8 @@ export class Credentials {
     return exp !== undefined && exp - EXPIRY_MARGIN_MS <= this.now();
   }
 }
+
+function noop(): void {}
 
 /** `exp` of a JWT in ms (unverified: only to decide when to refresh), undefined when unreadable. */
 export function jwtExpiry(jwt: string): number | undefined {
