@@ -1,28 +1,20 @@
 // useChanges and useConnectionState against the real dev server; useObservable over plain RxJS.
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import { StrictMode, useState, type ReactNode } from 'react';
 import { renderToString } from 'react-dom/server';
 import { Observable, Subject } from 'rxjs';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { LiveProvider, useChanges, useConnectionState, useLiveQuery, useObservable } from '../../react/index.js';
 import type { ChangeEvent, LivebindClient } from '../../src/types.js';
 import { ErrorBoundary, silenceConsoleError } from './ErrorBoundary.js';
-import { createItemsTable, insertItems, startLiveTestServer, type Item, type LiveTestServer } from './liveTestServer.js';
+import { createItemsTable, insertItems, perFileLiveServer, type Item, type LiveTestServer } from './liveTestServer.js';
 
 let server: LiveTestServer;
 let client: LivebindClient;
-
-beforeAll(async () => {
-  server = await startLiveTestServer();
-  client = server.client();
+perFileLiveServer((s, c) => {
+  server = s;
+  client = c;
 });
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(async () => {
-  await waitFor(() => expect(server.subscriptionCount()).toBe(0), { timeout: 5000 });
-});
-afterEach(() => cleanup());
 
 test('useChanges delivers live insert/update/delete to the latest callback without resubscribing', async () => {
   const table = await createItemsTable(client, 'changes');

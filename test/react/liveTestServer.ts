@@ -2,6 +2,8 @@
  * Shared setup for the React tests: a real dev server on a free loopback port and a real client.
  * Each test file starts its own (beforeAll) and stops it (afterAll).
  */
+import { cleanup, waitFor } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { startDevServer } from '../../server/devServer.js';
 import { createClient, sqlLiteral } from '../../src/index.js';
@@ -42,6 +44,25 @@ export async function startLiveTestServer(): Promise<LiveTestServer> {
       await server.close();
     },
   };
+}
+
+/**
+ * The per-file lifecycle of the hook tests: one server and client for the file (handed to
+ * `ready`), no server subscription left over when a test starts, DOM cleanup after each test.
+ */
+export function perFileLiveServer(ready: (server: LiveTestServer, client: LivebindClient) => void): void {
+  let server: LiveTestServer | undefined;
+  beforeAll(async () => {
+    server = await startLiveTestServer();
+    ready(server, server.client());
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  beforeEach(async () => {
+    await waitFor(() => expect(server?.subscriptionCount()).toBe(0), { timeout: 5000 });
+  });
+  afterEach(() => cleanup());
 }
 
 let counter = 0;

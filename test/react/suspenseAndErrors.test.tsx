@@ -1,26 +1,18 @@
 // useSuspenseLiveQuery, throwOnError and error boundaries against the real dev server.
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import { Suspense, type ReactNode } from 'react';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { LiveProvider, useLiveQuery, useSuspenseLiveQuery } from '../../react/index.js';
 import type { LivebindClient } from '../../src/types.js';
 import { ErrorBoundary, silenceConsoleError } from './ErrorBoundary.js';
-import { createItemsTable, insertItems, startLiveTestServer, type Item, type LiveTestServer } from './liveTestServer.js';
+import { createItemsTable, insertItems, perFileLiveServer, type Item, type LiveTestServer } from './liveTestServer.js';
 
 let server: LiveTestServer;
 let client: LivebindClient;
-
-beforeAll(async () => {
-  server = await startLiveTestServer();
-  client = server.client();
+perFileLiveServer((s, c) => {
+  server = s;
+  client = c;
 });
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(async () => {
-  await waitFor(() => expect(server.subscriptionCount()).toBe(0), { timeout: 5000 });
-});
-afterEach(() => cleanup());
 
 function SuspenseItems({ table, grp, onRender }: { table: string; grp: number; onRender?: (status: string) => void }): ReactNode {
   const { rows, status } = useSuspenseLiveQuery<Item>(`SELECT id, grp, label FROM ${table} WHERE grp = $1`, [grp], { orderBy: 'id' });

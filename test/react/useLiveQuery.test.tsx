@@ -1,26 +1,17 @@
 // useLiveQuery against the real dev server and the real client (no mocks).
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { LiveProvider, useLiveQuery, type LiveQueryResult, type UseLiveQueryOptions } from '../../react/index.js';
 import type { LivebindClient } from '../../src/types.js';
-import { createItemsTable, insertItems, startLiveTestServer, type Item, type LiveTestServer } from './liveTestServer.js';
+import { createItemsTable, insertItems, perFileLiveServer, type Item, type LiveTestServer } from './liveTestServer.js';
 
 let server: LiveTestServer;
 let client: LivebindClient;
-
-beforeAll(async () => {
-  server = await startLiveTestServer();
-  client = server.client();
+perFileLiveServer((s, c) => {
+  server = s;
+  client = c;
 });
-afterAll(async () => {
-  await server?.close();
-});
-// Every test starts with no server subscription left over from the one before.
-beforeEach(async () => {
-  await waitFor(() => expect(server.subscriptionCount()).toBe(0), { timeout: 5000 });
-});
-afterEach(() => cleanup());
 
 const text = (testId = 'items') => screen.getByTestId(testId).textContent;
 
