@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startWsHarness, type WsHarness } from './wsHarness.js';
-import { RowView, WsTestClient, type ServerMessage } from './wsTestClient.js';
+import { loadRows, RowView, WsTestClient, type ServerMessage } from './wsTestClient.js';
 
 let h: WsHarness;
 let token: string;
@@ -15,14 +15,7 @@ async function table(name: string, rows: number): Promise<void> {
   }
 }
 
-async function fresh(sql: string): Promise<Record<string, unknown>[]> {
-  const c = await WsTestClient.authed(h.url, token);
-  c.send({ type: 'subscribe', subscription: { id: 'fresh', sql, options: {} } });
-  const view = new RowView('id');
-  for (const p of (await c.load('fresh')).pages) view.apply(p);
-  c.close();
-  return view.snapshot();
-}
+const fresh = (sql: string): Promise<Record<string, unknown>[]> => loadRows(h.url, token, sql);
 
 beforeAll(async () => {
   h = await startWsHarness();

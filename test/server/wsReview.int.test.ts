@@ -4,20 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startWsHarness, type WsHarness } from './wsHarness.js';
-import { RowView, WsTestClient } from './wsTestClient.js';
+import { loadRows, RowView, WsTestClient } from './wsTestClient.js';
 
 let h: WsHarness;
 let token: string;
 const alice = { id: 'alice', role: 'user' as const };
 
-async function fresh(sql: string): Promise<Record<string, unknown>[]> {
-  const c = await WsTestClient.authed(h.url, token);
-  c.send({ type: 'subscribe', subscription: { id: 'fresh', sql, options: {} } });
-  const view = new RowView('id');
-  for (const p of (await c.load('fresh')).pages) view.apply(p);
-  c.close();
-  return view.snapshot();
-}
+const fresh = (sql: string): Promise<Record<string, unknown>[]> => loadRows(h.url, token, sql);
 
 beforeAll(async () => {
   h = await startWsHarness();

@@ -193,3 +193,13 @@ export class RowView {
       .sort((a, b) => String(a[this.key]).localeCompare(String(b[this.key]), 'en', { numeric: true }));
   }
 }
+
+/** The rows a fresh subscription to `sql` loads (re-running the query over /v1/ws), keyed by `id`. */
+export async function loadRows(url: string, token: string, sql: string): Promise<Record<string, unknown>[]> {
+  const c = await WsTestClient.authed(url, token);
+  c.send({ type: 'subscribe', subscription: { id: 'fresh', sql, options: {} } });
+  const view = new RowView('id');
+  for (const p of (await c.load('fresh')).pages) view.apply(p);
+  c.close();
+  return view.snapshot();
+}
