@@ -11,6 +11,15 @@ interface Note {
 }
 
 let client: LivebindClient;
+// Count gzip frames the client decodes with the browser's DecompressionStream.
+let gzipStreams = 0;
+const NativeDecompressionStream = globalThis.DecompressionStream;
+globalThis.DecompressionStream = class extends NativeDecompressionStream {
+  constructor(format: CompressionFormat) {
+    super(format);
+    gzipStreams++;
+  }
+};
 const table = `browser.notes_${Math.random().toString(36).slice(2, 8)}`;
 
 beforeAll(async () => {
@@ -43,7 +52,10 @@ test('liveRows loads gzip-compressed pages and applies live changes', async () =
   const big = 'x'.repeat(2000);
   await client.execute(`INSERT INTO ${table} (id, body) VALUES ($1, $2)`, [3, big]);
   const live$ = client.liveRows<Note>(`SELECT id, body FROM ${table}`, { orderBy: 'id', batchSize: 2 });
+  const before = gzipStreams;
   const ready = await firstValueFrom(live$.pipe(filter((s: LiveRows<Note>) => s.status === 'ready')));
+  // The server gzipped the large frames into binary frames, and DecompressionStream decoded them.
+  expect(gzipStreams).toBeGreaterThan(before);
   expect(ready.rows.map((r) => r.id)).toEqual(['1', '2', '3']);
   expect(ready.byKey.get('3')?.body).toBe(big);
 
