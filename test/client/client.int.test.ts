@@ -42,6 +42,18 @@ async function newTable(): Promise<string> {
   return name;
 }
 
+/** An admin client whose sockets the test can cut (gate), with a fast reconnect backoff. */
+function gatedAdminClient(initialDelayMs: number, maxDelayMs: number) {
+  const gate = createGate();
+  const client = createClient({
+    url: server.url,
+    auth: { user: 'admin', password: 'admin-pass' },
+    WebSocket: gate.WebSocket as never,
+    reconnect: { initialDelayMs, maxDelayMs },
+  });
+  return { gate, client };
+}
+
 function until<R>(live: LiveObservable<LiveRows<R>>, predicate: (s: LiveRows<R>) => boolean, ms = 15000): Promise<LiveRows<R>> {
   return firstValueFrom(live.pipe(filter(predicate), timeout(ms)));
 }
@@ -148,13 +160,7 @@ describe('liveRows', () => {
   test('resume after the socket is cut: outage inserts, updates and deletes converge', async () => {
     const t = await newTable();
     await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)`);
-    const gate = createGate();
-    const client = createClient({
-      url: server.url,
-      auth: { user: 'admin', password: 'admin-pass' },
-      WebSocket: gate.WebSocket as never,
-      reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
-    });
+    const { gate, client } = gatedAdminClient(20, 100);
     try {
       const live = client.liveRows<Note>(`SELECT id, body, n FROM ${t}`);
       live.subscribe(() => {});
@@ -259,13 +265,7 @@ describe('property: random writes interleaved with disconnects converge to SELEC
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 5, maxLength: 25 }), fc.boolean(), async (cmds, filtered) => {
         const t = await newTable();
-        const gate = createGate();
-        const client = createClient({
-          url: server.url,
-          auth: { user: 'admin', password: 'admin-pass' },
-          WebSocket: gate.WebSocket as never,
-          reconnect: { initialDelayMs: 5, maxDelayMs: 50 },
-        });
+        const { gate, client } = gatedAdminClient(5, 50);
         const sql = filtered ? `SELECT id, body, n FROM ${t} WHERE n > 0` : `SELECT id, body, n FROM ${t}`;
         try {
           const live = client.liveRows<Note>(sql);

@@ -237,6 +237,22 @@ describe('resume after reconnect (SPEC §2.3)', () => {
   });
 });
 
+/** A liveRows query (grace 10 ms) that loaded rows 1 and 2 (_seq 10, 11), then lost its last subscriber and was released. */
+async function loadTwoRowsThenRelease() {
+  const h = harness({ releaseGraceMs: 10 });
+  const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');
+  const un = live.subscribe(() => {});
+  await flush();
+  const socket = FakeSocket.last;
+  socket.accept();
+  socket.deliver(ack('lb-1'));
+  socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
+  const row1 = live.getSnapshot().get('1');
+  un.unsubscribe();
+  await vi.advanceTimersByTimeAsync(10);
+  return { live, socket, row1 };
+}
+
 describe('sharing and release (SPEC §3.1)', () => {
   test('identical sql+options return the same observable and one server subscription', async () => {
     const h = harness();
@@ -315,17 +331,7 @@ describe('sharing and release (SPEC §3.1)', () => {
   });
 
   test('resubscribing a released observable reloads: old rows stay visible (status loading), then are replaced', async () => {
-    const h = harness({ releaseGraceMs: 10 });
-    const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');
-    const un = live.subscribe(() => {});
-    await flush();
-    const socket = FakeSocket.last;
-    socket.accept();
-    socket.deliver(ack('lb-1'));
-    socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
-    const row1 = live.getSnapshot().get('1');
-    un.unsubscribe();
-    await vi.advanceTimersByTimeAsync(10);
+    const { live, socket, row1 } = await loadTwoRowsThenRelease();
     expect(frames(socket, 'unsubscribe')).toHaveLength(1);
     live.subscribe(() => {});
     expect(live.getSnapshot().status).toBe('loading');
@@ -339,16 +345,7 @@ describe('sharing and release (SPEC §3.1)', () => {
   });
 
   test('a restart reload interrupted by a reconnect keeps its loaded pages and still replaces the rows', async () => {
-    const h = harness({ releaseGraceMs: 10 });
-    const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');
-    const un = live.subscribe(() => {});
-    await flush();
-    const socket = FakeSocket.last;
-    socket.accept();
-    socket.deliver(ack('lb-1'));
-    socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
-    un.unsubscribe();
-    await vi.advanceTimersByTimeAsync(10);
+    const { live, socket } = await loadTwoRowsThenRelease();
     // while released: row 1 updated, row 2 deleted
     live.subscribe(() => {});
     socket.deliver(ack('lb-2', { hasMore: true, lastSeq: '20' }));

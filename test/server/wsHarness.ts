@@ -2,6 +2,7 @@
  * Test harness for the /v1/ws front end: the real dev server (startDevServer: PGlite engine, HTTP,
  * attachKalamWs) on 127.0.0.1:0, plus helpers for tokens and SQL.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import type { PgliteEngine } from '../../server/engine/pgliteEngine.js';
 import type { AuthUser, Role } from '../../server/engine/types.js';
@@ -36,4 +37,20 @@ export async function startWsHarness(options: KalamWsOptions = {}): Promise<WsHa
     },
     close: () => server.close(),
   };
+}
+
+/**
+ * One harness for the test file with namespace `app` and a token for user `alice` (role user),
+ * handed to `ready` in beforeAll; closed in afterAll.
+ */
+export function perFileAliceHarness(ready: (h: WsHarness, aliceToken: string) => void, options: KalamWsOptions = {}): void {
+  let harness: WsHarness | undefined;
+  beforeAll(async () => {
+    harness = await startWsHarness(options);
+    await harness.sql(ROOT, 'CREATE NAMESPACE IF NOT EXISTS app');
+    ready(harness, await harness.token('alice'));
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
 }

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startWsHarness, type WsHarness } from './wsHarness.js';
+import { describe, expect, it } from 'vitest';
+import { perFileAliceHarness, ROOT, type WsHarness } from './wsHarness.js';
 import { loadRows, RowView, WsTestClient, type ServerMessage } from './wsTestClient.js';
 
 let h: WsHarness;
@@ -17,13 +17,9 @@ async function table(name: string, rows: number): Promise<void> {
 
 const fresh = (sql: string): Promise<Record<string, unknown>[]> => loadRows(h.url, token, sql);
 
-beforeAll(async () => {
-  h = await startWsHarness();
-  await h.sql(ROOT, 'CREATE NAMESPACE IF NOT EXISTS app');
-  token = await h.token('alice');
-});
-afterAll(async () => {
-  await h?.close();
+perFileAliceHarness((harness, aliceToken) => {
+  h = harness;
+  token = aliceToken;
 });
 
 describe('initial load (§7.1)', () => {

@@ -2,8 +2,8 @@
  * Regression tests from the server review: live filters that could stall the process, and resumed
  * subscriptions that must converge to re-running the query.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startWsHarness, type WsHarness } from './wsHarness.js';
+import { describe, expect, it } from 'vitest';
+import { perFileAliceHarness, ROOT, type WsHarness } from './wsHarness.js';
 import { loadRows, RowView, WsTestClient } from './wsTestClient.js';
 
 let h: WsHarness;
@@ -12,13 +12,9 @@ const alice = { id: 'alice', role: 'user' as const };
 
 const fresh = (sql: string): Promise<Record<string, unknown>[]> => loadRows(h.url, token, sql);
 
-beforeAll(async () => {
-  h = await startWsHarness();
-  await h.sql(ROOT, 'CREATE NAMESPACE IF NOT EXISTS app');
-  token = await h.token('alice');
-});
-afterAll(async () => {
-  await h?.close();
+perFileAliceHarness((harness, aliceToken) => {
+  h = harness;
+  token = aliceToken;
 });
 
 describe('LIKE filters on live changes', () => {
