@@ -27,7 +27,9 @@ describe('LIKE filters on live changes', () => {
     const started = Date.now();
     await h.sql(alice, 'INSERT INTO app.likes (id, body) VALUES (1, $1), (2, $2)', ['a'.repeat(31), `${'a'.repeat(31)}b`]);
     const change = await c.next((m) => m.type === 'change');
-    expect(Date.now() - started).toBeLessThan(1000);
+    // A backtracking matcher takes minutes on this pattern; a linear one a few ms. The bound is loose
+    // so a loaded machine cannot fail it.
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(change).toMatchObject({ change_type: 'insert', rows: [{ id: '2' }] });
     c.close();
   });
