@@ -150,11 +150,15 @@ describe('live changes (§6.4, §7.6)', () => {
 
   it('unsubscribe has no reply and stops changes; unknown ids are ignored; reusing an id replaces', async () => {
     const c = await WsTestClient.authed(h.url, aliceToken);
+    const startedBefore = h.ws.subscriptionsStarted();
     c.send({ type: 'subscribe', subscription: { id: 'x', sql: 'SELECT id FROM app.items WHERE id = 100' } });
     await c.next();
+    expect(h.ws.subscriptionsStarted()).toBe(startedBefore + 1);
     c.send({ type: 'subscribe', subscription: { id: 'x', sql: 'SELECT id FROM app.items WHERE id = 101' } });
     await c.next();
     expect(h.ws.subscriptionCount()).toBe(1);
+    // Cumulative: the replacement counts as a new subscription, the replaced one is not subtracted.
+    expect(h.ws.subscriptionsStarted()).toBe(startedBefore + 2);
     c.send({ type: 'unsubscribe', subscription_id: 'nope' });
     c.send({ type: 'next_batch', subscription_id: 'nope' });
     await h.sql(alice, 'INSERT INTO app.items (id, qty) VALUES (100, 1), (101, 1)');
@@ -162,9 +166,11 @@ describe('live changes (§6.4, §7.6)', () => {
     c.send({ type: 'unsubscribe', subscription_id: 'x' });
     c.send({ type: 'ping' });
     await c.until(() => h.ws.subscriptionCount() === 0);
+    expect(h.ws.subscriptionsStarted()).toBe(startedBefore + 2);
     await h.sql(alice, 'UPDATE app.items SET qty = 5 WHERE id = 101');
     c.send({ type: 'subscribe', subscription: { id: 'probe', sql: 'SELECT id FROM app.items WHERE id = 100' } });
     expect(await c.next()).toMatchObject({ type: 'subscription_ack', subscription_id: 'probe' });
+    expect(h.ws.subscriptionsStarted()).toBe(startedBefore + 3);
     c.close();
   });
 });

@@ -16,9 +16,15 @@ export class SubscriptionIndex {
   private readonly tables = new Map<string, TableEntry>();
   private readonly perUser = new Map<string, number>();
   private total = 0;
+  private started = 0;
 
   get size(): number {
     return this.total;
+  }
+
+  /** Subscriptions ever added (cumulative since the index was created; removals do not lower it). */
+  get startedCount(): number {
+    return this.started;
   }
 
   countForUser(userId: string): number {
@@ -39,6 +45,7 @@ export class SubscriptionIndex {
     if (set.has(sub)) return;
     set.add(sub);
     this.total++;
+    this.started++;
     this.perUser.set(sub.user.id, this.countForUser(sub.user.id) + 1);
   }
 

@@ -39,7 +39,10 @@ export interface KalamWsOptions {
 export interface KalamWsServer {
   /** Close every socket with 1001 "Server shutting down" and stop listening for upgrades. */
   close(): Promise<void>;
+  /** Subscriptions registered now. */
   subscriptionCount(): number;
+  /** Subscriptions registered since start (cumulative; unsubscribes and closes do not lower it). */
+  subscriptionsStarted(): number;
   connectionCount(): number;
 }
 
@@ -171,6 +174,7 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
     subscriptionCount: () => index.size,
+    subscriptionsStarted: () => index.startedCount,
     connectionCount: () => connections.size,
   };
 }
