@@ -1,8 +1,9 @@
 import { useEffect, useMemo } from 'react';
-import { SubscriptionError } from '../src/errors.js';
+import { SubscriptionError, UnsupportedError } from '../src/errors.js';
 import type { LiveRows, RowKey, RowSet, SqlParam } from '../src/types.js';
 import { useSuspenseHolds } from './LiveProvider.js';
 import { holdUntilSettled } from './suspenseHolds.js';
+import { useIsServerRender } from './useIsServerRender.js';
 import { useLiveRowsSource, type LiveRowsHookOptions } from './useLiveRowsSource.js';
 import { useStore } from './useStore.js';
 
@@ -29,13 +30,17 @@ export interface SuspenseLiveQueryResult<Row> {
  * again, gets the same shared observable back (kept subscribed by the pending load) and reads
  * its now-ready snapshot.
  *
- * On the server (renderToString) it renders the Suspense fallback.
+ * On the server it throws a `CLIENT_ONLY` UnsupportedError before touching the client (no socket,
+ * no server subscription): React then renders the nearest Suspense boundary's fallback into the
+ * HTML and the browser renders the rows — React's documented way to keep a component client-only,
+ * and it never stalls a streaming render the way a pending promise would.
  */
 export function useSuspenseLiveQuery<Row = Record<string, unknown>>(
   sql: string,
   params?: readonly SqlParam[],
   options?: UseSuspenseLiveQueryOptions,
 ): SuspenseLiveQueryResult<Row> {
+  if (useIsServerRender()) throw clientOnly();
   const live = useLiveRowsSource<Row>('useSuspenseLiveQuery', sql, params, options);
   const holds = useSuspenseHolds();
   const suspend = (): Promise<void> => {
@@ -54,6 +59,14 @@ export function useSuspenseLiveQuery<Row = Record<string, unknown>>(
   }
   if (snapshot.status === 'loading') throw suspend();
   return useMemo(() => suspenseResult(snapshot, snapshot.status as 'ready' | 'reconnecting'), [snapshot]);
+}
+
+function clientOnly(): UnsupportedError {
+  return new UnsupportedError(
+    'useSuspenseLiveQuery() renders in the browser only: on the server the nearest <Suspense> boundary renders ' +
+      'its fallback and the browser fills it in. For rows in the server HTML use useLiveQuery(sql, params, { initialData }).',
+    { code: 'CLIENT_ONLY', capability: 'server rendering of useSuspenseLiveQuery' },
+  );
 }
 
 function suspenseResult<Row>(s: LiveRows<Row>, status: 'ready' | 'reconnecting'): SuspenseLiveQueryResult<Row> {

@@ -1,10 +1,10 @@
 // Server rendering (renderToString) and hydration (hydrateRoot) with the real client and dev server.
 import { act, waitFor } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { LiveProvider, useConnectionState, useLiveQuery } from '../../react/index.js';
+import { LiveProvider, useConnectionState, useLiveQuery, useSuspenseLiveQuery } from '../../react/index.js';
 import type { LivebindClient } from '../../src/types.js';
 import { silenceConsoleError } from './ErrorBoundary.js';
 import { createItemsTable, insertItems, startLiveTestServer, type Item, type LiveTestServer } from './liveTestServer.js';
@@ -121,4 +121,39 @@ test('control: hydrating different markup IS reported (the checks above can fail
     </LiveProvider>,
   );
   expect(problems.length).toBeGreaterThan(0);
+});
+
+function SuspenseList(): ReactNode {
+  const { rows } = useSuspenseLiveQuery<Item>(`SELECT id, grp, label FROM ${table} WHERE grp = $1`, [1], { orderBy: 'id' });
+  return <ul>{rows.map((r) => <li key={r.id}>{r.label}</li>)}</ul>;
+}
+
+const suspensePage = (c: LivebindClient): ReactNode => (
+  <LiveProvider client={c}>
+    <Suspense fallback={<p>loading rows</p>}>
+      <SuspenseList />
+    </Suspense>
+  </LiveProvider>
+);
+
+test('useSuspenseLiveQuery: the server renders the fallback without a socket; the browser renders the rows', async () => {
+  await waitFor(() => expect(server.subscriptionCount()).toBe(0)); // the previous test's roots are released
+  const serverSideClient = server.client();
+  const spy = silenceConsoleError();
+  let html: string;
+  try {
+    html = renderToString(suspensePage(serverSideClient));
+  } finally {
+    spy.restore();
+  }
+  expect(html).toContain('loading rows');
+  expect(html).not.toContain('live one');
+  expect(serverSideClient.status$.getSnapshot().status).toBe('idle');
+  expect(server.subscriptionCount()).toBe(0);
+
+  const { container, problems } = await hydrate(html, suspensePage(client));
+  await waitFor(() => expect(container.textContent).toBe('live onelive two'));
+  // React reports the boundary it had to render in the browser (the server's CLIENT_ONLY opt-out); nothing else.
+  for (const problem of problems) expect(String(problem)).toMatch(/client render|Switched to client rendering|CLIENT_ONLY|renders in the browser only/i);
+  expect(serverSideClient.status$.getSnapshot().status).toBe('idle');
 });
