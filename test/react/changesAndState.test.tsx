@@ -16,8 +16,28 @@ perFileLiveServer((s, c) => {
   client = c;
 });
 
+/** The real client, counting subscribe() calls on the observables its changes() returns. */
+function countingChanges(base: LivebindClient): { client: LivebindClient; subscribes: () => number } {
+  let subscribes = 0;
+  const changes: LivebindClient['changes'] = (sql, options) => {
+    const observable = base.changes(sql, options);
+    return new Proxy(observable, {
+      get(target, property, receiver) {
+        if (property !== 'subscribe') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: Parameters<typeof target.subscribe>) => {
+          subscribes++;
+          return target.subscribe(...args);
+        };
+      },
+    });
+  };
+  return { client: { ...base, changes }, subscribes: () => subscribes };
+}
+
 test('useChanges delivers live insert/update/delete to the latest callback without resubscribing', async () => {
   const table = await createItemsTable(client, 'changes');
+  const counting = countingChanges(client);
+  const startedOnServer = server.subscriptionsStarted();
   const received: string[] = [];
   let rerender: (tag: string) => void = () => {};
   function Watcher(): ReactNode {
@@ -31,12 +51,13 @@ test('useChanges delivers live insert/update/delete to the latest callback witho
   }
   render(
     <StrictMode>
-      <LiveProvider client={client}>
+      <LiveProvider client={counting.client}>
         <Watcher />
       </LiveProvider>
     </StrictMode>,
   );
   await waitFor(() => expect(server.subscriptionCount()).toBe(1));
+  const subscribesAfterMount = counting.subscribes(); // StrictMode runs the effect twice
 
   await insertItems(client, table, [{ id: 1, grp: 1, label: 'a' }]);
   await waitFor(() => expect(received).toEqual(['first:insert:1:a']));
@@ -47,8 +68,10 @@ test('useChanges delivers live insert/update/delete to the latest callback witho
   await insertItems(client, table, [{ id: 2, grp: 2, label: 'not mine' }]);
   await client.execute(`DELETE FROM ${table} WHERE id = $1`, [1]);
   await waitFor(() => expect(received).toEqual(['first:insert:1:a', 'second:update:1:b', 'second:delete:1:b']));
-  // StrictMode double effects and a new callback per render: still one server subscription.
+  // A new callback per render never re-runs the effect; StrictMode's double effect made one server subscription.
+  expect(counting.subscribes()).toBe(subscribesAfterMount);
   expect(server.subscriptionCount()).toBe(1);
+  expect(server.subscriptionsStarted() - startedOnServer).toBe(1);
 });
 
 test('useChanges sends a stream error to the error boundary unless onError is given', async () => {

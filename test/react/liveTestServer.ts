@@ -16,6 +16,8 @@ export interface LiveTestServer {
   readonly url: string;
   /** Live subscriptions the server holds right now (all connections). */
   subscriptionCount(): number;
+  /** Subscriptions the server registered since it started (cumulative: catches a subscribe + release pair). */
+  subscriptionsStarted(): number;
   /** A client for this server; closed by `close()`. */
   client(options?: Partial<ClientOptions>): LivebindClient;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startLiveTestServer(): Promise<LiveTestServer> {
   return {
     url: server.url,
     subscriptionCount: () => server.ws.subscriptionCount(),
+    subscriptionsStarted: () => server.ws.subscriptionsStarted(),
     client(options) {
       // The Node socket (`ws`), as the client uses in Node: jsdom's globals would hand undici's
       // WebSocket jsdom Event objects from another realm.
