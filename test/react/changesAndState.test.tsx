@@ -187,3 +187,21 @@ test('useObservable renders `initial` on the server and throws observable errors
     spy.restore();
   }
 });
+
+test('useChanges and useConnectionState take a `client` option instead of a provider', async () => {
+  const own = server.client();
+  const table = await createItemsTable(client, 'noprovider');
+  const received: string[] = [];
+  function Bare(): ReactNode {
+    const { status } = useConnectionState({ client: own });
+    useChanges<Item>(`SELECT id, grp, label FROM ${table}`, (e) => void received.push(`${e.type}:${e.row.label}`), { client: own });
+    return <p data-testid="socket">{status}</p>;
+  }
+  render(<Bare />);
+  await waitFor(() => expect(screen.getByTestId('socket').textContent).toBe('open'));
+  await waitFor(() => expect(server.subscriptionCount()).toBe(1));
+  await insertItems(client, table, [{ id: 1, grp: 1, label: 'via option' }]);
+  await waitFor(() => expect(received).toEqual(['insert:via option']));
+  await act(() => own.close());
+  await waitFor(() => expect(screen.getByTestId('socket').textContent).toBe('closed'));
+});

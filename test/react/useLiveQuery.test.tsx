@@ -206,3 +206,31 @@ function silenceConsoleError(): { restore(): void } {
   return { restore: () => void (console.error = original) };
 }
 
+
+test('key, orderBy and limit reach the core: byKey is keyed by the `key` column, rows are the top `limit`', async () => {
+  const table = await createItemsTable(client, 'opts');
+  await insertItems(client, table, [
+    { id: 1, grp: 1, label: 'c' },
+    { id: 2, grp: 1, label: 'a' },
+    { id: 3, grp: 1, label: 'b' },
+  ]);
+  let last: LiveQueryResult<Item> | undefined;
+  function Top(): ReactNode {
+    last = useLiveQuery<Item>(`SELECT id, grp, label FROM ${table} WHERE grp = $1`, [1], {
+      key: 'label',
+      orderBy: 'label',
+      limit: 2,
+    });
+    return <p data-testid="items">{last.rows.map((r) => r.label).join(',')}</p>;
+  }
+  render(withClient(<Top />));
+  await waitFor(() => expect(text()).toBe('a,b'));
+  expect([...last!.byKey.keys()]).toEqual(['a', 'b']);
+  expect(last!.byKey.get('b')).toBe(last!.rows[1]);
+  expect(last!.isLoading).toBe(false);
+
+  // A row that sorts first pushes the last one out of the window.
+  await insertItems(client, table, [{ id: 4, grp: 1, label: '0' }]);
+  await waitFor(() => expect(text()).toBe('0,a'));
+  expect(last!.byKey.has('b')).toBe(false);
+});
