@@ -24,10 +24,33 @@ export interface ResolvedKalamWsOptions {
   readonly compressThresholdBytes: number;
 }
 
+/** Cumulative inbound counters shared by every connection of one front end (diagnostics, tests). */
+export interface InboundCounters {
+  /** Data frames delivered by `ws` to a connection, dropped ones included. */
+  framesReceived: number;
+  /** Frames that arrived after the connection was closed and were not looked at. */
+  framesDroppedAfterClose: number;
+  /** Refused with MESSAGE_TOO_LARGE. */
+  framesTooLarge: number;
+  /** Refused with UNSUPPORTED_DATA. */
+  framesBinary: number;
+  /** Not a valid client message: connection closed with 1011. */
+  framesInvalid: number;
+  /** Valid client messages (rate-limited ones included). */
+  messagesParsed: number;
+  /** Of messagesParsed, refused with RATE_LIMIT_EXCEEDED. */
+  messagesRateLimited: number;
+}
+
+export function newInboundCounters(): InboundCounters {
+  return { framesReceived: 0, framesDroppedAfterClose: 0, framesTooLarge: 0, framesBinary: 0, framesInvalid: 0, messagesParsed: 0, messagesRateLimited: 0 };
+}
+
 export interface ConnectionContext {
   readonly engine: Engine;
   readonly index: SubscriptionIndex;
   readonly options: ResolvedKalamWsOptions;
+  readonly counters: InboundCounters;
   readonly onClosed: (conn: KalamConnection) => void;
 }
 
@@ -128,13 +151,20 @@ export class KalamConnection implements SubscriptionSink {
 
   private onFrame(data: RawData, isBinary: boolean): void {
     this.touch();
-    if (this.closed) return;
+    const counters = this.ctx.counters;
+    counters.framesReceived++;
+    if (this.closed) {
+      counters.framesDroppedAfterClose++;
+      return;
+    }
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (buf.length > this.ctx.options.maxMessageBytes) {
+      counters.framesTooLarge++;
       this.sendError('protocol', 'MESSAGE_TOO_LARGE', `Message too large: ${buf.length} bytes (max ${this.ctx.options.maxMessageBytes})`);
       return;
     }
     if (isBinary) {
+      counters.framesBinary++;
       this.sendError('protocol', 'UNSUPPORTED_DATA', 'Binary not supported');
       return;
     }
@@ -142,11 +172,14 @@ export class KalamConnection implements SubscriptionSink {
     try {
       msg = parseClientMessage(buf.toString('utf8'));
     } catch (e) {
+      counters.framesInvalid++;
       this.closeWith(1011, `Invalid message: ${e instanceof InvalidMessage ? e.message : 'unreadable'}`);
       return;
     }
+    counters.messagesParsed++;
     // next_batch is exempt: dropping one would stall the load for ever (and live changes with it).
     if (msg.type !== 'next_batch' && !this.allowByRate()) {
+      counters.messagesRateLimited++;
       this.sendError('rate_limit', 'RATE_LIMIT_EXCEEDED', 'Too many messages');
       return;
     }

@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { AuthUser, Engine } from '../../engine/types.js';
 import { SubscriptionIndex } from '../live/SubscriptionIndex.js';
 import { DEFAULT_PROTOCOL, type WireProtocol } from './clientMessage.js';
-import { KalamConnection, type ResolvedKalamWsOptions } from './KalamConnection.js';
+import { KalamConnection, newInboundCounters, type InboundCounters, type ResolvedKalamWsOptions } from './KalamConnection.js';
 
 /** Limits and timers of the front end; every field is optional, defaults from spec §5.4. */
 export interface KalamWsOptions {
@@ -44,6 +44,14 @@ export interface KalamWsServer {
   /** Subscriptions registered since start (cumulative; unsubscribes and closes do not lower it). */
   subscriptionsStarted(): number;
   connectionCount(): number;
+  /** Cumulative inbound frame counters since start (a snapshot). */
+  stats(): KalamWsStats;
+}
+
+/** Inbound frames since start. Every received frame is either dropped (after close) or handled. */
+export interface KalamWsStats extends Readonly<InboundCounters> {
+  /** framesReceived − framesDroppedAfterClose = framesTooLarge + framesBinary + framesInvalid + messagesParsed. */
+  readonly framesHandled: number;
 }
 
 export const WS_PATH = '/v1/ws';
@@ -76,7 +84,8 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
   const connections = new Set<KalamConnection>();
   let closing = false;
 
-  const ctx = { engine, index, options: opts, onClosed: (conn: KalamConnection) => connections.delete(conn) };
+  const counters = newInboundCounters();
+  const ctx = { engine, index, options: opts, counters, onClosed: (conn: KalamConnection) => connections.delete(conn) };
 
   const stopChanges = engine.onChange((change) => {
     index.dispatch(change, (sub) => {
@@ -176,6 +185,7 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
     subscriptionCount: () => index.size,
     subscriptionsStarted: () => index.startedCount,
     connectionCount: () => connections.size,
+    stats: () => ({ ...counters, framesHandled: counters.framesReceived - counters.framesDroppedAfterClose }),
   };
 }
 
