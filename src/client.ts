@@ -66,6 +66,13 @@ export interface ClientOptions {
    * evaluates IN, BETWEEN and IS NULL exactly and rejects what it cannot evaluate).
    */
   readonly strictLiveSql?: boolean;
+  /**
+   * Outbound WebSocket messages per rolling second (default 45; the server drops what exceeds 50/s,
+   * pings included). Halved for the rest of the client's life if the server still reports `rate_limit`.
+   */
+  readonly maxMessagesPerSecond?: number;
+  /** The server's WebSocket frame limit in bytes (default 1 MiB): a bigger subscribe fails locally with MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes?: number;
   /** Binary frame decoder (default: node:zlib in Node, DecompressionStream elsewhere). */
   readonly binaryDecoder?: BinaryDecoder;
 }
@@ -103,6 +110,8 @@ export function createClient(options: ClientOptions): LivebindClient {
       maxAuthFailures: options.maxAuthFailures ?? 3,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       compression: compress ? 'gzip' : 'none',
+      maxMessagesPerSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
+      maxMessageBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
       WebSocket: options.WebSocket,
       binaryDecoder: options.binaryDecoder,
     },
@@ -142,11 +151,13 @@ export function createClient(options: ClientOptions): LivebindClient {
   };
   return {
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
+      assertOpen();
       const results = await sql(text, params, queryOptions?.namespace);
       const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
       return result ? (zipRows(result) as R[]) : [];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
+      assertOpen();
       const results = await sql(text, params, queryOptions?.namespace);
       return results.filter((r) => r.schema === undefined).reduce((sum, r) => sum + r.rowCount, 0);
     },
@@ -167,6 +178,12 @@ export function createClient(options: ClientOptions): LivebindClient {
       status.complete();
     },
   };
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer.`, { code: 'INVALID_OPTION' });
+  return value;
 }
 
 /** Positional rows → objects keyed by column name (schema `index` order). */

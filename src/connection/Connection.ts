@@ -5,7 +5,7 @@
  * they hear about the socket through the hooks below.
  */
 import { AuthError, ConnectionError, isLivebindError } from '../errors.js';
-import type { LivebindError } from '../errors.js';
+import type { LivebindError, ProtocolError } from '../errors.js';
 import type { LiveDriver } from '../protocol/driver.js';
 import type { BinaryDecoder } from '../protocol/kalamdb/gunzip.js';
 import { defaultBinaryDecoder } from '../protocol/kalamdb/gunzip.js';
@@ -13,6 +13,9 @@ import type { ServerMessage } from '../protocol/kalamdb/messages.js';
 import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
+import { inboundFault, MESSAGE_TOO_LARGE, RATE_LIMIT_EXCEEDED, undecodable } from './inboundFault.js';
+import { FrameReader } from './FrameReader.js';
+import { OutboundQueue } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';
@@ -52,13 +55,12 @@ export interface ConnectionOptions {
   /** Socket open + auth must finish within this time, else the attempt counts as failed (default 10000). */
   readonly connectTimeoutMs: number;
   readonly compression: 'gzip' | 'none';
+  /** Outbound frames per rolling second (default 45; the server allows 50, K§5.4); halved after a `rate_limit` error. */
+  readonly maxMessagesPerSecond: number;
+  /** The server's inbound frame limit in UTF-8 bytes (default 1 MiB, K§5.4); lowered when the server says a frame was too large. */
+  readonly maxMessageBytes: number;
   readonly WebSocket?: WebSocketConstructor | undefined;
   readonly binaryDecoder?: BinaryDecoder | undefined;
-}
-
-interface Queued {
-  readonly key: string | undefined;
-  readonly frame: string;
 }
 
 export class Connection {
@@ -68,22 +70,25 @@ export class Connection {
   private authFailures = 0;
   private generation = 0;
   private socket: SocketLike | undefined;
-  private queue: Queued[] = [];
+  private readonly out: OutboundQueue;
+  private maxBytes: number;
   private retryTimer: unknown;
   private connectTimer: unknown;
   private pingTimer: unknown;
   private authRejected = false;
   private fatal: LivebindError | undefined;
   private decoder: BinaryDecoder | undefined;
+  private readonly reader = new FrameReader(() => this.decoder);
   /** Ping intervals since the last inbound frame or Pong (only counted where Ping frames exist). */
   private silentTicks = 0;
-  /** Tail of the in-order frame pipeline while an asynchronous decode is pending. */
-  private tail: Promise<void> | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly hooks: ConnectionHooks,
-  ) {}
+  ) {
+    this.out = new OutboundQueue(options.timers, options.maxMessagesPerSecond);
+    this.maxBytes = options.maxMessageBytes;
+  }
 
   get state(): ConnectionState {
     return { status: this.status, lastError: this.lastError, attempt: this.attempt };
@@ -91,6 +96,11 @@ export class Connection {
 
   get isOpen(): boolean {
     return this.status === OPEN;
+  }
+
+  /** Largest frame (UTF-8 bytes) the server is known to accept; bigger subscribes fail locally (SPEC §2.1). */
+  get maxFrameBytes(): number {
+    return this.maxBytes;
   }
 
   /** The error the connection stopped with for good (authentication gave up), else undefined. */
@@ -103,20 +113,14 @@ export class Connection {
     if (this.status === IDLE) void this.connect('connect');
   }
 
-  /** Send now when open; otherwise queue. A keyed frame replaces a queued frame with the same key. */
+  /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
   send(frame: string, key?: string): void {
-    if (this.status === OPEN && this.socket) {
-      this.socket.send(frame);
-      return;
-    }
-    if (this.status === CLOSED) return;
-    if (key !== undefined) this.queue = this.queue.filter((q) => q.key !== key);
-    this.queue.push({ key, frame });
+    if (this.status !== CLOSED) this.out.push(frame, key);
   }
 
-  /** Drop a queued frame (e.g. the subscribe of a subscription released while offline). */
-  unqueue(key: string): void {
-    this.queue = this.queue.filter((q) => q.key !== key);
+  /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
+  unqueue(key: string): boolean {
+    return this.out.remove(key);
   }
 
   /** Close for good: no reconnect, queue dropped. */
@@ -126,7 +130,7 @@ export class Connection {
     this.clearTimers();
     const socket = this.socket;
     this.socket = undefined;
-    this.queue = [];
+    this.out.clear();
     if (socket) {
       detach(socket);
       try {
@@ -174,11 +178,18 @@ export class Connection {
     socket.onopen = () => {
       if (gen !== this.generation) return;
       this.setStatus(AUTHENTICATING);
-      socket.send(this.options.driver.encode({ type: 'authenticate', token, compression: this.options.compression }));
+      this.out.attach((frame) => socket.send(frame));
+      this.out.sendFirst(this.options.driver.encode({ type: 'authenticate', token, compression: this.options.compression }));
     };
     socket.onmessage = (ev) => {
       this.silentTicks = 0;
-      if (gen === this.generation) this.receive(ev.data, gen);
+      if (gen !== this.generation) return;
+      this.reader.read(
+        ev.data,
+        (text) => gen === this.generation && this.handle(text),
+        // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
+        (error) => gen === this.generation && this.broken(undecodable('binary frame could not be decoded', error)),
+      );
     };
     socket.onerror = () => {
       // Always followed by onclose, which decides what to do.
@@ -187,7 +198,7 @@ export class Connection {
       if (gen !== this.generation) return;
       // Frames still being decoded are dropped: the resume checkpoint does not include them.
       this.socket = undefined;
-      this.tail = undefined;
+      this.reader.reset();
       this.generation++;
       if (ev.code === 1008 || this.authRejected) {
         this.authFailed(
@@ -206,44 +217,14 @@ export class Connection {
     };
   }
 
-  private receive(data: unknown, gen: number): void {
-    if (typeof data === 'string' && this.tail === undefined) {
-      this.handle(data);
-      return;
-    }
-    const decoded = this.toText(data);
-    if (typeof decoded === 'string' && this.tail === undefined) {
-      this.handle(decoded);
-      return;
-    }
-    // Keep frame order: chain behind any pending asynchronous decode.
-    const next: Promise<void> = (this.tail ?? Promise.resolve())
-      .then(() => decoded)
-      .then(
-        (text) => {
-          if (gen === this.generation) this.handle(text);
-        },
-        () => {
-          // Undecodable binary frame: ignore it (spec §5.3 clients must not crash on it).
-        },
-      )
-      .finally(() => {
-        if (this.tail === next) this.tail = undefined;
-      });
-    this.tail = next;
-  }
-
-  private toText(data: unknown): string | Promise<string> {
-    const decoder = this.decoder;
-    if (typeof data === 'string' || !decoder) return String(data);
-    if (data instanceof ArrayBuffer) return decoder(new Uint8Array(data));
-    if (ArrayBuffer.isView(data)) return decoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (typeof Blob !== 'undefined' && data instanceof Blob) return data.arrayBuffer().then((b) => decoder(new Uint8Array(b)));
-    return String(data);
-  }
-
   private handle(text: string): void {
     const message = this.options.driver.decode(text);
+    const fault = inboundFault(message, text);
+    if (fault === 'ignore') return;
+    if (fault) {
+      this.broken(fault);
+      return;
+    }
     if (this.status === AUTHENTICATING) {
       if (message.type === 'auth_success') {
         this.opened();
@@ -269,15 +250,20 @@ export class Connection {
     if (this.options.pingIntervalMs > 0) this.startKeepalive(socket);
     this.hooks.onState(this.state);
     this.hooks.onOpen();
-    const queued = this.queue;
-    this.queue = [];
-    for (const q of queued) {
-      if (this.socket !== socket || this.status !== OPEN) {
-        this.queue.push(q);
-        continue;
-      }
-      socket.send(q.frame);
-    }
+    if (this.socket === socket && this.status === OPEN) this.out.start();
+  }
+
+  /**
+   * The stream cannot be trusted (SPEC §1.5): an undecodable frame, or the server dropped one of our
+   * messages. Adjust (slower pacing, a lower frame limit), then drop the socket: every close is a
+   * resume point, so each subscription is re-sent from its checkpoint and nothing is stranded.
+   */
+  private broken(error: ProtocolError): void {
+    if (error.code === RATE_LIMIT_EXCEEDED) this.out.slowDown();
+    // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
+    if (error.code === MESSAGE_TOO_LARGE && this.out.largestSent > 0) this.maxBytes = Math.min(this.maxBytes, this.out.largestSent - 1);
+    this.dropSocket();
+    this.lost(error);
   }
 
   /**
@@ -300,7 +286,7 @@ export class Connection {
         this.lost(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' }));
         return;
       }
-      socket.send(ping);
+      this.out.push(ping);
       if (canPing) {
         try {
           native.ping?.();
@@ -321,7 +307,7 @@ export class Connection {
       );
       this.fatal = this.lastError;
       this.clearTimers();
-      this.queue = [];
+      this.out.clear();
       this.setStatus(CLOSED);
       this.hooks.onDisconnect();
       return;
@@ -338,6 +324,7 @@ export class Connection {
     this.lastError = error;
     const delay = backoffDelay(this.attempt, this.options.reconnect, this.options.random);
     this.attempt++;
+    this.out.detach();
     this.setStatus(RECONNECTING);
     this.hooks.onDisconnect();
     const gen = this.generation;
@@ -350,7 +337,7 @@ export class Connection {
     this.options.timers.clearTimeout(this.connectTimer);
     const socket = this.socket;
     this.socket = undefined;
-    this.tail = undefined;
+    this.reader.reset();
     this.generation++;
     if (socket) {
       detach(socket);

@@ -10,6 +10,7 @@ import type { LivebindError } from '../errors.js';
 import type { LiveDriver } from '../protocol/driver.js';
 import { seqOf } from '../protocol/kalamdb/codec.js';
 import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from '../protocol/kalamdb/messages.js';
+import { utf8Length } from '../connection/OutboundQueue.js';
 
 export const SUB_PENDING = 'pending'; // subscribe sent or queued, no ack yet
 export const SUB_LOADING = 'loading'; // acked, pages arriving
@@ -47,9 +48,12 @@ export interface SubscriptionSink {
 
 export interface ConnectionPort {
   send(frame: string, key?: string): void;
-  unqueue(key: string): void;
+  /** Drop a queued keyed frame; true when it was still queued (never sent). */
+  unqueue(key: string): boolean;
   start(): void;
   readonly isOpen: boolean;
+  /** The server's frame limit (UTF-8 bytes): a bigger subscribe would be dropped by the server. */
+  readonly maxFrameBytes: number;
   /** Set once the connection stopped for good (authentication gave up): new subscriptions fail with it. */
   readonly fatalError?: LivebindError | undefined;
 }
@@ -103,8 +107,7 @@ export class SubscriptionManager {
     }
     const entry: Entry = { id, spec, sink, state: SUB_PENDING, kind: 'initial', checkpoint: undefined, from: undefined, expectPages: false };
     this.entries.set(id, entry);
-    this.subscribe(entry);
-    this.connection.start();
+    if (this.subscribe(entry)) this.connection.start();
     return {
       id,
       checkpoint: () => entry.checkpoint,
@@ -134,6 +137,7 @@ export class SubscriptionManager {
   }
 
   onMessage(message: ServerMessage): void {
+    // Undecodable frames and errors with synthetic ids never get here: the connection treats them as a broken stream (SPEC §1.5).
     if (message.type === 'invalid' || message.type === 'auth_success' || message.type === 'auth_error') return;
     const entry = this.entries.get(message.subscriptionId);
     if (!entry) return; // unknown or released id (spec §7.6): ignore
@@ -181,7 +185,8 @@ export class SubscriptionManager {
     }
   }
 
-  private subscribe(entry: Entry): void {
+  /** Queue the (re)subscribe; false when it cannot be sent (too large) and the entry failed. */
+  private subscribe(entry: Entry): boolean {
     const resumeFrom = entry.kind === 'resume' ? entry.checkpoint : undefined;
     entry.from = resumeFrom;
     let options: SubscribeOptions | undefined;
@@ -194,16 +199,33 @@ export class SubscriptionManager {
       };
     }
     entry.expectPages = options !== undefined;
-    this.connection.send(this.driver.encode({ type: 'subscribe', id: entry.id, sql: entry.spec.sql, options }), entry.id);
+    const frame = this.driver.encode({ type: 'subscribe', id: entry.id, sql: entry.spec.sql, options });
+    const limit = this.connection.maxFrameBytes;
+    const bytes = frame.length > limit / 3 ? utf8Length(frame) : frame.length; // under limit/3 UTF-16 units it fits anyway
+    if (bytes > limit) {
+      // The server would drop it with a synthetic-id error that names no subscription: fail it here (SPEC §2.1).
+      this.connection.unqueue(entry.id);
+      entry.state = SUB_FAILED;
+      this.entries.delete(entry.id);
+      entry.sink.onError(
+        new SubscriptionError(
+          `Live query not sent: its subscribe message is ${bytes} bytes, over the server's frame limit of ${limit} bytes (option maxMessageBytes). Shorten the SQL or its parameters.`,
+          { code: 'MESSAGE_TOO_LARGE', subscriptionId: entry.id, sql: entry.spec.sql },
+        ),
+      );
+      return false;
+    }
+    this.connection.send(frame, entry.id);
+    return true;
   }
 
   private release(entry: Entry): void {
     if (this.entries.get(entry.id) !== entry) return;
     this.entries.delete(entry.id);
-    if (this.connection.isOpen) {
+    // A subscribe still queued never reached the server: dropping it is enough. Offline there is
+    // nothing to undo either (the server forgets subscriptions with the socket).
+    if (!this.connection.unqueue(entry.id) && this.connection.isOpen) {
       this.connection.send(this.driver.encode({ type: 'unsubscribe', subscriptionId: entry.id }));
-    } else {
-      this.connection.unqueue(entry.id);
     }
   }
 
