@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../server/cli.js';
+import { WsTestClient } from './wsTestClient.js';
 
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 
@@ -26,7 +30,25 @@ function run(args: string[]) {
       void exited.then((code) => reject(new Error(`exited with ${code}: ${err}`)));
       check();
     });
-  return { child, exited, out: () => out, err: () => err, stdoutMatch };
+  /** Waits for the ready banner; returns the HTTP and WS URLs it prints. */
+  const ready = async (): Promise<{ url: string; wsUrl: string }> => {
+    await stdoutMatch(/Press Ctrl\+C/);
+    return { url: /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!, wsUrl: /WS\s+(ws:\/\/127\.0\.0\.1:\d+\/v1\/ws)/.exec(out)![1]! };
+  };
+  return { child, exited, out: () => out, err: () => err, stdoutMatch, ready };
+}
+
+async function post(url: string, path: string, body: unknown, token?: string): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+  const r = await fetch(url + path, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: r.status, json: await r.json() };
+}
+
+async function loginToken(url: string, user: string, password: string): Promise<string> {
+  const r = await post(url, '/v1/api/auth/login', { user, password });
+  expect(r.status).toBe(200);
+  return r.json.access_token as string;
 }
 
 describe('livebind CLI', () => {
@@ -48,19 +70,60 @@ describe('livebind CLI', () => {
     expect(bad.err()).toContain('--port');
   });
 
-  it('starts with the demo seed, serves HTTP, and stops cleanly on SIGINT', async () => {
+  it('starts with the demo seed, serves HTTP and WS, and stops cleanly on SIGINT (open sockets closed with 1001)', async () => {
     const p = run(['dev', '--port', '0', '--seed', 'demo']);
     try {
-      const url = (await p.stdoutMatch(/Press Ctrl\+C/)) && /HTTP\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(p.out())![1]!;
+      const { url, wsUrl } = await p.ready();
       expect(p.out()).toContain('demo / demo');
-      const r = await fetch(`${url}/v1/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"user":"demo","password":"demo"}' });
-      expect(r.status).toBe(200);
+      const token = await loginToken(url, 'demo', 'demo');
+      const ws = await WsTestClient.authed(wsUrl, token);
+      ws.send({ type: 'subscribe', subscription: { id: 't', sql: 'SELECT * FROM app.todos', options: {} } });
+      await ws.load('t');
       p.child.kill('SIGINT');
+      expect(await ws.closed).toEqual({ code: 1001, reason: 'Server shutting down' });
       expect(await p.exited).toBe(0);
+      expect(p.out()).toContain('SIGINT received');
       expect(p.out()).toContain('stopped');
       await expect(fetch(`${url}/health`)).rejects.toThrow();
     } finally {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
     }
-  });
+  }, 120_000);
+
+  it('with --data DIR, a row written before SIGINT is read back after a restart on the same dir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'livebind-cli-'));
+    const procs: ReturnType<typeof run>[] = [];
+    try {
+      const first = run(['dev', '--port', '0', '--seed', 'demo', '--data', dir]);
+      procs.push(first);
+      const a = await first.ready();
+      expect(first.out()).toContain(`Data  ${dir}`);
+      const t1 = await loginToken(a.url, 'demo', 'demo');
+      const w = await post(a.url, '/v1/api/sql', { sql: "INSERT INTO app.todos (id, title, done) VALUES (4242, 'survives ctrl-c', true)" }, t1);
+      expect(w.status, JSON.stringify(w.json)).toBe(200);
+      first.child.kill('SIGINT');
+      expect(await first.exited).toBe(0);
+
+      const second = run(['dev', '--port', '0', '--seed', 'demo', '--data', dir]);
+      procs.push(second);
+      const b = await second.ready();
+      const t2 = await loginToken(b.url, 'demo', 'demo');
+      const r = await post(b.url, '/v1/api/sql', { sql: 'SELECT id, title, done FROM app.todos WHERE id = 4242' }, t2);
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(r.json.results[0].rows).toEqual([['4242', 'survives ctrl-c', true]]);
+      // And over /v1/ws.
+      const ws = await WsTestClient.authed(b.wsUrl, t2);
+      ws.send({ type: 'subscribe', subscription: { id: 't', sql: 'SELECT id, title FROM app.todos', options: {} } });
+      const { rows } = await ws.load('t');
+      // The three seeded todos plus ours: the restart did not seed again.
+      expect(rows).toHaveLength(4);
+      expect(rows).toContainEqual(expect.objectContaining({ id: '4242', title: 'survives ctrl-c' }));
+      second.child.kill('SIGINT');
+      expect(await ws.closed).toMatchObject({ code: 1001 });
+      expect(await second.exited).toBe(0);
+    } finally {
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000); // two cold PGlite starts (no template) and a persisted shutdown
 });
