@@ -1,9 +1,12 @@
 /**
  * Golden frames: one fixture per server message type (test/server/golden/*.json), compared after
- * normalizing SeqIds. Regenerate with UPDATE_GOLDEN=1 after an intended wire change.
+ * normalizing SeqIds. Regenerate with UPDATE_GOLDEN=1 after an intended wire change. A missing
+ * golden fails the test (it is written only with UPDATE_GOLDEN=1), and so does a golden file no
+ * frame is compared with.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { checkGolden, updateGolden } from './goldenFile.js';
 import { ROOT, startWsHarness, type WsHarness } from './wsHarness.js';
 import { WsTestClient } from './wsTestClient.js';
 
@@ -16,11 +19,15 @@ function normalize(text: string): string {
   return text.replace(/"_seq":"\d+"/g, '"_seq":"<seq>"').replace(/"(last_seq_id|snapshot_end_seq)":\d+/g, '"$1":"<seq>"');
 }
 
+const used = new Set<string>();
+
 function golden(name: string, frame: string): void {
-  const file = new URL(`${name}.json`, DIR);
+  used.add(`${name}.json`);
   const actual = `${JSON.stringify(JSON.parse(normalize(frame)), null, 2)}\n`;
-  if (process.env['UPDATE_GOLDEN'] === '1' || !existsSync(file)) writeFileSync(file, actual);
-  expect(actual, `golden ${name}`).toBe(readFileSync(file, 'utf8'));
+  const r = checkGolden(DIR, name, actual, updateGolden());
+  // Soft: every missing or differing golden of the run is reported, not only the first.
+  if (r.status === 'missing') expect.soft(r.status, r.message).toBe('present');
+  if (r.status === 'mismatch') expect.soft(actual, r.message).toBe(r.expected);
 }
 
 beforeAll(async () => {
@@ -59,4 +66,7 @@ it('every server message type matches its golden frame', async () => {
   const t = await WsTestClient.connect(h.url);
   await t.next();
   golden('auth_error_timeout', t.received[0]!.text);
+  // No stale fixture: every golden file is compared with a frame.
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+  expect(files.filter((f) => !used.has(f)), 'golden files no frame was compared with').toEqual([]);
 });
