@@ -54,11 +54,13 @@ export interface ClientOptions {
   /** Socket open + authentication deadline per attempt (default 10000 ms). */
   readonly connectTimeoutMs?: number;
   /**
-   * After a reconnect: 'seq' (default) resumes each live query from its checkpoint (`from`); the dev
-   * server also replays deletes. 'reload' reloads every liveRows query and replaces its rows at the
-   * end of the load: use it against KalamDB, which does not replay deletes made during an outage (§8.4).
+   * After a reconnect. 'auto' (default): 'seq' when the server said in `auth_success` that it
+   * replays deletes made during the outage (the livebind dev server, K§12.3.2), else 'reload'
+   * (KalamDB, which does not, K§8.4). 'seq' resumes each live query from its checkpoint (`from`);
+   * only complete when the server replays deletes. 'reload' reloads every liveRows query and
+   * replaces its rows at the end of the load.
    */
-  readonly resume?: 'seq' | 'reload';
+  readonly resume?: 'auto' | 'seq' | 'reload';
   /**
    * Check live-query SQL against what KalamDB's live evaluator handles (spec §7.4, §7.5) before
    * sending; failures end the query with a SubscriptionError `UNSUPPORTED_LIVE_SQL` instead of
@@ -125,7 +127,7 @@ export function createClient(options: ClientOptions): LivebindClient {
       onState: (state) => status.set(state),
     },
   );
-  manager = new SubscriptionManager(connection, driver, options.resume ?? 'seq');
+  manager = new SubscriptionManager(connection, driver, options.resume ?? 'auto');
   const registry = new QueryRegistry(
     manager,
     timers,

@@ -42,7 +42,11 @@ export interface LiveRows<R> extends RowSet<R> {
   readonly seq: bigint | undefined;
 }
 
-export interface ChangeEvent<R> {
+/** One change event of `changes()`: a row change, or a stream-table row that expired. */
+export type ChangeEvent<R> = RowChangeEvent<R> | ExpiredRowEvent<R>;
+
+/** A row inserted, updated or deleted by a write; carries the server's `_seq`. */
+export interface RowChangeEvent<R> {
   readonly type: 'insert' | 'update' | 'delete';
   /** insert/update: the row after the change (update: merged with the previous version when known). delete: the deleted row's values. */
   readonly row: R;
@@ -50,12 +54,33 @@ export interface ChangeEvent<R> {
   readonly oldRow: Partial<R> | undefined;
   /** `_seq` of the new version (delete: of the tombstone). */
   readonly seq: bigint;
+  readonly expired?: false;
+}
+
+/**
+ * A stream-table row removed by its TTL (K§6.4): the server sends only `{"row_id": …}`, with no
+ * values and no `_seq`, so `seq` is undefined (there is no version to point at) and `row` holds
+ * what is known: the last version from a running liveRows() query of the same SQL when it holds
+ * the row, else the single key column set to `rowId` (nothing for composite keys).
+ */
+export interface ExpiredRowEvent<R> {
+  readonly type: 'delete';
+  readonly expired: true;
+  /** The server's `row_id`, as a string. */
+  readonly rowId: string;
+  readonly row: Partial<R>;
+  readonly oldRow: undefined;
+  readonly seq: undefined;
 }
 
 export interface LiveQueryOptions {
   /** Values for `$1..$n` in the SQL; encoded as SQL literals by one tested function. */
   readonly params?: readonly SqlParam[];
-  /** Key column(s). Default: schema columns flagged `pk`, then `id`. */
+  /**
+   * Key column(s). Default: schema columns flagged `pk`, then `id`. A result with neither, or a
+   * row whose key value is missing or null, ends the query in status `error` (SubscriptionError
+   * `KEY_REQUIRED` / `MISSING_KEY`) instead of merging rows: select the primary key or pass `key`.
+   */
   readonly key?: string | readonly string[];
   /** Client-side order; without it rows keep arrival order. */
   readonly orderBy?: string | OrderSpec | readonly OrderSpec[];

@@ -227,6 +227,7 @@ export class Connection {
     }
     if (this.status === AUTHENTICATING) {
       if (message.type === 'auth_success') {
+        this.hooks.onMessage(message); // server capabilities (resumeDeletes) before the queue flushes
         this.opened();
         return;
       }

@@ -6,6 +6,8 @@
  * resumes from its checkpoint: rows written during the outage arrive as `update` events with
  * `oldRow: undefined` (the server sends them as load rows, not as changes; it cannot say which
  * were inserts), deletes as `delete` events when the server replays them (dev server §12.3).
+ * Update rows are completed to the ack schema (absent columns are null, §6.4). A stream-table TTL
+ * delete (`{"row_id": …}`, no `_seq`) becomes an `expired` delete with `seq: undefined`.
  * A rejected subscription errors the observable (SubscriptionError).
  */
 import type { LivebindError } from '../errors.js';
@@ -14,8 +16,8 @@ import type { SchemaField, WireRow } from '../protocol/kalamdb/messages.js';
 import type { Timers } from '../connection/timers.js';
 import { LiveSource } from '../store/createLiveObservable.js';
 import type { ChangeEvent } from '../types.js';
-import { keyColumnsFor } from './keyOf.js';
-import { mergePatch, updatePatch, userRow } from './rowOps.js';
+import { keyColumnsFor, keyPart } from './keyOf.js';
+import { isTtlDelete, mergePatch, updatePatch, userColumns, userRow } from './rowOps.js';
 import type { SubscriptionHandle, SubscriptionManager, SubscriptionSink, SubscriptionSpec } from './SubscriptionManager.js';
 
 type Row = Record<string, unknown>;
@@ -35,6 +37,7 @@ export interface ChangesQueryOptions {
 export class ChangesQuery<R> implements SubscriptionSink {
   readonly source: LiveSource<ChangeEvent<R> | undefined>;
   private keyColumns: readonly string[] = ['id'];
+  private columns: readonly string[] = [];
   private handle: SubscriptionHandle | undefined;
 
   constructor(private readonly options: ChangesQueryOptions) {
@@ -57,6 +60,7 @@ export class ChangesQuery<R> implements SubscriptionSink {
 
   onAck(schema: readonly SchemaField[]): void {
     this.keyColumns = keyColumnsFor(this.options.key, schema);
+    if (schema.length > 0) this.columns = userColumns(schema);
   }
 
   onPage(rows: readonly WireRow[]): void {
@@ -73,10 +77,12 @@ export class ChangesQuery<R> implements SubscriptionSink {
     if (type === 'insert' && wire) {
       this.emit({ type, row: userRow(wire) as R, oldRow: undefined, seq: seqOf(wire) ?? 0n });
     } else if (type === 'update' && wire) {
-      const { patch, nulled } = updatePatch(wire, old, this.keyColumns);
+      const { patch, nulled } = updatePatch(wire, old, this.keyColumns, this.columns);
       const previous = this.options.lookup(this.options.spec.sql, patch);
       const row = mergePatch(previous, patch, nulled);
       this.emit({ type, row: row as R, oldRow: (old ? userRow(old) : undefined) as Partial<R> | undefined, seq: seqOf(wire) ?? 0n });
+    } else if (type === 'delete' && old && isTtlDelete(old)) {
+      this.emitExpired(old['row_id']);
     } else if (type === 'delete' && old) {
       const row = userRow(old);
       this.emit({ type, row: row as R, oldRow: row as Partial<R>, seq: seqOf(old) ?? 0n });
@@ -87,6 +93,14 @@ export class ChangesQuery<R> implements SubscriptionSink {
 
   onError(error: LivebindError): void {
     this.source.fail(error);
+  }
+
+  /** K§6.4 stream TTL expiry: only the row id is known (and the last version, if a liveRows query holds it). */
+  private emitExpired(rowId: unknown): void {
+    const column = this.keyColumns.length === 1 ? this.keyColumns[0] : undefined;
+    const keyRow: Row = column === undefined ? {} : { [column]: rowId };
+    const row = (column === undefined ? undefined : this.options.lookup(this.options.spec.sql, keyRow)) ?? keyRow;
+    this.emit({ type: 'delete', expired: true, rowId: keyPart(rowId), row: row as Partial<R>, oldRow: undefined, seq: undefined });
   }
 
   private emit(event: ChangeEvent<R>): void {

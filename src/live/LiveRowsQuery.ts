@@ -2,16 +2,19 @@
  * One `liveRows()` query: a SubscriptionSink that materializes pages and changes through
  * `createMaterializer` and publishes LiveRows snapshots (one per page or change that altered the
  * result; nothing when a change leaves the result as it was). Status: docs/SPEC.md §3.
+ * Rows never merge silently: a result without key columns or a row without a key value ends the
+ * query in status `error` (keyOf.ts); a stream-table TTL delete removes the row its `row_id` names.
  */
+import { SubscriptionError } from '../errors.js';
 import type { LivebindError } from '../errors.js';
 import type { SchemaField, WireRow } from '../protocol/kalamdb/messages.js';
 import { LiveSource } from '../store/createLiveObservable.js';
 import type { Timers } from '../connection/timers.js';
 import type { LiveRows, LiveStatus } from '../types.js';
 import { createMaterializer } from './createMaterializer.js';
-import { keyColumnsFor, makeKeyOf } from './keyOf.js';
+import { keyPart, makeKeyOf, missingKeyColumns, resolveKeyColumns } from './keyOf.js';
 import { liveRowsSnapshot } from './liveRowsSnapshot.js';
-import { updatePatch, userRow } from './rowOps.js';
+import { isTtlDelete, updatePatch, userColumns, userRow } from './rowOps.js';
 import type { LoadKind, SubscriptionHandle, SubscriptionManager, SubscriptionSink, SubscriptionSpec } from './SubscriptionManager.js';
 import type { Materializer, OrderSpec, RowOp, RowSet } from './types.js';
 
@@ -35,6 +38,8 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   readonly source: LiveSource<LiveRows<R>>;
   private materializer: Materializer<Row>;
   private keyColumns: readonly string[] | undefined;
+  /** User columns of the last ack schema (update rows are completed with nulls to this shape). */
+  private columns: readonly string[] = [];
   private status: LiveStatus = 'loading';
   private error: LivebindError | undefined;
   private handle: SubscriptionHandle | undefined;
@@ -62,13 +67,21 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
 
   /** The current row with the same key as `row` (for changes() merging), if this query holds it. */
   rowLike(row: Row): Row | undefined {
-    if (!this.keyColumns) return undefined;
+    const keyColumns = this.keyColumns;
+    if (!keyColumns || missingKeyColumns(keyColumns, row).length > 0) return undefined;
     return this.materializer.current.get(this.keyOf(row));
   }
 
   onAck(schema: readonly SchemaField[], kind: LoadKind): void {
+    if (this.status === 'error') return;
+    if (schema.length > 0) this.columns = userColumns(schema);
     if (!this.keyColumns) {
-      this.keyColumns = keyColumnsFor(this.options.key, schema);
+      const resolved = resolveKeyColumns(this.options.key, schema);
+      if (!resolved.ok) {
+        this.fail('KEY_REQUIRED', `liveRows() cannot key its rows: ${resolved.reason}. Without a key, rows would merge into one.`);
+        return;
+      }
+      this.keyColumns = resolved.columns;
       this.keyOf = makeKeyOf(this.keyColumns);
     }
     // A restart after release reloads like a reconnect: rows stay visible, then are replaced.
@@ -79,7 +92,9 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   }
 
   onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
+    if (this.status === 'error') return;
     const users = rows.map(userRow);
+    if (!this.keyed(users)) return;
     if (this.reloadBuffer) {
       for (const row of users) this.reloadBuffer.push(row);
       if (last) {
@@ -94,23 +109,30 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   }
 
   onReady(): void {
+    if (this.status === 'error') return;
     this.status = 'ready';
     this.publish();
   }
 
   onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[]): void {
     const keyColumns = this.keyColumns;
-    if (!keyColumns) return;
+    if (!keyColumns || this.status === 'error') return;
     const keyOf = this.keyOf;
     const newRow = rows[0];
     const oldRow = oldValues[0];
     let ops: RowOp<Row>[] | undefined;
     if (type === 'insert' && newRow) {
-      ops = [{ op: 'upsert', row: userRow(newRow) }];
+      const row = userRow(newRow);
+      if (!this.keyed([row])) return;
+      ops = [{ op: 'upsert', row }];
     } else if (type === 'update' && newRow) {
-      const { patch, nulled } = updatePatch(newRow, oldRow, keyColumns);
+      const { patch, nulled } = updatePatch(newRow, oldRow, keyColumns, this.columns);
+      if (!this.keyed([patch])) return;
       const key = keyOf(patch);
-      const oldKey = oldRow && keyColumns.every((c) => c in oldRow) ? keyOf(oldRow) : key;
+      // The previous key: old_values carries the key columns that changed (the others are as now).
+      const oldKeyRow: Row = { ...patch };
+      for (const c of keyColumns) if (oldRow && oldRow[c] !== undefined && oldRow[c] !== null) oldKeyRow[c] = oldRow[c];
+      const oldKey = keyOf(oldKeyRow);
       if (oldKey === key) {
         ops = [{ op: 'patch', key, patch, nulled }];
       } else {
@@ -121,8 +143,16 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
           { op: 'patch', key, patch: previous === undefined ? patch : { ...previous, ...patch }, nulled },
         ];
       }
-    } else if (type === 'delete' && oldRow && keyColumns.every((c) => c in oldRow)) {
-      ops = [{ op: 'delete', key: keyOf(oldRow) }];
+    } else if (type === 'delete' && oldRow) {
+      if (isTtlDelete(oldRow)) {
+        // K§6.4 stream TTL expiry: `row_id` names the row; usable only with a one-column key.
+        const key = this.ttlKey(oldRow['row_id']);
+        if (key === undefined) return;
+        ops = [{ op: 'delete', key }];
+      } else {
+        if (!this.keyed([oldRow])) return;
+        ops = [{ op: 'delete', key: keyOf(oldRow) }];
+      }
     }
     if (!ops) return;
     if (this.reloadBuffer) return; // a reload replaces everything at its last page; changes follow it
@@ -137,8 +167,43 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   }
 
   onError(error: LivebindError): void {
+    if (this.status === 'error') return; // the first error stays (e.g. a key error already ended it)
     this.status = 'error';
     this.error = error;
+    this.publish();
+  }
+
+  /** True when every row has its key values; otherwise the query ends with MISSING_KEY. */
+  private keyed(rows: readonly Row[]): boolean {
+    const keyColumns = this.keyColumns ?? [];
+    for (const row of rows) {
+      const missing = missingKeyColumns(keyColumns, row);
+      if (missing.length === 0) continue;
+      const cells = Object.keys(row).filter((c) => !c.startsWith('_'));
+      this.fail(
+        'MISSING_KEY',
+        `liveRows() received a row without a value for its key column(s) ${missing.map((c) => `"${c}"`).join(', ')} ` +
+          `(row columns: ${cells.join(', ') || '(none)'}). Key columns must be selected and never null: select the primary key or pass another \`key\`.`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** The row key a TTL `row_id` stands for: the value of the one key column (undefined for composite keys). */
+  private ttlKey(rowId: unknown): string | undefined {
+    const keyColumns = this.keyColumns;
+    if (!keyColumns || keyColumns.length !== 1 || rowId === undefined || rowId === null) return undefined;
+    return keyPart(rowId);
+  }
+
+  /** End the query with a SubscriptionError and release its server subscription. */
+  private fail(code: string, message: string): void {
+    this.status = 'error';
+    const id = this.handle?.id;
+    this.error = new SubscriptionError(message, { code, ...(id === undefined ? {} : { subscriptionId: id }), sql: this.options.spec.sql });
+    this.reloadBuffer = undefined;
+    this.handle?.close();
     this.publish();
   }
 

@@ -80,11 +80,13 @@ export interface SubscriptionHandle {
 export class SubscriptionManager {
   private readonly entries = new Map<string, Entry>();
   private counter = 0;
+  /** From the last auth_success: the server replays outage deletes on resume (resume 'auto'). */
+  private serverResumesDeletes = false;
 
   constructor(
     private readonly connection: ConnectionPort,
     private readonly driver: LiveDriver,
-    private readonly resumeMode: 'seq' | 'reload',
+    private readonly resumeMode: 'auto' | 'seq' | 'reload',
   ) {}
 
   get size(): number {
@@ -128,7 +130,8 @@ export class SubscriptionManager {
       const hadAck = entry.state !== SUB_PENDING || entry.kind !== 'initial';
       entry.state = SUB_PENDING;
       if (hadAck) {
-        const reload = entry.spec.load && (this.resumeMode === 'reload' || entry.checkpoint === undefined);
+        const mode = this.resumeMode === 'auto' ? (this.serverResumesDeletes ? 'seq' : 'reload') : this.resumeMode;
+        const reload = entry.spec.load && (mode === 'reload' || entry.checkpoint === undefined);
         entry.kind = reload ? 'reload' : 'resume';
         entry.sink.onReconnecting();
       }
@@ -138,6 +141,7 @@ export class SubscriptionManager {
 
   onMessage(message: ServerMessage): void {
     // Undecodable frames and errors with synthetic ids never get here: the connection treats them as a broken stream (SPEC §1.5).
+    if (message.type === 'auth_success') this.serverResumesDeletes = message.resumeDeletes;
     if (message.type === 'invalid' || message.type === 'auth_success' || message.type === 'auth_error') return;
     const entry = this.entries.get(message.subscriptionId);
     if (!entry) return; // unknown or released id (spec §7.6): ignore

@@ -1,22 +1,54 @@
 /**
- * Row keys (spec §11.4, done better): key columns default to the schema's `pk`-flagged columns,
- * then `id`; values are normalized so `"1"` and `1` (and `1n`) are the same key. A single-column
- * key is the value's string form (so `byKey.get('42')` works); composite keys are a JSON array of
- * those strings. Missing/null key values map to a marker that no string value can produce.
+ * Row keys (spec §11.4, done better): key columns are the `key` option, else the schema's
+ * `pk`-flagged columns, else `id`; values are normalized so `"1"` and `1` (and `1n`) are the same
+ * key. A single-column key is the value's string form (so `byKey.get('42')` works); composite keys
+ * are a JSON array of those strings.
+ *
+ * No silent merging: a result with no key column (no option, no `pk` column, no `id` column)
+ * and a row whose key column is missing or null have no key. `resolveKeyColumns` and `keyOrMissing`
+ * report them so the query can end with a SubscriptionError instead of folding rows into one.
  */
 import type { SchemaField } from '../protocol/kalamdb/messages.js';
+import { isSystemColumn } from './rowOps.js';
 import type { RowKey } from './types.js';
 
-const NULL_KEY = '\u0000null';
+export type KeyResolution =
+  | { readonly ok: true; readonly columns: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
 
-/** The key columns: the explicit option, else schema `pk` columns, else `id`. */
-export function keyColumnsFor(option: string | readonly string[] | undefined, schema: readonly SchemaField[]): readonly string[] {
-  if (option !== undefined) return typeof option === 'string' ? [option] : option;
+/**
+ * The key columns: the explicit option, else schema `pk` columns, else `id` (when the schema has
+ * it, or when the server sent no schema). Fails when none applies, or when an explicit key names a
+ * column the (non-empty) schema does not have.
+ */
+export function resolveKeyColumns(option: string | readonly string[] | undefined, schema: readonly SchemaField[]): KeyResolution {
+  const names = schema.map((f) => f.name).filter((n) => !isSystemColumn(n));
+  const list = names.length > 0 ? names.join(', ') : '(none)';
+  if (option !== undefined) {
+    const columns = typeof option === 'string' ? [option] : option;
+    const unknown = names.length > 0 ? columns.filter((c) => !names.includes(c)) : [];
+    if (unknown.length === 0) return { ok: true, columns };
+    return {
+      ok: false,
+      reason: `the key column(s) ${unknown.map((c) => `"${c}"`).join(', ')} are not in the result (columns: ${list}); select them or pass another \`key\``,
+    };
+  }
   const pk = schema.filter((f) => f.flags.includes('pk')).map((f) => f.name);
-  return pk.length > 0 ? pk : ['id'];
+  if (pk.length > 0) return { ok: true, columns: pk };
+  if (names.length === 0 || names.includes('id')) return { ok: true, columns: ['id'] };
+  return {
+    ok: false,
+    reason: `the result has no key: no column is flagged "pk" and there is no "id" column (columns: ${list}); select the primary key or pass the \`key\` option`,
+  };
 }
 
-/** One key value in canonical form. */
+/** The key columns, or none when they cannot be resolved (for changes(), which needs no key). */
+export function keyColumnsFor(option: string | readonly string[] | undefined, schema: readonly SchemaField[]): readonly string[] {
+  const resolved = resolveKeyColumns(option, schema);
+  return resolved.ok ? resolved.columns : [];
+}
+
+/** One key value in canonical form (callers check for missing values first: see `missingKeyColumns`). */
 export function keyPart(value: unknown): string {
   switch (typeof value) {
     case 'string':
@@ -25,14 +57,17 @@ export function keyPart(value: unknown): string {
     case 'bigint':
     case 'boolean':
       return String(value);
-    case 'undefined':
-      return NULL_KEY;
     default:
-      return value === null ? NULL_KEY : JSON.stringify(value);
+      return JSON.stringify(value) ?? '';
   }
 }
 
-/** A `keyOf(row)` function for these columns. */
+/** Key columns whose value in `row` is missing (absent, undefined or null). */
+export function missingKeyColumns(columns: readonly string[], row: Record<string, unknown>): string[] {
+  return columns.filter((c) => row[c] === undefined || row[c] === null);
+}
+
+/** A `keyOf(row)` function for these columns (rows must have every key value: `missingKeyColumns`). */
 export function makeKeyOf(columns: readonly string[]): (row: Record<string, unknown>) => RowKey {
   if (columns.length === 1) {
     const column = columns[0] as string;

@@ -211,7 +211,7 @@ describe('changes() and auth providers', () => {
       expect(events[1]?.oldRow).toMatchObject({ id: '1', body: 'a' });
       expect(events[2]?.row).toMatchObject({ id: '2' });
       expect(typeof events[2]?.seq).toBe('bigint');
-      expect(events[2]!.seq > events[1]!.seq).toBe(true);
+      expect(events[2]!.seq! > events[1]!.seq!).toBe(true);
     } finally {
       await client.close();
     }

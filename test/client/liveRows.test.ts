@@ -19,8 +19,8 @@ afterEach(() => {
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
 
-async function connected(sql = 'SELECT id, body FROM app.t', options = {}) {
-  const h = harness();
+async function connected(sql = 'SELECT id, body FROM app.t', options = {}, client: Parameters<typeof harness>[0] = {}) {
+  const h = harness(client);
   const live = h.client.liveRows<Row>(sql, options);
   const seen: LiveRows<Row>[] = [];
   const sub = live.subscribe((s: LiveRows<Row>) => seen.push(s));
@@ -149,8 +149,9 @@ describe('live changes (SPEC §3.2)', () => {
 });
 
 describe('resume after reconnect (SPEC §2.3)', () => {
+  // resume: 'seq' explicitly; the default 'auto' picks it only when auth_success announces resume deletes (liveRowsGaps.test.ts).
   test('resubscribes with the same id and from = highest _seq; pages upsert; replayed rows are dropped; deletes apply', async () => {
-    const { live, socket, seen } = await connected();
+    const { live, socket, seen } = await connected('SELECT id, body FROM app.t', {}, { resume: 'seq' });
     socket.deliver(ack('lb-1'));
     socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }, { id: '2', body: 'b', _seq: '11' }], { hasMore: false }));
     socket.deliver(change('lb-1', 'update', [{ id: '2', body: 'B', _seq: '305419896123456789' }], [{ id: '2', body: 'b', _seq: '11' }]));
@@ -178,7 +179,7 @@ describe('resume after reconnect (SPEC §2.3)', () => {
   });
 
   test('a subscription still loading resumes from its last page without snapshot_end_seq', async () => {
-    const { socket } = await connected('SELECT id, body FROM app.t', { batchSize: 1, lastRows: 5 });
+    const { socket } = await connected('SELECT id, body FROM app.t', { batchSize: 1, lastRows: 5 }, { resume: 'seq' });
     socket.deliver(ack('lb-1', { hasMore: true, lastSeq: '7' }));
     socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '7' }], { hasMore: true }));
     socket.serverClose(1001, 'Server shutting down');
@@ -240,8 +241,8 @@ describe('resume after reconnect (SPEC §2.3)', () => {
 });
 
 /** A liveRows query (grace 10 ms) that loaded rows 1 and 2 (_seq 10, 11), then lost its last subscriber and was released. */
-async function loadTwoRowsThenRelease() {
-  const h = harness({ releaseGraceMs: 10 });
+async function loadTwoRowsThenRelease(client: Parameters<typeof harness>[0] = {}) {
+  const h = harness({ releaseGraceMs: 10, ...client });
   const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');
   const un = live.subscribe(() => {});
   await flush();
@@ -347,7 +348,7 @@ describe('sharing and release (SPEC §3.1)', () => {
   });
 
   test('a restart reload interrupted by a reconnect keeps its loaded pages and still replaces the rows', async () => {
-    const { live, socket } = await loadTwoRowsThenRelease();
+    const { live, socket } = await loadTwoRowsThenRelease({ resume: 'seq' });
     // while released: row 1 updated, row 2 deleted
     live.subscribe(() => {});
     socket.deliver(ack('lb-2', { hasMore: true, lastSeq: '20' }));

@@ -23,7 +23,7 @@ describe('authentication (§5.2)', () => {
   it('message auth echoes the protocol; a missing protocol defaults to json/gzip', async () => {
     const c = await WsTestClient.connect(h.url);
     c.send({ type: 'authenticate', method: 'jwt', token: aliceToken });
-    expect(await c.next()).toEqual({ type: 'auth_success', user: 'alice', role: 'user', protocol: { serialization: 'json', compression: 'gzip' } });
+    expect(await c.next()).toEqual({ type: 'auth_success', user: 'alice', role: 'user', protocol: { serialization: 'json', compression: 'gzip' }, livebind: { resume_deletes: true } });
     c.send({ type: 'authenticate', method: 'jwt', token: 'whatever', protocol: { serialization: 'json', compression: 'none' } });
     expect((await c.next()).type).toBe('auth_success');
     c.close();

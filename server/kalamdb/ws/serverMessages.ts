@@ -50,8 +50,13 @@ export function encodeBatchControl(bc: BatchControl): string {
   return `{"batch_num":${bc.batchNum},"has_more":${bc.hasMore},"status":${q(bc.status)},"last_seq_id":${seq(bc.lastSeqId)},"snapshot_end_seq":${seq(bc.snapshotEndSeq)}}`;
 }
 
+/**
+ * KalamDB's auth_success plus `"livebind":{"resume_deletes":true}`: a wire-compatible extension
+ * (clients ignore unknown fields) telling livebind clients that this server replays deletes made
+ * during an outage on resume (§12.3.2), so resuming from `from` converges without a reload.
+ */
 export function authSuccessMessage(user: string, role: string, protocol: WireProtocol): string {
-  return JSON.stringify({ type: 'auth_success', user, role, protocol });
+  return JSON.stringify({ type: 'auth_success', user, role, protocol, livebind: { resume_deletes: true } });
 }
 
 export function authErrorMessage(message: string): string {

@@ -21,7 +21,7 @@ export function decodeServerMessage(text: string): ServerMessage {
   if (!isObject(raw) || typeof raw['type'] !== 'string') return { type: 'invalid', reason: 'frame has no "type"' };
   switch (raw['type']) {
     case 'auth_success':
-      return { type: 'auth_success', user: str(raw['user']), role: str(raw['role']) };
+      return { type: 'auth_success', user: str(raw['user']), role: str(raw['role']), resumeDeletes: resumeDeletes(raw['livebind']) };
     case 'auth_error':
       return { type: 'auth_error', message: str(raw['message']) };
     case 'subscription_ack': {
@@ -126,6 +126,11 @@ function exact(digits: string | undefined, parsed: unknown): bigint | undefined 
   if (typeof parsed !== 'number') return undefined;
   if (digits !== undefined && digits !== 'null' && Number(digits) === parsed) return BigInt(digits);
   return Number.isSafeInteger(parsed) ? BigInt(parsed) : undefined;
+}
+
+/** `"livebind":{"resume_deletes":true}`: a wire-compatible extension only the dev server sends (§12.3.2). */
+function resumeDeletes(value: unknown): boolean {
+  return isObject(value) && value['resume_deletes'] === true;
 }
 
 function decodeField(f: Record<string, unknown>): SchemaField {

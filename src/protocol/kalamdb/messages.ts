@@ -20,7 +20,16 @@ export interface BatchControl {
 }
 
 export type ServerMessage =
-  | { readonly type: 'auth_success'; readonly user: string; readonly role: string }
+  | {
+      readonly type: 'auth_success';
+      readonly user: string;
+      readonly role: string;
+      /**
+       * The server replays deletes made during an outage on resume (livebind dev server, spec §12.3.2:
+       * `"livebind":{"resume_deletes":true}` in auth_success). KalamDB sends no such field: false.
+       */
+      readonly resumeDeletes: boolean;
+    }
   | { readonly type: 'auth_error'; readonly message: string }
   | {
       readonly type: 'subscription_ack';
