@@ -5,7 +5,7 @@ import { renderToString } from 'react-dom/server';
 import { Observable, Subject } from 'rxjs';
 import { expect, test } from 'vitest';
 import { LiveProvider, useChanges, useConnectionState, useLiveQuery, useObservable } from '../../react/index.js';
-import type { ChangeEvent, LivebindClient } from '../../src/types.js';
+import type { ChangeEvent, ChangesOptions, LivebindClient } from '../../src/types.js';
 import { ErrorBoundary, silenceConsoleError } from './ErrorBoundary.js';
 import { createItemsTable, insertItems, perFileLiveServer, type Item, type LiveTestServer } from './liveTestServer.js';
 
@@ -19,8 +19,8 @@ perFileLiveServer((s, c) => {
 /** The real client, counting subscribe() calls on the observables its changes() returns. */
 function countingChanges(base: LivebindClient): { client: LivebindClient; subscribes: () => number } {
   let subscribes = 0;
-  const changes: LivebindClient['changes'] = (sql, options) => {
-    const observable = base.changes(sql, options);
+  const changes = <R,>(sql: string, options?: ChangesOptions) => {
+    const observable = base.changes<R>(sql, options);
     return new Proxy(observable, {
       get(target, property, receiver) {
         if (property !== 'subscribe') return Reflect.get(target, property, receiver) as unknown;
