@@ -6,6 +6,7 @@ import { DdlError, parseKalamCommand, unquoteString } from './ddlParser.js';
 import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
 import { isValidName, quoteIdent, quoteLiteral } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
+import { scopeUserConflictTargets } from './userConflictTarget.js';
 import type { AuthUser, Cell, ColumnInfo, KalamDataType, TableInfo } from './types.js';
 
 export interface BatchRequest {
@@ -122,6 +123,7 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       continue;
     }
     checkStatement(stmt.tokens, keyword, n);
+    stmt = scopeUserConflictTargets(stmt, catalog, namespace);
     let res;
     try {
       res = await db.query<(string | null)[]>(stmt.text, await castTimestampParams(db, stmt.text, params), {
