@@ -1,3 +1,4 @@
+import { makeKeyOf } from '../src/index.js';
 import type { LiveRows, RowKey } from '../src/types.js';
 
 /**
@@ -6,12 +7,12 @@ import type { LiveRows, RowKey } from '../src/types.js';
  * `byKey` is built on first read only.
  */
 export function placeholderRows<Row>(rows: readonly Row[], key: string | readonly string[] | undefined): LiveRows<Row> {
-  const columns = key === undefined ? ['id'] : typeof key === 'string' ? [key] : key;
+  const keyOf = makeKeyOf(key === undefined ? ['id'] : typeof key === 'string' ? [key] : key);
   let byKey: Map<RowKey, Row> | undefined;
   const map = (): Map<RowKey, Row> => {
     if (byKey === undefined) {
       byKey = new Map();
-      for (const row of rows) byKey.set(keyOfRow(row, columns), row);
+      for (const row of rows) byKey.set(keyOf(row as Record<string, unknown>), row);
     }
     return byKey;
   };
@@ -32,17 +33,3 @@ export function placeholderRows<Row>(rows: readonly Row[], key: string | readonl
 
 /** Empty loading rows: the server snapshot of every live query without `initialData`. */
 export const EMPTY_LOADING: LiveRows<never> = placeholderRows<never>([], undefined);
-
-// The core's canonical RowKey (documented on LiveRows.byKey): a single key column's value as a
-// string (`1` and `"1"` are the same key), composite keys as a JSON array of those strings.
-function keyOfRow(row: unknown, columns: readonly string[]): RowKey {
-  const record = row as Record<string, unknown>;
-  if (columns.length === 1) return keyPart(record[columns[0] as string]);
-  return JSON.stringify(columns.map((c) => keyPart(record[c])));
-}
-
-function keyPart(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  return value === null || value === undefined ? '\u0000null' : JSON.stringify(value);
-}

@@ -9,6 +9,8 @@ export type { FetchLike } from './protocol/kalamdb/http.js';
 export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
 export { sqlLiteral, bindParams } from './sql/sqlLiteral.js';
 export { createMaterializer } from './live/createMaterializer.js';
+/** The canonical RowKey function for key columns (as `byKey` uses): for bindings and user code. */
+export { makeKeyOf } from './live/keyOf.js';
 export type { Materializer, MaterializerOptions, RowOp } from './live/types.js';
 export * from './errors.js';
 export type * from './types.js';
