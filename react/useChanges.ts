@@ -38,7 +38,7 @@ export function useChanges<Row = Record<string, unknown>>(
   useEffect(() => {
     const subscription = client.changes<Row>(sql, coreOptions).subscribe({
       next: (event) => {
-        if (event !== undefined) handlers.current.onChange(event);
+        handlers.current.onChange(event);
       },
       error: (error: unknown) => {
         const onError = handlers.current.onError;

@@ -20,7 +20,12 @@ export interface Store<T> {
 }
 
 /** An RxJS observable that is also a store. */
-export type LiveObservable<T> = Observable<T> & Store<T>;
+/**
+ * An RxJS Observable of `T` that is also a store whose snapshot is `S` (the same as `T` for state
+ * streams; for event streams such as `changes()` the snapshot is the last event or `undefined`,
+ * while subscribers only ever receive events).
+ */
+export type LiveObservable<T, S = T> = Observable<T> & Store<S>;
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closed';
 
@@ -116,7 +121,7 @@ export interface LivebindClient {
   /** Live materialized rows: a snapshot per change (first snapshot has status `loading`). */
   liveRows<R = Record<string, unknown>>(sql: string, options?: LiveQueryOptions): LiveObservable<LiveRows<R>>;
   /** Raw change events (live changes after subscribing). Store snapshot: the last event, or undefined. */
-  changes<R = Record<string, unknown>>(sql: string, options?: ChangesOptions): LiveObservable<ChangeEvent<R> | undefined>;
+  changes<R = Record<string, unknown>>(sql: string, options?: ChangesOptions): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
   /** Connection state of the one shared socket. */
   readonly status$: LiveObservable<ConnectionState>;
   /** Close the socket and complete every observable. */

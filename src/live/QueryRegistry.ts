@@ -69,7 +69,7 @@ export class QueryRegistry {
     return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
   }
 
-  changesOf<R>(sql: string, options: ChangesOptions = {}): LiveObservable<ChangeEvent<R> | undefined> {
+  changesOf<R>(sql: string, options: ChangesOptions = {}): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined> {
     const bound = bindParams(sql, options.params);
     const id = stableKey(['changes', bound, options.key]);
     let query = this.changes.get(id);
@@ -92,7 +92,7 @@ export class QueryRegistry {
       this.changes.set(id, query);
       this.evictIfUnused(this.changes, id, query);
     }
-    return query.source.observable as unknown as LiveObservable<ChangeEvent<R> | undefined>;
+    return query.source.observable as unknown as LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
   }
 
   /** Complete every observable (client.close()). */
