@@ -29,6 +29,8 @@ export const CLOSED = 'closed' satisfies ConnectionStatus;
 
 /** Ping intervals without any inbound frame or Pong before a link with Ping frames is declared dead. */
 const DEAD_AFTER_TICKS = 2;
+/** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
+const STABLE_AFTER_MS = 30_000;
 
 /** Why a token is requested: first connect, a reconnect, or after the server rejected the last one (1008). */
 export type TokenReason = 'connect' | 'reconnect' | 'rejected';
@@ -81,6 +83,13 @@ export class Connection {
   private readonly reader = new FrameReader(() => this.decoder);
   /** Ping intervals since the last inbound frame or Pong (only counted where Ping frames exist). */
   private silentTicks = 0;
+  /**
+   * Sockets dropped in a row for a broken stream (SPEC §1.5). Authentication succeeding does not
+   * reset it (a server that sends a bad frame right after auth_success would otherwise be retried
+   * every second for ever); a socket that stays open STABLE_AFTER_MS without a fault does.
+   */
+  private faultStreak = 0;
+  private stableTimer: unknown;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -249,6 +258,10 @@ export class Connection {
     this.lastError = undefined;
     this.status = OPEN;
     if (this.options.pingIntervalMs > 0) this.startKeepalive(socket);
+    if (this.faultStreak > 0) {
+      this.options.timers.clearTimeout(this.stableTimer);
+      this.stableTimer = this.options.timers.setTimeout(() => (this.faultStreak = 0), STABLE_AFTER_MS);
+    }
     this.hooks.onState(this.state);
     this.hooks.onOpen();
     if (this.socket === socket && this.status === OPEN) this.out.start();
@@ -263,6 +276,7 @@ export class Connection {
     if (error.code === RATE_LIMIT_EXCEEDED) this.out.slowDown();
     // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
     if (error.code === MESSAGE_TOO_LARGE && this.out.largestSent > 0) this.maxBytes = Math.min(this.maxBytes, this.out.largestSent - 1);
+    this.faultStreak++;
     this.dropSocket();
     this.lost(error);
   }
@@ -323,7 +337,9 @@ export class Connection {
   private retry(error: LivebindError, reason: TokenReason = 'reconnect'): void {
     this.clearTimers();
     this.lastError = error;
-    const delay = backoffDelay(this.attempt, this.options.reconnect, this.options.random);
+    // Repeated broken streams back off like failed attempts, even though each one authenticated.
+    const tries = Math.max(this.attempt, this.faultStreak - 1);
+    const delay = backoffDelay(tries, this.options.reconnect, this.options.random);
     this.attempt++;
     this.out.detach();
     this.setStatus(RECONNECTING);
@@ -355,7 +371,8 @@ export class Connection {
     t.clearTimeout(this.retryTimer);
     t.clearTimeout(this.connectTimer);
     t.clearInterval(this.pingTimer);
-    this.retryTimer = this.connectTimer = this.pingTimer = undefined;
+    t.clearTimeout(this.stableTimer);
+    this.retryTimer = this.connectTimer = this.pingTimer = this.stableTimer = undefined;
   }
 
   private setStatus(status: ConnectionStatus): void {

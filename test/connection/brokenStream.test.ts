@@ -15,8 +15,9 @@ afterEach(() => {
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
 
+// These tests are about the checkpoint resume (`from`), which the fake server does not announce.
 async function readyQuery(overrides = {}) {
-  const h = harness(overrides);
+  const h = harness({ resume: 'seq', ...overrides });
   const live = h.client.liveRows<{ id: string; body: string | null }>('SELECT id, body FROM app.t');
   live.subscribe(() => {});
   await flush();
@@ -83,7 +84,7 @@ describe('undecodable frames break the stream (SPEC §1.5)', () => {
 
 describe('frame size limit (SPEC §2.1)', () => {
   test('a subscribe over the 1 MiB default fails that query locally with a SubscriptionError naming the limit', async () => {
-    const h = harness();
+    const h = harness({ resume: 'seq' });
     const big = h.client.liveRows(`SELECT * FROM app.t WHERE body = '${'x'.repeat(1024 * 1024)}'`);
     const small = h.client.liveRows('SELECT * FROM app.t');
     big.subscribe(() => {});
@@ -113,7 +114,7 @@ describe('frame size limit (SPEC §2.1)', () => {
   });
 
   test('MESSAGE_TOO_LARGE from a server with a lower limit: ProtocolError, reconnect, the culprit fails locally, others resume', async () => {
-    const h = harness();
+    const h = harness({ resume: 'seq' });
     const big = h.client.liveRows(`SELECT * FROM app.t WHERE body = '${'x'.repeat(5000)}'`);
     const small = h.client.liveRows('SELECT * FROM app.t');
     big.subscribe(() => {});
@@ -151,5 +152,39 @@ describe('frame size limit (SPEC §2.1)', () => {
       expect(live.getSnapshot().status).toBe('reconnecting');
       await h.client.close();
     }
+  });
+});
+
+describe('a server that keeps breaking the stream (SPEC §1.5, fault streak)', () => {
+  /** Waits (fake time, 100 ms steps) until the client opens its next socket; returns the wait. */
+  async function untilNextSocket(): Promise<number> {
+    const count = FakeSocket.instances.length;
+    let waited = 0;
+    while (FakeSocket.instances.length === count && waited < 120_000) {
+      await vi.advanceTimersByTimeAsync(100);
+      waited += 100;
+    }
+    return waited;
+  }
+
+  test('bad frames right after auth_success back off like failed attempts; a stable socket ends the streak', async () => {
+    const h = harness(); // random() = 0.5: each delay is half its bound (1 s, 2 s, 4 s …)
+    h.client.liveRows('SELECT id, body FROM app.t').subscribe(() => {});
+    await flush();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      FakeSocket.last.accept();
+      FakeSocket.last.deliver('not json');
+      delays.push(await untilNextSocket());
+    }
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000]);
+    expect(h.client.status$.getSnapshot().lastError?.code).toBe('INVALID_FRAME');
+
+    // Healthy for 30 s: the next fault is retried at the first delay again.
+    FakeSocket.last.accept();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.client.status$.getSnapshot().status).toBe('open');
+    FakeSocket.last.deliver('not json');
+    expect(await untilNextSocket()).toBe(500);
   });
 });
