@@ -113,83 +113,56 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     if (state.count === 0 && ops.length >= BULK_BUILD_MIN) return bulkLoad(ops);
 
     const owner = {};
-    const ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
-    let { root, trie, count, seq } = state;
-    let touched = false;
-    let visible = false;
     // Heavy batch: update the trie per op, but rebuild the order tree once at the end.
     const heavy = ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
-    const removed: Set<Entry<R>> = heavy ? new Set() : NO_ENTRIES;
-    const added: Map<RowKey, Entry<R>> = heavy ? new Map() : NO_ADDED;
-
-    const base = state.trie;
-    const multi = ops.length > 1;
-    const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
-      if (old !== undefined && rowsEqual(old.row, row)) return;
-      if (multi) {
-        // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
-        const before = trieGet(base, key, hash);
-        if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
-      }
-      if (old === undefined) {
-        const e: Entry<R> = { key, hash, row, seq: ++seq };
-        if (heavy) added.set(key, e);
-        else {
-          root = treeInsert(root, e, ctx);
-          visible ||= ctx.pos < limit;
-        }
-        trie = trieSet(trie, e, owner);
-        count++;
-      } else {
-        const e: Entry<R> = { key, hash, row, seq: old.seq };
-        if (heavy) {
-          if (added.get(key) !== old) removed.add(old);
-          added.set(key, e);
-        } else if (cmp(old, e) === 0) {
-          root = treeReplace(root!, old, e, ctx);
-          visible ||= ctx.pos < limit;
-        } else {
-          root = treeRemove(root!, old, ctx);
-          const from = ctx.pos;
-          root = treeInsert(root, e, ctx);
-          visible ||= from < limit || ctx.pos < limit;
-        }
-        trie = trieSet(trie, e, owner);
-      }
-      touched = true;
+    const b: Batch<R> = {
+      ctx: { owner, cmp, pos: 0, split: null },
+      root: state.root,
+      trie: state.trie,
+      count: state.count,
+      seq: state.seq,
+      touched: false,
+      visible: false,
+      heavy,
+      removed: heavy ? new Set() : NO_ENTRIES,
+      added: heavy ? new Map() : NO_ADDED,
+      base: state.trie,
+      multi: ops.length > 1,
+      limit,
     };
 
     for (const op of ops) {
       if (op.op === 'upsert') {
         const key = keyOfRow(op.row);
         const hash = hashKey(key);
-        write(key, hash, trieGet(trie, key, hash), op.row);
+        write(b, key, hash, trieGet(b.trie, key, hash), op.row);
       } else if (op.op === 'patch') {
         const hash = hashKey(op.key);
-        const old = trieGet(trie, op.key, hash);
-        write(op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
+        const old = trieGet(b.trie, op.key, hash);
+        write(b, op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
       } else {
         const hash = hashKey(op.key);
-        const old = trieGet(trie, op.key, hash);
+        const old = trieGet(b.trie, op.key, hash);
         if (old === undefined) continue;
         if (heavy) {
-          if (added.get(op.key) === old) added.delete(op.key);
-          else removed.add(old);
+          if (b.added.get(op.key) === old) b.added.delete(op.key);
+          else b.removed.add(old);
         } else {
-          root = treeRemove(root!, old, ctx);
-          visible ||= ctx.pos < limit;
+          b.root = treeRemove(b.root!, old, b.ctx);
+          b.visible ||= b.ctx.pos < limit;
         }
-        trie = trieRemove(trie, op.key, hash, owner);
-        count--;
-        touched = true;
+        b.trie = trieRemove(b.trie, op.key, hash, owner);
+        b.count--;
+        b.touched = true;
       }
     }
-    if (!touched) return current;
+    if (!b.touched) return current;
+    let { root, visible } = b;
     if (heavy) {
-      root = rebuildOrder(state.root, removed, [...added.values()], cmp, owner);
+      root = rebuildOrder(state.root, b.removed, [...b.added.values()], cmp, owner);
       visible = limit === Infinity || !sameWindow(state.root, root, limit);
     }
-    return commit({ root, trie, count, seq }, visible);
+    return commit({ root, trie: b.trie, count: b.count, seq: b.seq }, visible);
   }
 
   function replaceAll(rows: readonly R[]): RowSet<R> {
@@ -210,6 +183,61 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     apply,
     replaceAll,
   };
+}
+
+/** The working state of one `apply()` call (a plain object: no closure created per call). */
+interface Batch<R> {
+  readonly ctx: TreeCtx<R>;
+  root: TreeNode<R> | null;
+  trie: TrieNode<R>;
+  count: number;
+  seq: number;
+  touched: boolean;
+  visible: boolean;
+  readonly heavy: boolean;
+  readonly removed: Set<Entry<R>>;
+  readonly added: Map<RowKey, Entry<R>>;
+  /** The trie before the batch. */
+  readonly base: TrieNode<R>;
+  readonly multi: boolean;
+  readonly limit: number;
+}
+
+/** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
+function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void {
+  if (old !== undefined && rowsEqual(old.row, row)) return;
+  if (b.multi) {
+    // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
+    const before = trieGet(b.base, key, hash);
+    if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
+  }
+  const ctx = b.ctx;
+  if (old === undefined) {
+    const e: Entry<R> = { key, hash, row, seq: ++b.seq };
+    if (b.heavy) b.added.set(key, e);
+    else {
+      b.root = treeInsert(b.root, e, ctx);
+      b.visible ||= ctx.pos < b.limit;
+    }
+    b.trie = trieSet(b.trie, e, ctx.owner);
+    b.count++;
+  } else {
+    const e: Entry<R> = { key, hash, row, seq: old.seq };
+    if (b.heavy) {
+      if (b.added.get(key) !== old) b.removed.add(old);
+      b.added.set(key, e);
+    } else if (ctx.cmp(old, e) === 0) {
+      b.root = treeReplace(b.root!, old, e, ctx);
+      b.visible ||= ctx.pos < b.limit;
+    } else {
+      b.root = treeRemove(b.root!, old, ctx);
+      const from = ctx.pos;
+      b.root = treeInsert(b.root, e, ctx);
+      b.visible ||= from < b.limit || ctx.pos < b.limit;
+    }
+    b.trie = trieSet(b.trie, e, ctx.owner);
+  }
+  b.touched = true;
 }
 
 /** `{...old, ...patch}`, then every `nulled` column set to null (old absent: the patch alone). */
