@@ -190,15 +190,18 @@ export class Connection {
       this.out.attach((frame) => socket.send(frame));
       this.out.sendFirst(this.options.driver.encode({ type: 'authenticate', token, compression: this.options.compression }));
     };
+    // One pair of callbacks per socket, not per frame.
+    const handleText = (text: string): void => {
+      if (gen === this.generation) this.handle(text);
+    };
+    // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
+    const failFrame = (error: unknown): void => {
+      if (gen === this.generation) this.broken(undecodable('binary frame could not be decoded', error));
+    };
     socket.onmessage = (ev) => {
       this.silentTicks = 0;
       if (gen !== this.generation) return;
-      this.reader.read(
-        ev.data,
-        (text) => gen === this.generation && this.handle(text),
-        // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
-        (error) => gen === this.generation && this.broken(undecodable('binary frame could not be decoded', error)),
-      );
+      this.reader.read(ev.data, handleText, failFrame);
     };
     socket.onerror = () => {
       // Always followed by onclose, which decides what to do.

@@ -123,16 +123,14 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     let ops: RowOp<Row>[] | undefined;
     if (type === 'insert' && newRow) {
       const row = userRow(newRow);
-      if (!this.keyed([row])) return;
+      if (!this.keyedRow(row)) return;
       ops = [{ op: 'upsert', row }];
     } else if (type === 'update' && newRow) {
       const { patch, nulled } = updatePatch(newRow, oldRow, keyColumns, this.columns);
-      if (!this.keyed([patch])) return;
+      if (!this.keyedRow(patch)) return;
       const key = keyOf(patch);
       // The previous key: old_values carries the key columns that changed (the others are as now).
-      const oldKeyRow: Row = { ...patch };
-      for (const c of keyColumns) if (oldRow && oldRow[c] !== undefined && oldRow[c] !== null) oldKeyRow[c] = oldRow[c];
-      const oldKey = keyOf(oldKeyRow);
+      const oldKey = oldRow === undefined || !keyChanged(keyColumns, oldRow, patch) ? key : keyOf(oldKeyRow(keyColumns, oldRow, patch));
       if (oldKey === key) {
         ops = [{ op: 'patch', key, patch, nulled }];
       } else {
@@ -150,7 +148,7 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
         if (key === undefined) return;
         ops = [{ op: 'delete', key }];
       } else {
-        if (!this.keyed([oldRow])) return;
+        if (!this.keyedRow(oldRow)) return;
         ops = [{ op: 'delete', key: keyOf(oldRow) }];
       }
     }
@@ -171,6 +169,16 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     this.status = 'error';
     this.error = error;
     this.publish();
+  }
+
+  /** `keyed` for one row, without a list or a `missing` array when the row is keyed (the per-change path). */
+  private keyedRow(row: Row): boolean {
+    const keyColumns = this.keyColumns ?? [];
+    for (let i = 0; i < keyColumns.length; i++) {
+      const v = row[keyColumns[i]!];
+      if (v === undefined || v === null) return this.keyed([row]);
+    }
+    return true;
   }
 
   /** True when every row has its key values; otherwise the query ends with MISSING_KEY. */
@@ -246,4 +254,21 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   private snapshot(): LiveRows<R> {
     return liveRowsSnapshot(this.materializer.current as unknown as RowSet<R>, this.status, this.error, this.handle?.checkpoint());
   }
+}
+
+/** Whether `old_values` names a key value other than the new row's (absent and null cells mean unchanged). */
+function keyChanged(keyColumns: readonly string[], oldRow: WireRow, patch: Row): boolean {
+  for (let i = 0; i < keyColumns.length; i++) {
+    const c = keyColumns[i]!;
+    const v = oldRow[c];
+    if (v !== undefined && v !== null && v !== patch[c]) return true;
+  }
+  return false;
+}
+
+/** The previous version's key cells: the new row with the key columns `old_values` carries. */
+function oldKeyRow(keyColumns: readonly string[], oldRow: WireRow, patch: Row): Row {
+  const row: Row = { ...patch };
+  for (const c of keyColumns) if (oldRow[c] !== undefined && oldRow[c] !== null) row[c] = oldRow[c];
+  return row;
 }

@@ -167,9 +167,19 @@ export class SubscriptionManager {
         return;
       }
       case 'change': {
-        const seq = changeSeq(message.rows, message.oldValues);
-        for (const row of message.rows) this.advance(entry, seqOf(row));
-        for (const row of message.oldValues) this.advance(entry, seqOf(row));
+        // `_seq` of the new version the change carries (delete: the tombstone's), each `_seq` parsed once.
+        const { rows, oldValues } = message;
+        let seq: bigint | undefined;
+        for (let i = 0; i < rows.length; i++) {
+          const s = seqOf(rows[i]!);
+          if (i === 0) seq = s;
+          this.advance(entry, s);
+        }
+        for (let i = 0; i < oldValues.length; i++) {
+          const s = seqOf(oldValues[i]!);
+          if (i === 0 && rows.length === 0) seq = s;
+          this.advance(entry, s);
+        }
         if (entry.from !== undefined && seq !== undefined && seq <= entry.from) return; // replayed: already applied
         entry.sink.onChange(message.changeType, message.rows, message.oldValues);
         return;
@@ -245,10 +255,4 @@ export class SubscriptionManager {
   private advance(entry: Entry, seq: bigint | undefined): void {
     if (seq !== undefined && (entry.checkpoint === undefined || seq > entry.checkpoint)) entry.checkpoint = seq;
   }
-}
-
-/** `_seq` of the new version a change carries (delete: the tombstone's). */
-function changeSeq(rows: readonly WireRow[], oldValues: readonly WireRow[]): bigint | undefined {
-  const row = rows[0] ?? oldValues[0];
-  return row === undefined ? undefined : seqOf(row);
 }

@@ -36,13 +36,13 @@ export function updatePatch(
   oldValues: WireRow | undefined,
   keyColumns: readonly string[],
   columns: readonly string[] = [],
-): { patch: Record<string, unknown>; nulled: string[] } {
+): { patch: Record<string, unknown>; nulled: readonly string[] } {
   if (columns.length > 0) {
     // The whole new version, in schema order: absent columns are null (§6.4 omits them).
     const row: Record<string, unknown> = {};
     for (const name of columns) row[name] = name in newRow ? newRow[name] : null;
     for (const name of keyColumns) if (!(name in row) && name in newRow) row[name] = newRow[name];
-    return { patch: row, nulled: [] };
+    return { patch: row, nulled: NONE_NULLED };
   }
   const patch = userRow(newRow);
   const nulled: string[] = [];
@@ -54,6 +54,9 @@ export function updatePatch(
   }
   return { patch, nulled };
 }
+
+/** `nulled` of a patch that is the whole new version (shared, never written to). */
+const NONE_NULLED: readonly string[] = Object.freeze([]);
 
 /** The user columns of an ack schema (system columns left out), in schema order. */
 export function userColumns(schema: readonly { readonly name: string }[]): string[] {

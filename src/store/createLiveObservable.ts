@@ -57,7 +57,16 @@ export class LiveSource<T> {
   set(value: T): void {
     if (Object.is(value, this.value) || this.completed) return;
     this.value = value;
-    for (const s of [...this.subscribers]) s.next(value);
+    const subscribers = this.subscribers;
+    if (subscribers.size === 1) {
+      // The common case (one hook or one subscribe): no copy of the set per value.
+      for (const s of subscribers) {
+        s.next(value);
+        return;
+      }
+    }
+    // A copy: subscribers added by a `next` callback do not get this value twice (their replay has it).
+    for (const s of [...subscribers]) s.next(value);
   }
 
   /** Terminal error: error every subscriber and stop at once (a rejected changes() subscription). */

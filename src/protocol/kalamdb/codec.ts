@@ -142,8 +142,13 @@ function decodeField(f: Record<string, unknown>): SchemaField {
   };
 }
 
+/** The object elements of a rows array (the parsed array itself when every element is one: no copy per frame). */
 function rowsOf(value: unknown): WireRow[] {
-  return Array.isArray(value) ? (value.filter(isObject) as WireRow[]) : [];
+  if (!Array.isArray(value)) return [];
+  for (let i = 0; i < value.length; i++) {
+    if (!isObject(value[i])) return value.filter(isObject) as WireRow[];
+  }
+  return value as WireRow[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
