@@ -1,25 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../server/devServer.js';
+import type { DevServer } from '../../server/devServer.js';
 import type { ChangeRecord } from '../../server/engine/types.js';
-import { login, sql } from './httpTestClient.js';
+import { sql, startHttpTestServer } from './httpTestClient.js';
 
 let server: DevServer;
 let admin: string;
 let alice: string;
 let bob: string;
-const changes: ChangeRecord[] = [];
+let changes: ChangeRecord[];
 
 beforeAll(async () => {
-  server = await startDevServer({
-    quiet: true,
-    users: [
-      { user: 'admin', password: 'admin-pass', role: 'dba' },
-      { user: 'alice', password: 'alice-pass', role: 'user' },
-      { user: 'bob', password: 'bob-pass', role: 'user' },
-    ],
-  });
-  server.engine.onChange((c) => changes.push(c));
-  [admin, alice, bob] = await Promise.all([login(server, 'admin', 'admin-pass'), login(server, 'alice', 'alice-pass'), login(server, 'bob', 'bob-pass')]);
+  const h = await startHttpTestServer([
+    { user: 'admin', role: 'dba' },
+    { user: 'alice', role: 'user' },
+    { user: 'bob', role: 'user' },
+  ]);
+  ({ server, changes } = h);
+  ({ admin, alice, bob } = h.tokens as Record<'admin' | 'alice' | 'bob', string>);
   const r = await sql(
     server,
     admin,

@@ -1,4 +1,5 @@
-import type { DevServer } from '../../server/devServer.js';
+import { startDevServer, type DevServer, type DevServerUser } from '../../server/devServer.js';
+import type { ChangeRecord } from '../../server/engine/types.js';
 
 export interface HttpReply {
   readonly status: number;
@@ -45,4 +46,28 @@ export function sql(server: DevServer, token: string, sqlText: string, params?: 
   if (params !== undefined) body['params'] = params;
   if (namespace !== undefined) body['namespace_id'] = namespace;
   return request(server, 'POST', '/v1/api/sql', { body, token });
+}
+
+export interface HttpTestServer {
+  readonly server: DevServer;
+  /** An access token per user name (each logged in with the password `<user>-pass`). */
+  readonly tokens: Readonly<Record<string, string>>;
+  /** Every ChangeRecord the engine captured since the server started. */
+  readonly changes: ChangeRecord[];
+}
+
+/**
+ * A real dev server on a free port for an HTTP test file: the given users (password
+ * `<user>-pass`), all logged in, and the engine's change records collected. No auth rate limit.
+ */
+export async function startHttpTestServer(users: readonly Omit<DevServerUser, 'password'>[]): Promise<HttpTestServer> {
+  const server = await startDevServer({
+    quiet: true,
+    authRateLimitPerSec: 0,
+    users: users.map((u) => ({ ...u, password: `${u.user}-pass` })),
+  });
+  const changes: ChangeRecord[] = [];
+  server.engine.onChange((c) => changes.push(c));
+  const tokens = await Promise.all(users.map((u) => login(server, u.user, `${u.user}-pass`)));
+  return { server, tokens: Object.fromEntries(users.map((u, i) => [u.user, tokens[i]!])), changes };
 }

@@ -4,35 +4,26 @@
  * with the writer's own row only — never with another user's row with the same key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevServer, type DevServer } from '../../server/devServer.js';
+import type { DevServer } from '../../server/devServer.js';
 import type { ChangeRecord } from '../../server/engine/types.js';
-import { login, sql } from './httpTestClient.js';
+import { sql, startHttpTestServer } from './httpTestClient.js';
 
 let server: DevServer;
 let admin: string;
 let alice: string;
 let bob: string;
 let svc: string;
-const changes: ChangeRecord[] = [];
+let changes: ChangeRecord[];
 
 beforeAll(async () => {
-  server = await startDevServer({
-    quiet: true,
-    authRateLimitPerSec: 0,
-    users: [
-      { user: 'admin', password: 'admin-pass', role: 'dba' },
-      { user: 'alice', password: 'alice-pass', role: 'user' },
-      { user: 'bob', password: 'bob-pass', role: 'user' },
-      { user: 'svc', password: 'svc-pass', role: 'service' },
-    ],
-  });
-  server.engine.onChange((c) => changes.push(c));
-  [admin, alice, bob, svc] = await Promise.all([
-    login(server, 'admin', 'admin-pass'),
-    login(server, 'alice', 'alice-pass'),
-    login(server, 'bob', 'bob-pass'),
-    login(server, 'svc', 'svc-pass'),
+  const h = await startHttpTestServer([
+    { user: 'admin', role: 'dba' },
+    { user: 'alice', role: 'user' },
+    { user: 'bob', role: 'user' },
+    { user: 'svc', role: 'service' },
   ]);
+  ({ server, changes } = h);
+  ({ admin, alice, bob, svc } = h.tokens as Record<'admin' | 'alice' | 'bob' | 'svc', string>);
   const r = await sql(
     server,
     admin,
