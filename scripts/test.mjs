@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // `npm test`: type check, then every vitest project (unit, integration against the real dev
 // server, React 18 + 19, browser tests in real Chromium), then prints one plain summary line
-// `N passed, N failed` (the type check counts as one check). Exits non-zero on any failure.
+// `N passed, N failed` (the type check counts as one check). Finds or installs a Chromium first
+// (scripts/findChromium.mjs). Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findChromium } from './findChromium.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, '.test-results');
 mkdirSync(out, { recursive: true });
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const extraArgs = process.argv.slice(2);
+
+/** Every vitest project that needs no browser (run alone when no Chromium can be had). */
+const BROWSER_FREE_PROJECTS = ['unit', 'integration', 'react19', 'react18', 'types'];
 
 let passed = 0;
 let failed = 0;
@@ -27,13 +32,27 @@ function run(label, cmd, args) {
 if (run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) passed += 1;
 else failed += 1;
 
-// 2. Every vitest project, with a JSON report we count from.
+// 2. A Chromium for the browser projects: found, or installed where the machine can (Debian, root).
+//    Without one the browser projects are skipped and counted as one failure, with one line saying why.
+const projectArgs = [];
+const chromium = await findChromium();
+if ('path' in chromium) {
+  process.env.CHROMIUM_PATH = chromium.path;
+  console.log(`\n=== chromium: ${chromium.path}`);
+} else {
+  console.log(`\n=== chromium: ${chromium.error}`);
+  failed += 1;
+  if (!extraArgs.some((a) => a.startsWith('--project'))) projectArgs.push(...BROWSER_FREE_PROJECTS.map((p) => `--project=${p}`));
+}
+
+// 3. Every vitest project, with a JSON report we count from.
 const report = join(out, 'vitest.json');
 const vitestOk = run('vitest', bin('vitest'), [
   'run',
   '--reporter=default',
   '--reporter=json',
   `--outputFile.json=${report}`,
+  ...projectArgs,
   ...extraArgs,
 ]);
 if (existsSync(report)) {
