@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenService } from './auth/tokens.js';
-import { seedDemo } from './engine/demoSeed.js';
+import { DEMO_USERS, seedDemo } from './engine/demoSeed.js';
 import { PgliteEngine } from './engine/pgliteEngine.js';
 import type { Role } from './engine/types.js';
 import type { CorsOrigins } from './http/cors.js';
@@ -33,6 +33,8 @@ export interface DevServerOptions {
   /** CORS allowed origins (default '*': any origin; the server binds loopback). */
   readonly corsOrigins?: CorsOrigins;
   readonly ws?: KalamWsOptions;
+  /** Extra links on the start page (`GET /`), e.g. the Storybook demos. */
+  readonly links?: readonly { readonly label: string; readonly href: string }[];
   /** No log lines. */
   readonly quiet?: boolean;
   /**
@@ -76,6 +78,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       engine,
       ...(options.authRateLimitPerSec !== undefined ? { authRateLimitPerSec: options.authRateLimitPerSec } : {}),
       ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
+      home: { demoLogins: options.seed === 'demo' ? DEMO_USERS : [], ...(options.links ? { links: options.links } : {}) },
     };
     server = http.createServer({ requestTimeout: 60_000, headersTimeout: 15_000 }, createRequestHandler(handlerOptions));
     server.on('clientError', (_err, socket) => {

@@ -4,6 +4,7 @@ import type { PgliteEngine } from '../engine/pgliteEngine.js';
 import { handleAuth } from './authHandlers.js';
 import { corsHeaders, handlePreflight, type CorsOrigins } from './cors.js';
 import { isLoopback, sendJson } from './httpIo.js';
+import { sendHomePage, type HomePageInfo } from './homePage.js';
 import { handleSql } from './sqlHandler.js';
 
 export interface RequestHandlerOptions {
@@ -12,6 +13,8 @@ export interface RequestHandlerOptions {
   readonly authRateLimitPerSec?: number;
   readonly corsOrigins?: CorsOrigins;
   readonly version?: string;
+  /** What `GET /` shows besides the tables (demo logins, extra links). */
+  readonly home?: Omit<HomePageInfo, 'version'>;
 }
 
 const BUILD_DATE = new Date().toISOString().slice(0, 10);
@@ -58,6 +61,11 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       } else {
         sendJson(res, 200, { status: 'healthy', version: options.version ?? '0.1.0', api_version: 'v1', build_date: BUILD_DATE }, headers);
       }
+      return;
+    }
+    if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (!isLoopback(req)) sendJson(res, 403, { error: 'forbidden', message: 'The start page is only available from localhost' }, headers);
+      else await sendHomePage(req, res, options.engine, { demoLogins: [], ...options.home, version: options.version ?? '0.1.0' }, headers);
       return;
     }
     sendJson(res, 404, { error: 'not_found', message: `No route for ${req.method ?? 'GET'} ${path.slice(0, 200)}` }, headers);
