@@ -16,7 +16,8 @@ const alice = { id: 'alice', role: 'user' as const };
 const root = { id: 'root', role: 'system' as const };
 
 const server = await startDevServer({ quiet: true, ws: { maxSubscriptionsPerUser: 10_000, maxSubscriptionsPerConnection: 1000, maxMessagesPerSec: 100_000 } });
-const token = (await server.engine.tokens.issue(alice)).accessToken;
+await server.engine.createUser(alice.id, 'alice-pass', alice.role);
+const token = (await server.engine.issueTokens(alice)).accessToken;
 const sql = (as: typeof alice | typeof root, text: string) => server.engine.executeSql(as, { sql: text });
 
 function text(data: WebSocket.RawData, isBinary: boolean): string {

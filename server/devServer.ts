@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { persistentSecret } from './auth/persistentSecret.js';
 import { TokenService } from './auth/tokens.js';
 import { DEMO_USERS, seedDemo } from './engine/demoSeed.js';
 import { PgliteEngine } from './engine/pgliteEngine.js';
@@ -23,7 +24,7 @@ export interface DevServerOptions {
   readonly dataDir?: string;
   /** 'demo' adds users demo/demo and admin/kalamdb123 plus namespace `app` with demo tables (default 'none'). */
   readonly seed?: 'demo' | 'none';
-  /** HS256 secret for JWTs (default: random per start). */
+  /** HS256 secret for JWTs (default: kept in the data dir with `dataDir`, so restarts keep clients logged in; else random per start). */
   readonly jwtSecret?: string;
   /** Users to create at start (skipped when they exist). */
   readonly users?: readonly DevServerUser[];
@@ -61,6 +62,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const host = options.host ?? '127.0.0.1';
   const tokenOptions: { secret?: string; accessTokenTtlSeconds?: number } = {};
   if (options.jwtSecret !== undefined) tokenOptions.secret = options.jwtSecret;
+  else if (options.dataDir !== undefined) tokenOptions.secret = await persistentSecret(options.dataDir);
   if (options.accessTokenTtlSeconds !== undefined) tokenOptions.accessTokenTtlSeconds = options.accessTokenTtlSeconds;
   const tokens = new TokenService(tokenOptions);
   const engine = await PgliteEngine.open({

@@ -18,6 +18,12 @@ export interface IssuedTokens {
   readonly refreshExpiresAt: Date;
 }
 
+/** A token whose signature, issuer, expiry and type are good; its session is checked elsewhere. */
+export interface VerifiedToken extends AuthUser {
+  readonly sid: string | undefined;
+  readonly jti: string | undefined;
+}
+
 const ROLES: readonly Role[] = ['anonymous', 'user', 'service', 'dba', 'system'];
 const ISSUER = 'kalamdb';
 
@@ -32,20 +38,31 @@ export class TokenService {
     this.accessTtlSeconds = options.accessTokenTtlSeconds ?? 24 * 3600;
   }
 
-  async issue(user: AuthUser, email: string | null = null, nowMs = Date.now()): Promise<IssuedTokens> {
+  /**
+   * Signs an access and a refresh token. `session` binds them to a login session (sessions.ts):
+   * both carry its `sid`, the refresh token's `jti` is `session.refreshJti`. Tokens without a
+   * session are refused by the server's checks; only tests sign them.
+   */
+  async issue(
+    user: AuthUser,
+    email: string | null = null,
+    nowMs = Date.now(),
+    session?: { readonly sid: string; readonly refreshJti: string },
+  ): Promise<IssuedTokens> {
     const iat = Math.floor(nowMs / 1000);
     const accessExp = iat + this.accessTtlSeconds;
     const refreshExp = iat + this.accessTtlSeconds * 7;
     const sign = (type: TokenType, exp: number): Promise<string> => {
       const claims: Record<string, unknown> = { role: user.role, token_type: type };
       if (email !== null) claims['email'] = email;
+      if (session !== undefined) claims['sid'] = session.sid;
       return new SignJWT(claims)
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(user.id)
         .setIssuer(ISSUER)
         .setIssuedAt(iat)
         .setExpirationTime(exp)
-        .setJti(randomBytes(8).toString('hex'))
+        .setJti(type === 'refresh' && session !== undefined ? session.refreshJti : randomBytes(8).toString('hex'))
         .sign(this.key);
     };
     return {
@@ -57,7 +74,7 @@ export class TokenService {
   }
 
   /** Verifies signature, issuer, expiry and token type; throws EngineAuthError (never echoing the token). */
-  async verify(token: string, type: TokenType): Promise<AuthUser> {
+  async verify(token: string, type: TokenType): Promise<VerifiedToken> {
     if (token.length === 0 || token.length > 8192) throw new EngineAuthError('INVALID_CREDENTIALS');
     let payload: Record<string, unknown>;
     try {
@@ -76,6 +93,8 @@ export class TokenService {
         type === 'refresh' ? 'Refresh endpoint requires a refresh token' : 'An access token is required',
       );
     }
-    return { id: sub, role: role as Role };
+    const sid = payload['sid'];
+    const jti = payload['jti'];
+    return { id: sub, role: role as Role, sid: typeof sid === 'string' ? sid : undefined, jti: typeof jti === 'string' ? jti : undefined };
   }
 }

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { hashPassword } from '../auth/passwords.js';
+import { revokeUserSessions } from '../auth/sessions.js';
 import { Catalog, OWNER_COLUMN, tableInfoFromDef } from './catalog.js';
 import { DdlError, type KalamCommand, type TableDef } from './ddlParser.js';
 import { isValidName, quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
@@ -36,6 +37,7 @@ export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: Kal
     case 'dropUser': {
       const r = await db.query('DELETE FROM livebind.users WHERE id = $1', [cmd.name]);
       if ((r.affectedRows ?? 0) === 0 && !cmd.ifExists) throw new DdlExecutionError(`User '${cmd.name}' not found`);
+      await revokeUserSessions(db, cmd.name);
       return `User '${cmd.name}' dropped successfully`;
     }
     case 'alterUser': {
@@ -45,6 +47,8 @@ export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: Kal
           ? await db.query('UPDATE livebind.users SET password_hash = $2, updated_at = now() WHERE id = $1', [cmd.name, await hashPassword(cmd.password)])
           : await db.query('UPDATE livebind.users SET role = $2, updated_at = now() WHERE id = $1', [cmd.name, cmd.role]);
       if ((r.affectedRows ?? 0) === 0) throw new DdlExecutionError(`User '${cmd.name}' not found`);
+      // Earlier tokens die with the old password or role: every session of the user ends.
+      await revokeUserSessions(db, cmd.name);
       return `User '${cmd.name}' updated successfully`;
     }
   }

@@ -5,15 +5,17 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TokenService } from '../auth/tokens.js';
+import { createSession, liveSession, newId, revokeSession, rotateRefresh } from '../auth/sessions.js';
+import type { IssuedTokens, TokenService, VerifiedToken } from '../auth/tokens.js';
 import { BOOTSTRAP_SQL } from './bootstrapSql.js';
+import { canRead } from './canRead.js';
 import { Catalog } from './catalog.js';
 import { encodeCell, RAW_TEXT_PARSERS } from './cellEncoding.js';
 import { createUser } from './ddlExecutor.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
 import { SerialQueue } from './serialQueue.js';
 import { executeBatch, type BatchRequest, type BatchResult } from './sqlExecutor.js';
-import type { AuthUser, Cell, ChangeRecord, Engine, ReadRowsQuery, Role, TableInfo, Tombstone, WireRow } from './types.js';
+import { EngineAuthError, type AuthUser, type Cell, type ChangeRecord, type Engine, type ReadRowsQuery, type Role, type TableInfo, type Tombstone, type WireRow } from './types.js';
 
 export interface PgliteEngineOptions {
   /** Directory for persistent storage; in memory when omitted. */
@@ -127,6 +129,12 @@ interface ChangeRow {
   old_row: string | null;
 }
 
+/**
+ * Session settings every request starts from. Re-applied after each writing job (with RESET ALL
+ * first), so nothing a request changed can reach the next one, whoever sends it.
+ */
+const SESSION_DEFAULTS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1;`;
+
 /** The storage engine: PGlite behind one serial queue, KalamDB catalog, change capture. */
 export class PgliteEngine implements Engine {
   private readonly queue = new SerialQueue();
@@ -141,7 +149,7 @@ export class PgliteEngine implements Engine {
 
   static async open(options: PgliteEngineOptions): Promise<PgliteEngine> {
     const db = await openDatabase(options);
-    await db.exec(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1;`);
+    await db.exec(SESSION_DEFAULTS);
     await db.exec(`CREATE SCHEMA IF NOT EXISTS "default"; GRANT USAGE ON SCHEMA "default" TO livebind_user, livebind_admin;`);
     const catalog = new Catalog();
     const rows = await db.query<{ info: TableInfo }>('SELECT info FROM livebind.tables');
@@ -170,7 +178,7 @@ export class PgliteEngine implements Engine {
   /** One round trip: back to the superuser with default settings, then take the captured changes. */
   private async resetAndDrain(): Promise<void> {
     const results = await this.db.exec(
-      `RESET ROLE; SELECT set_config('livebind.user_id', '', false); SET search_path TO "default", public;
+      `RESET ROLE; RESET ALL; ${SESSION_DEFAULTS} SELECT set_config('livebind.user_id', '', false); SET search_path TO "default", public;
        WITH d AS (DELETE FROM livebind.changes RETURNING *) SELECT tbl, owner, op, seq::text AS seq, new_row, old_row FROM d ORDER BY seq`,
     );
     const r = results[results.length - 1] as { rows: ChangeRow[] } | undefined;
@@ -200,14 +208,72 @@ export class PgliteEngine implements Engine {
     return this.catalog.get(namespace, name);
   }
 
-  verifyAccessToken(token: string): Promise<AuthUser> {
-    return this.tokens.verify(token, 'access');
+  /**
+   * The user an access token stands for, checked against the database on every call: its session
+   * must be live (not logged out, not revoked by a password or role change or DROP USER) and the
+   * user must still have the role the token names.
+   */
+  async verifyAccessToken(token: string): Promise<AuthUser> {
+    const claims = await this.tokens.verify(token, 'access');
+    await this.checkSession(claims);
+    return { id: claims.id, role: claims.role };
+  }
+
+  /** A new login session for `user` and its two tokens. */
+  issueTokens(user: AuthUser, email: string | null = null): Promise<IssuedTokens> {
+    return this.run(async (db) => {
+      const refreshJti = newId();
+      const sid = await createSession(db, user.id, refreshJti);
+      return this.tokens.issue(user, email, Date.now(), { sid, refreshJti });
+    }, { writes: false });
+  }
+
+  /**
+   * Refresh: the presented refresh token must be its session's current one; the session moves to
+   * the new pair. A rotated (older) token presented again revokes the whole session.
+   */
+  async refreshTokens(refreshToken: string): Promise<{ user: AuthUser; tokens: IssuedTokens }> {
+    const claims = await this.tokens.verify(refreshToken, 'refresh');
+    const { sid, jti } = claims;
+    if (sid === undefined || jti === undefined) throw new EngineAuthError('INVALID_CREDENTIALS', 'Refresh token has no session; log in again');
+    const role = await this.checkSession(claims);
+    return this.run(async (db) => {
+      const next = newId();
+      if (!(await rotateRefresh(db, sid, jti, next))) {
+        throw new EngineAuthError('INVALID_CREDENTIALS', 'Refresh token was already used (rotated); the session is revoked. Log in again');
+      }
+      const user = { id: claims.id, role };
+      return { user, tokens: await this.tokens.issue(user, null, Date.now(), { sid, refreshJti: next }) };
+    }, { writes: false });
+  }
+
+  /** Logout: revokes the session of an access or refresh token (a bad token revokes nothing). */
+  async revokeToken(token: string): Promise<boolean> {
+    const claims = await this.tokens.verify(token, 'access').catch(() => this.tokens.verify(token, 'refresh').catch(() => undefined));
+    const sid = claims?.sid;
+    if (sid === undefined) return false;
+    await this.run((db) => revokeSession(db, sid), { writes: false });
+    return true;
+  }
+
+  /** The user's current role when the token's session is live and the role matches; else EngineAuthError. */
+  private async checkSession(claims: VerifiedToken): Promise<Role> {
+    const sid = claims.sid;
+    const live = sid === undefined ? undefined : await this.run((db) => liveSession(db, sid, claims.id), { writes: false });
+    if (live === undefined) throw new EngineAuthError('INVALID_CREDENTIALS', 'Session ended (logged out, password changed or user removed); log in again');
+    if (live.role !== claims.role) throw new EngineAuthError('INVALID_CREDENTIALS', "The user's role changed since this token was issued; log in again");
+    return live.role as Role;
+  }
+
+  /** Runs a trivial query through the same queue as every request (for /health). */
+  async ping(): Promise<void> {
+    await this.run(async (db) => {
+      await db.query('SELECT 1');
+    }, { writes: false });
   }
 
   canRead(user: AuthUser, table: TableInfo): boolean {
-    if (user.role === 'anonymous') return false;
-    if (table.type === 'user') return true;
-    return table.accessLevel === 'public' || user.role === 'dba' || user.role === 'system' || user.role === 'service';
+    return canRead(user, table);
   }
 
   snapshotBound(): Promise<bigint> {

@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { canRead } from './canRead.js';
 import type { Catalog } from './catalog.js';
 import { OWNER_COLUMN } from './catalog.js';
 import { dataTypeForPgType, encodeCell, pgTypeForOid, RAW_TEXT_PARSERS } from './cellEncoding.js';
@@ -6,6 +7,9 @@ import { DdlError, parseKalamCommand, unquoteString } from './ddlParser.js';
 import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
 import { isValidName, quoteIdent, quoteLiteral } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
+import { checkParams, checkStringTokens, checkUserSql, SurfaceError } from './sqlSurface/checkUserSql.js';
+import { checkPlanCost, checkResultSize, WorkLimitError } from './sqlSurface/costLimit.js';
+import { plainInsertTable } from './sqlSurface/plainInsert.js';
 import { scopeUserConflictTargets } from './userConflictTarget.js';
 import type { AuthUser, Cell, ColumnInfo, KalamDataType, TableInfo } from './types.js';
 
@@ -61,8 +65,6 @@ export class SqlError extends Error {
 const QUERY_KEYWORDS = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
 const DML_KEYWORDS = new Set(['insert', 'update', 'delete']);
 const TX_KEYWORDS = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release']);
-/** Words that could change the session's identity or settings from inside a query. */
-const FORBIDDEN_WORDS = new Set(['set_config']);
 const DDL_ROLES = new Set(['dba', 'system']);
 
 /** Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes. */
@@ -79,6 +81,12 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
   const params = req.params ?? [];
   if (params.length > 0 && statements.length > 1) {
     throw new SqlError('PARAMS_WITH_BATCH', 'Parameters are not supported with multiple statements');
+  }
+  try {
+    checkParams(params);
+  } catch (e) {
+    if (e instanceof SurfaceError) throw new SqlError('INVALID_PARAMETER', e.message);
+    throw e;
   }
   const pgRole = user.role === 'user' || user.role === 'anonymous' ? 'livebind_user' : 'livebind_admin';
   await db.exec(
@@ -122,15 +130,19 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       }
       continue;
     }
-    checkStatement(stmt.tokens, keyword, n);
+    stmt = checkSurface(stmt, catalog, namespace, user, keyword, n);
     stmt = scopeUserConflictTargets(stmt, catalog, namespace);
     let res;
     try {
-      res = await db.query<(string | null)[]>(stmt.text, await castTimestampParams(db, stmt.text, params), {
+      const bound = await castTimestampParams(db, stmt.text, params);
+      if (!TX_KEYWORDS.has(keyword) && !plainInserts.has(stmt)) await checkPlanCost(db, stmt.text, bound);
+      res = await db.query<(string | null)[]>(stmt.text, bound, {
         rowMode: 'array',
         parsers: RAW_TEXT_PARSERS,
       });
+      checkResultSize(res.rows);
     } catch (e) {
+      if (e instanceof WorkLimitError) throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${e.message}`);
       throw mapPgError(e, n);
     } finally {
       // In an aborted transaction this fails; the batch then stops and the session is reset anyway.
@@ -188,6 +200,9 @@ export function epochNumberToIso(v: number): string {
   return new Date(ms).toISOString().replace('Z', `${String(rest).padStart(3, '0')}Z`);
 }
 
+/** Statements taken on the plain-insert fast path (no plan to check: VALUES only). */
+const plainInserts = new WeakSet<SqlStatement>();
+
 const IMPERSONATE_ROLES = new Set(['service', 'dba', 'system']);
 
 interface ExecuteAs {
@@ -233,15 +248,29 @@ async function prepareExecuteAs(
   return stmt;
 }
 
-function checkStatement(tokens: readonly Token[], keyword: string, n: number): void {
-  if (!QUERY_KEYWORDS.has(keyword) && !DML_KEYWORDS.has(keyword) && !TX_KEYWORDS.has(keyword)) {
-    const what = keyword === '' ? (tokens[0]?.text ?? '').slice(0, 20) : keyword.toUpperCase();
-    throw new SqlError('INVALID_SQL', `Statement ${n} failed: unsupported statement ${what}`);
+/**
+ * Refuses a statement outside the SQL surface (sqlSurface/); returns it unchanged when it is
+ * accepted. Transaction control (one or two words) has no operands to check.
+ */
+function checkSurface(stmt: SqlStatement, catalog: Catalog, namespace: string, user: AuthUser, keyword: string, n: number): SqlStatement {
+  if (TX_KEYWORDS.has(keyword) && stmt.tokens.length <= 2 && stmt.tokens.every((t) => t.kind === 'word')) {
+    if (keyword === 'savepoint' || keyword === 'release') throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${keyword.toUpperCase()} is not supported`);
+    return stmt;
   }
-  for (const t of tokens) {
-    if ((t.kind === 'word' || t.kind === 'quoted') && FORBIDDEN_WORDS.has(t.value.toLowerCase())) {
-      throw new SqlError('PERMISSION_DENIED', `Statement ${n} failed: ${t.value} is not allowed`);
+  try {
+    const plain = plainInsertTable(stmt.tokens, catalog, namespace);
+    if (plain !== undefined) {
+      if (!canRead(user, plain)) throw new SurfaceError('PERMISSION_DENIED', `Table ${plain.qualifiedName} is private: only dba, service and system users may use it.`);
+      checkStringTokens(stmt.tokens.filter((t) => t.kind === 'string').map((t) => t.value));
+      plainInserts.add(stmt);
+      return stmt;
     }
+    checkUserSql(stmt.text, catalog, namespace, (t) => canRead(user, t));
+    return stmt;
+  } catch (e) {
+    if (e instanceof SurfaceError) throw new SqlError(e.code, `Statement ${n} failed: ${e.message}`);
+    if (e instanceof SqlLexError) throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${e.message}`);
+    throw e;
   }
 }
 

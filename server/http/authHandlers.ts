@@ -2,6 +2,7 @@ import type * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { RateLimiter } from '../auth/rateLimiter.js';
+import type { IssuedTokens } from '../auth/tokens.js';
 import type { PgliteEngine, StoredUser } from '../engine/pgliteEngine.js';
 import { isEngineAuthError } from '../engine/types.js';
 import { bearerToken, BodyError, clientIp, cookie, isLoopback, parseJsonObject, readBody, sendJson } from './httpIo.js';
@@ -42,7 +43,11 @@ function tokenCookie(name: string, value: string, maxAge: number): string {
 }
 
 async function issueResponse(ctx: AuthContext, res: http.ServerResponse, user: StoredUser): Promise<void> {
-  const t = await ctx.engine.tokens.issue({ id: user.id, role: user.role }, user.email);
+  const t = await ctx.engine.issueTokens({ id: user.id, role: user.role }, user.email);
+  sendTokens(ctx, res, user, t);
+}
+
+function sendTokens(ctx: AuthContext, res: http.ServerResponse, user: StoredUser, t: IssuedTokens): void {
   const now = Date.now();
   sendJson(
     res,
@@ -118,11 +123,12 @@ function dummyHash(): Promise<string> {
   return dummy;
 }
 
-async function verifiedUser(ctx: AuthContext, token: string | undefined, type: 'access' | 'refresh'): Promise<StoredUser> {
+/** The stored user of a live access token (session and role checked). */
+async function verifiedUser(ctx: AuthContext, token: string | undefined): Promise<StoredUser> {
   if (token === undefined) throw new AuthHttpError(401, 'unauthorized', 'Missing credentials', 'MISSING_AUTHORIZATION');
   let id: string;
   try {
-    id = (await ctx.engine.tokens.verify(token, type)).id;
+    id = (await ctx.engine.verifyAccessToken(token)).id;
   } catch (e) {
     if (isEngineAuthError(e)) throw new AuthHttpError(401, 'unauthorized', e.message, e.code);
     throw e;
@@ -141,16 +147,30 @@ function tokenFrom(req: http.IncomingMessage, cookieName: string, cookieWins: bo
 async function refresh(ctx: AuthContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   rateLimit(ctx, req);
   await readBody(req, AUTH_BODY_LIMIT);
-  const user = await verifiedUser(ctx, tokenFrom(req, 'kalamdb_refresh', true), 'refresh');
-  await issueResponse(ctx, res, user);
+  const token = tokenFrom(req, 'kalamdb_refresh', true);
+  if (token === undefined) throw new AuthHttpError(401, 'unauthorized', 'Missing credentials', 'MISSING_AUTHORIZATION');
+  let rotated;
+  try {
+    rotated = await ctx.engine.refreshTokens(token);
+  } catch (e) {
+    if (isEngineAuthError(e)) throw new AuthHttpError(401, 'unauthorized', e.message, e.code);
+    throw e;
+  }
+  const user = await ctx.engine.findUser(rotated.user.id);
+  if (user === undefined) throw new AuthHttpError(401, 'unauthorized', 'Invalid credentials', 'INVALID_CREDENTIALS');
+  sendTokens(ctx, res, user, rotated.tokens);
 }
 
 async function me(ctx: AuthContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const user = await verifiedUser(ctx, tokenFrom(req, 'kalamdb_auth', false), 'access');
+  const user = await verifiedUser(ctx, tokenFrom(req, 'kalamdb_auth', false));
   sendJson(res, 200, { user: userJson(user), admin_ui_access: isAdmin(user) }, ctx.headers);
 }
 
-function logout(ctx: AuthContext, res: http.ServerResponse): void {
+/** Ends the session of the presented access or refresh token (header or cookies); always answers 200 and clears the cookies. */
+async function logout(ctx: AuthContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  for (const token of new Set([bearerToken(req) ?? undefined, cookie(req, 'kalamdb_auth'), cookie(req, 'kalamdb_refresh')])) {
+    if (token !== undefined) await ctx.engine.revokeToken(token);
+  }
   sendJson(res, 200, { message: 'Logged out successfully' }, {
     ...ctx.headers,
     'Set-Cookie': [tokenCookie('kalamdb_auth', '', 0), tokenCookie('kalamdb_refresh', '', 0)],
@@ -189,7 +209,7 @@ export async function handleAuth(ctx: AuthContext, path: string, req: http.Incom
     '/v1/api/auth/login': ['POST', () => login(ctx, req, res)],
     '/v1/api/auth/refresh': ['POST', () => refresh(ctx, req, res)],
     '/v1/api/auth/me': ['GET', () => me(ctx, req, res)],
-    '/v1/api/auth/logout': ['POST', () => logout(ctx, res)],
+    '/v1/api/auth/logout': ['POST', () => logout(ctx, req, res)],
     '/v1/api/auth/setup': ['POST', () => setup(ctx, req, res)],
     '/v1/api/auth/status': ['GET', () => status(ctx, req, res)],
   };

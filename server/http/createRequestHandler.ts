@@ -18,6 +18,21 @@ export interface RequestHandlerOptions {
 }
 
 const BUILD_DATE = new Date().toISOString().slice(0, 10);
+/** /health waits this long for `SELECT 1` behind the requests already queued. */
+const HEALTH_SQL_TIMEOUT_MS = 3000;
+
+/** Why SQL cannot run right now, or undefined when `SELECT 1` answers in time. */
+async function sqlProblem(engine: PgliteEngine): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`SELECT 1 did not answer within ${HEALTH_SQL_TIMEOUT_MS} ms`), HEALTH_SQL_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([engine.ping().then(() => undefined, (e: unknown) => `SQL cannot run: ${e instanceof Error ? e.message : String(e)}`), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The HTTP API of the dev server: SQL, auth, health, CORS. WebSocket upgrades are handled elsewhere. */
 export function createRequestHandler(options: RequestHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
@@ -59,7 +74,10 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       } else if (!isLoopback(req)) {
         sendJson(res, 403, { error: 'forbidden', message: 'Health checks are only available from localhost' }, headers);
       } else {
-        sendJson(res, 200, { status: 'healthy', version: options.version ?? '0.1.0', api_version: 'v1', build_date: BUILD_DATE }, headers);
+        const problem = await sqlProblem(options.engine);
+        const body = { version: options.version ?? '0.1.0', api_version: 'v1', build_date: BUILD_DATE };
+        if (problem === undefined) sendJson(res, 200, { status: 'healthy', ...body }, headers);
+        else sendJson(res, 503, { status: 'unhealthy', reason: problem, ...body }, headers);
       }
       return;
     }

@@ -150,9 +150,12 @@ describe('HTTP fuzz', () => {
     expect(statuses.get(400) ?? 0).toBeGreaterThan(100);
     expect(clientErrors).toBeLessThanOrEqual(200);
 
+    // The fuzz may have logged its own sessions out (logout with its bearer token): log in afresh.
+    const adminNow = await login(server, 'admin', 'admin-pass');
+    const userNow = await login(server, 'fuzzer', 'fuzz-pass');
     const health = await request(server, 'GET', '/health');
     expect(health.status).toBe(200);
-    const canary = await sql(server, admin, 'SELECT id, v FROM fz.canary ORDER BY id');
+    const canary = await sql(server, adminNow, 'SELECT id, v FROM fz.canary ORDER BY id');
     expect(canary.json.results[0].rows).toEqual([
       [1, 'alpha'],
       [2, 'beta'],
@@ -160,10 +163,9 @@ describe('HTTP fuzz', () => {
     ]);
     expect(changes.every((c) => c.table === 'fz.scratch' && c.userId === 'fuzzer')).toBe(true);
     for (let i = 1; i < changes.length; i++) expect(changes[i]!.seq > changes[i - 1]!.seq).toBe(true);
-    const live = await sql(server, user, 'SELECT count(*) FROM fz.scratch');
+    const live = await sql(server, userNow, 'SELECT count(*) FROM fz.scratch');
     const inserted = changes.filter((c) => c.op === 'insert').length - changes.filter((c) => c.op === 'delete').length;
     expect(live.json.results[0].rows[0][0]).toBe(String(inserted));
-    const token = await login(server, 'fuzzer', 'fuzz-pass');
-    expect((await sql(server, token, 'SELECT 1 AS n')).status).toBe(200);
+    expect((await sql(server, userNow, 'SELECT 1 AS n')).status).toBe(200);
   }, 300_000);
 });

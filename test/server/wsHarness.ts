@@ -30,7 +30,13 @@ export async function startWsHarness(options: KalamWsOptions = {}): Promise<WsHa
     engine,
     ws: server.ws,
     server,
-    token: async (id, role = 'user') => (await engine.tokens.issue({ id, role })).accessToken,
+    token: async (id, role = 'user') => {
+      // Tokens are good only for an existing user with that role and a live session.
+      const existing = await engine.findUser(id);
+      if (existing === undefined) await engine.createUser(id, `${id}-pass`, role);
+      else if (existing.role !== role) await engine.internalQuery('UPDATE livebind.users SET role = $2 WHERE id = $1', [id, role]);
+      return (await engine.issueTokens({ id, role })).accessToken;
+    },
     sql: async (as, sql, params) => {
       const r = await engine.executeSql(as, params ? { sql, params } : { sql });
       return r.results.flatMap((x) => (x.rows ?? []) as unknown[][]);
