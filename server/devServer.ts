@@ -34,6 +34,8 @@ export interface DevServerOptions {
   /** CORS allowed origins (default '*': any origin; the server binds loopback). */
   readonly corsOrigins?: CorsOrigins;
   readonly ws?: KalamWsOptions;
+  /** HTTP time limits (defaults: headers 10 s, whole request 20 s, idle keep-alive 5 s). A body that trickles in is cut at `requestMs` with 408. */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Extra links on the start page (`GET /`), e.g. the Storybook demos. */
   readonly links?: readonly { readonly label: string; readonly href: string }[];
   /** No log lines. */
@@ -44,6 +46,14 @@ export interface DevServerOptions {
    */
   readonly reuseTemplate?: boolean;
 }
+
+export interface HttpTimeouts {
+  readonly headersMs: number;
+  readonly requestMs: number;
+  readonly keepAliveMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 20_000, keepAliveMs: 5_000 };
 
 export interface DevServer {
   /** `http://host:port` */
@@ -82,9 +92,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
       home: { demoLogins: options.seed === 'demo' ? DEMO_USERS : [], ...(options.links ? { links: options.links } : {}) },
     };
-    server = http.createServer({ requestTimeout: 60_000, headersTimeout: 15_000 }, createRequestHandler(handlerOptions));
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
+    server = http.createServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        keepAliveTimeout: timeouts.keepAliveMs,
+        // Node checks the two timeouts above only this often (default 30 s).
+        connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+      },
+      createRequestHandler(handlerOptions),
+    );
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+      const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       else socket.destroy();
     });
     const ws = attachKalamWs(server, engine, options.ws ?? {});

@@ -130,7 +130,7 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       }
       continue;
     }
-    stmt = checkSurface(stmt, catalog, namespace, user, keyword, n);
+    stmt = await checkSurface(stmt, catalog, namespace, user, keyword, n);
     stmt = scopeUserConflictTargets(stmt, catalog, namespace);
     let res;
     try {
@@ -252,7 +252,7 @@ async function prepareExecuteAs(
  * Refuses a statement outside the SQL surface (sqlSurface/); returns it unchanged when it is
  * accepted. Transaction control (one or two words) has no operands to check.
  */
-function checkSurface(stmt: SqlStatement, catalog: Catalog, namespace: string, user: AuthUser, keyword: string, n: number): SqlStatement {
+async function checkSurface(stmt: SqlStatement, catalog: Catalog, namespace: string, user: AuthUser, keyword: string, n: number): Promise<SqlStatement> {
   if (TX_KEYWORDS.has(keyword) && stmt.tokens.length <= 2 && stmt.tokens.every((t) => t.kind === 'word')) {
     if (keyword === 'savepoint' || keyword === 'release') throw new SqlError('INVALID_SQL', `Statement ${n} failed: ${keyword.toUpperCase()} is not supported`);
     return stmt;
@@ -265,7 +265,7 @@ function checkSurface(stmt: SqlStatement, catalog: Catalog, namespace: string, u
       plainInserts.add(stmt);
       return stmt;
     }
-    checkUserSql(stmt.text, catalog, namespace, (t) => canRead(user, t));
+    await checkUserSql(stmt.text, catalog, namespace, (t) => canRead(user, t));
     return stmt;
   } catch (e) {
     if (e instanceof SurfaceError) throw new SqlError(e.code, `Statement ${n} failed: ${e.message}`);

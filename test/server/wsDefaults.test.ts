@@ -26,6 +26,7 @@ it('pins every default (no field added or changed unnoticed)', () => {
     idleTimeoutMs: 10_000,
     heartbeatIntervalMs: 5000,
     outboundQueueLimit: 10_000,
+    outboundBufferLimitBytes: 8 * 1024 * 1024,
     heldBackLimit: 1024,
     compressThresholdBytes: 512,
   });

@@ -10,11 +10,12 @@
  * parser and Postgres (comments, quoting, escapes) therefore cannot hide a name from the check.
  * Size and nesting are bounded before parsing so the parser's own cost stays small.
  */
-import { parse, type Statement } from 'pgsql-ast-parser';
+import type { Statement } from 'pgsql-ast-parser';
 import type { Catalog } from '../catalog.js';
 import { tokenize, type Token } from '../sqlLexer.js';
 import type { TableInfo } from '../types.js';
 import { RESERVED_NAMESPACES } from '../ddlExecutor.js';
+import { ParseTimeout, parseOffThread } from './parseOffThread.js';
 import { CAST_TYPES, FUNCTIONS, PARSING_CASTS, STATEMENT_KINDS } from './allowList.js';
 
 /** Largest statement parsed (characters). The parser costs ~15 µs a character. */
@@ -42,13 +43,14 @@ export interface CheckedStatement {
   readonly tables: readonly TableInfo[];
 }
 
-/** Checks one statement of a batch (text without the trailing `;`). Throws SurfaceError. */
-export function checkUserSql(text: string, catalog: Catalog, namespace: string, canRead: (t: TableInfo) => boolean): CheckedStatement {
+/** Checks one statement of a batch (text without the trailing `;`); parses in the parser's worker thread. Throws SurfaceError. */
+export async function checkUserSql(text: string, catalog: Catalog, namespace: string, canRead: (t: TableInfo) => boolean): Promise<CheckedStatement> {
   preScan(text);
   let parsed: Statement[];
   try {
-    parsed = parse(text);
+    parsed = await parseOffThread(text);
   } catch (e) {
+    if (e instanceof ParseTimeout) throw new SurfaceError('INVALID_SQL', e.message);
     const first = (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim() !== '') ?? 'syntax error';
     throw new SurfaceError(
       'INVALID_SQL',

@@ -7,6 +7,7 @@
 import { parse, type Expr, type SelectFromStatement, type Statement } from 'pgsql-ast-parser';
 import type { AuthUser, ColumnInfo, Engine, KalamDataType, TableInfo } from '../../engine/types.js';
 import { LiteralError, typeClassOf, typedLiteral, type RawLiteral, type TypedLiteral } from './columnTypes.js';
+import { parseOffThread } from '../../engine/sqlSurface/parseOffThread.js';
 import { filterToSql, likeMatcher, type ColumnRef, type CompareOp, type Filter } from './filterExpr.js';
 
 export interface SchemaField {
@@ -41,7 +42,8 @@ export interface PlanError {
   readonly message: string;
 }
 
-export const MAX_SQL_LENGTH = 65_536;
+/** Longest subscription SQL (the parser needs ~200 ms for 8,000 characters, in its worker thread). */
+export const MAX_SQL_LENGTH = 16_384;
 const MAX_DEPTH = 64;
 const ALLOWED_SELECT_KEYS = new Set(['type', 'columns', 'from', 'where', '_location']);
 const CLAUSE_NAMES: Record<string, string> = {
@@ -60,13 +62,60 @@ type Parsed = Statement[];
 
 export function planSubscription(sql: string, user: AuthUser, engine: Pick<Engine, 'getTable' | 'canRead'>): SubscriptionPlan | PlanError {
   try {
-    return buildPlan(sql, user, engine);
+    return buildPlan(sql, user, engine, parseHere(sql));
   } catch (e) {
-    if (e instanceof Reject) return { code: 'INVALID_SQL', message: `Invalid SQL: ${e.message}` };
-    if (e instanceof NotFound) return { code: 'NOT_FOUND', message: `Not found: Table not found: ${e.message}` };
-    if (e instanceof Unauthorized) return { code: 'UNAUTHORIZED', message: `Unauthorized: ${e.message}` };
-    return { code: 'INVALID_SQL', message: `Invalid SQL: ${shortMessage(e)}` };
+    return planError(e);
   }
+}
+
+/**
+ * The same plan with the parse in the parser's worker thread (sqlSurface/parseOffThread.ts): the
+ * event loop, and every other socket, never waits for the parser. Used by /v1/ws.
+ */
+export async function planSubscriptionOffThread(sql: string, user: AuthUser, engine: Pick<Engine, 'getTable' | 'canRead'>): Promise<SubscriptionPlan | PlanError> {
+  try {
+    preScan(sql);
+    let statements: Parsed;
+    try {
+      statements = await parseOffThread(sql, { locations: true });
+    } catch (e) {
+      throw new Reject(shortMessage(e));
+    }
+    return buildPlan(sql, user, engine, statements);
+  } catch (e) {
+    return planError(e);
+  }
+}
+
+function parseHere(sql: string): Parsed {
+  preScan(sql);
+  try {
+    return parse(sql, { locationTracking: true });
+  } catch (e) {
+    throw new Reject(shortMessage(e));
+  }
+}
+
+/** Linear bounds checked before the parser sees the text: length and parenthesis nesting. */
+function preScan(sql: string): void {
+  if (sql.length > MAX_SQL_LENGTH) throw new Reject(`Subscription query is longer than ${MAX_SQL_LENGTH} characters`);
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '(' && ++depth > MAX_DEPTH) throw new Reject(`Subscription query nests parentheses deeper than ${MAX_DEPTH} levels`);
+    else if (c === ')') depth--;
+  }
+}
+
+function planError(e: unknown): PlanError {
+  if (e instanceof Reject) return { code: 'INVALID_SQL', message: `Invalid SQL: ${e.message}` };
+  if (e instanceof NotFound) return { code: 'NOT_FOUND', message: `Not found: Table not found: ${e.message}` };
+  if (e instanceof Unauthorized) return { code: 'UNAUTHORIZED', message: `Unauthorized: ${e.message}` };
+  return { code: 'INVALID_SQL', message: `Invalid SQL: ${shortMessage(e)}` };
 }
 
 class NotFound extends Error {}
@@ -78,14 +127,7 @@ function shortMessage(e: unknown): string {
   return first.length > 200 ? `${first.slice(0, 200)}…` : first;
 }
 
-function buildPlan(sql: string, user: AuthUser, engine: Pick<Engine, 'getTable' | 'canRead'>): SubscriptionPlan {
-  if (sql.length > MAX_SQL_LENGTH) throw new Reject(`Subscription query is longer than ${MAX_SQL_LENGTH} characters`);
-  let statements: Parsed;
-  try {
-    statements = parse(sql, { locationTracking: true });
-  } catch (e) {
-    throw new Reject(shortMessage(e));
-  }
+function buildPlan(sql: string, user: AuthUser, engine: Pick<Engine, 'getTable' | 'canRead'>, statements: Parsed): SubscriptionPlan {
   if (statements.length !== 1) throw new Reject('Subscription query must be exactly one SELECT statement');
   const stmt = statements[0];
   if (stmt?.type !== 'select') throw new Reject('Subscription query must be a plain SELECT (no WITH, UNION or other statements)');

@@ -7,7 +7,7 @@ import type { WebSocket, RawData } from 'ws';
 import type { AuthUser, Engine } from '../../engine/types.js';
 import { LiveSubscription, type SubscriptionSink } from '../live/LiveSubscription.js';
 import type { SubscriptionIndex } from '../live/SubscriptionIndex.js';
-import { planSubscription } from '../live/planSubscription.js';
+import { planSubscriptionOffThread } from '../live/planSubscription.js';
 import { InvalidMessage, parseClientMessage, type ClientMessage, type WireProtocol } from './clientMessage.js';
 import { authErrorMessage, authSuccessMessage, errorMessage, toFrame, type ErrorCode } from './serverMessages.js';
 
@@ -20,6 +20,7 @@ export interface ResolvedKalamWsOptions {
   readonly idleTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly outboundQueueLimit: number;
+  readonly outboundBufferLimitBytes: number;
   readonly heldBackLimit: number;
   readonly compressThresholdBytes: number;
 }
@@ -129,7 +130,8 @@ export class KalamConnection implements SubscriptionSink {
     this.ws.send(frame.data, { binary: frame.binary }, () => {
       this.pending--;
     });
-    if (this.pending > this.ctx.options.outboundQueueLimit) this.overflow();
+    // Bounded in messages and in bytes: a client that stops reading must not make the server hold more.
+    if (this.pending > this.ctx.options.outboundQueueLimit || this.ws.bufferedAmount > this.ctx.options.outboundBufferLimitBytes) this.overflow();
   }
 
   overflow(): void {
@@ -266,7 +268,8 @@ export class KalamConnection implements SubscriptionSink {
     if (this.ctx.index.countForUser(user.id) - replacing >= limits.maxSubscriptionsPerUser) {
       return this.sendError(id, 'SUBSCRIPTION_LIMIT_EXCEEDED', 'Maximum subscriptions reached');
     }
-    const plan = planSubscription(msg.sql, user, this.ctx.engine);
+    const plan = await planSubscriptionOffThread(msg.sql, user, this.ctx.engine);
+    if (this.closed) return;
     if ('code' in plan) return this.sendError(id, plan.code, plan.message);
     if (existing) this.removeSub(existing);
     const sub = new LiveSubscription(id, plan, user, options, this.ctx.engine, this, limits.heldBackLimit);

@@ -30,6 +30,8 @@ export interface KalamWsOptions {
   readonly heartbeatIntervalMs?: number;
   /** Unsent server messages per connection before close 1013 (default 10000). */
   readonly outboundQueueLimit?: number;
+  /** Bytes buffered for a connection that does not read (beyond the kernel's buffers) before close 1013 (default 8 MiB). */
+  readonly outboundBufferLimitBytes?: number;
   /** Changes held back per subscription during its initial load before close 1013 (default 1024). */
   readonly heldBackLimit?: number;
   /** Server messages at least this large are gzipped into binary frames when smaller (default 512). */
@@ -65,6 +67,7 @@ export const DEFAULT_KALAM_WS_OPTIONS: ResolvedKalamWsOptions = {
   idleTimeoutMs: 10_000,
   heartbeatIntervalMs: 5000,
   outboundQueueLimit: 10_000,
+  outboundBufferLimitBytes: 8 * 1024 * 1024,
   heldBackLimit: 1024,
   compressThresholdBytes: 512,
 };
