@@ -110,6 +110,7 @@ export function createClient(options: ClientOptions): LivebindClient {
       pingIntervalMs: options.pingIntervalMs ?? 5000,
       reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
       maxAuthFailures: options.maxAuthFailures ?? 3,
+      renewableAuth: typeof options.auth === 'function' || !('token' in options.auth),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       compression: compress ? 'gzip' : 'none',
       maxMessagesPerSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),

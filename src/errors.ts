@@ -36,10 +36,13 @@ export class LivebindError extends Error {
 /** Login, token or permission trouble. `status` is the HTTP status when one applied. */
 export class AuthError extends LivebindError {
   readonly status: number | undefined;
-  constructor(message: string, fields: LivebindErrorFields & { status?: number }) {
+  /** The server refused the credentials themselves (a login answered 401/403): retrying cannot help. */
+  readonly final: boolean;
+  constructor(message: string, fields: LivebindErrorFields & { status?: number; final?: boolean }) {
     super('auth', message, fields);
     this.name = 'AuthError';
     this.status = fields.status;
+    this.final = fields.final ?? false;
   }
 }
 
@@ -78,10 +81,13 @@ export class ProtocolError extends LivebindError {
 /** Network trouble: the socket closed, could not open, or timed out. */
 export class ConnectionError extends LivebindError {
   readonly closeCode: number | undefined;
-  constructor(message: string, fields: LivebindErrorFields & { closeCode?: number }) {
+  /** The server asked to wait this long before trying again (HTTP 429/503 `Retry-After`). */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, fields: LivebindErrorFields & { closeCode?: number; retryAfterMs?: number }) {
     super('connection', message, fields);
     this.name = 'ConnectionError';
     this.closeCode = fields.closeCode;
+    this.retryAfterMs = fields.retryAfterMs;
   }
 }
 

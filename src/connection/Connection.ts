@@ -54,6 +54,8 @@ export interface ConnectionOptions {
   readonly reconnect: ReconnectOptions;
   /** Consecutive authentication failures before giving up with an AuthError (default 3). */
   readonly maxAuthFailures: number;
+  /** The credentials can make a new token (password login, provider), so a rejected token means: log in again at once. */
+  readonly renewableAuth: boolean;
   /** Socket open + auth must finish within this time, else the attempt counts as failed (default 10000). */
   readonly connectTimeoutMs: number;
   readonly compression: 'gzip' | 'none';
@@ -214,9 +216,13 @@ export class Connection {
       this.generation++;
       if (ev.code === 1008 || this.authRejected) {
         this.authFailed(
-          new AuthError('The server rejected the credentials for the live connection (1008); check the auth option.', {
-            code: 'AUTH_FAILED',
-          }),
+          new AuthError(
+            this.options.renewableAuth
+              ? 'The server rejected the access token of the live connection (1008), e.g. after a restart or a logout; logging in again.'
+              : 'The server rejected the access token of the live connection (1008); the `auth` token is not valid (expired, revoked or for another server): pass a fresh one or a provider function.',
+            { code: 'AUTH_FAILED' },
+          ),
+          true,
         );
         return;
       }
@@ -315,34 +321,51 @@ export class Connection {
     }, this.options.pingIntervalMs);
   }
 
-  private authFailed(error: LivebindError): void {
+  /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
+  private authFailed(error: LivebindError, tokenRejected = false): void {
     this.authFailures++;
     this.dropSocket();
-    if (this.authFailures >= this.options.maxAuthFailures) {
+    // A login refused with 401/403 is final: the same credentials would be refused again.
+    const final = (error as { final?: unknown }).final === true;
+    if (final || this.authFailures >= this.options.maxAuthFailures) {
+      if (final) {
+        this.stop(error);
+        return;
+      }
       this.lastError = new AuthError(
         `Authentication failed ${this.authFailures} times in a row; the live connection stopped. Fix the credentials and create a new client.`,
         { code: error.code, cause: error, ...statusOf(error) },
       );
-      this.fatal = this.lastError;
-      this.clearTimers();
-      this.out.clear();
-      this.setStatus(CLOSED);
-      this.hooks.onDisconnect();
+      this.stop(this.lastError);
       return;
     }
-    this.retry(error, 'rejected');
+    // A rejected token with credentials that can make a new one (password, provider): log in again
+    // at once the first time, then back off like any failed attempt.
+    this.retry(error, 'rejected', tokenRejected && this.options.renewableAuth && this.authFailures === 1 ? 0 : undefined);
+  }
+
+  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
+  private stop(error: LivebindError): void {
+    this.lastError = error;
+    this.fatal = error;
+    this.clearTimers();
+    this.out.clear();
+    this.setStatus(CLOSED);
+    this.hooks.onDisconnect();
   }
 
   private lost(error: LivebindError): void {
     this.retry(error);
   }
 
-  private retry(error: LivebindError, reason: TokenReason = 'reconnect'): void {
+  private retry(error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void {
     this.clearTimers();
     this.lastError = error;
     // Repeated broken streams back off like failed attempts, even though each one authenticated.
     const tries = Math.max(this.attempt, this.faultStreak - 1);
-    const delay = backoffDelay(tries, this.options.reconnect, this.options.random);
+    // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
+    const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    const delay = Math.max(delayMs ?? backoffDelay(tries, this.options.reconnect, this.options.random), typeof asked === 'number' ? asked : 0);
     this.attempt++;
     this.out.detach();
     this.setStatus(RECONNECTING);

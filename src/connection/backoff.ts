@@ -2,13 +2,17 @@
 export interface ReconnectOptions {
   /** Delay before the first retry, before jitter (default 1000 ms). */
   readonly initialDelayMs: number;
-  /** Cap of the exponential delay (default 30000 ms). */
+  /**
+   * Cap of the exponential delay (default 2500 ms). Low on purpose: after a server restart every
+   * client is back within this cap (plus the connect) of the server accepting connections, and full
+   * jitter spreads the attempts. Raise it for very large fleets against a remote server.
+   */
   readonly maxDelayMs: number;
   /** 'full': uniform in [0, capped delay) (AWS "full jitter"); 'none': the capped delay exactly. */
   readonly jitter: 'full' | 'none';
 }
 
-export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 1000, maxDelayMs: 30000, jitter: 'full' };
+export const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 1000, maxDelayMs: 2500, jitter: 'full' };
 
 /** Delay before retry number `attempt` (0-based). `random` returns a number in [0, 1). */
 export function backoffDelay(attempt: number, options: ReconnectOptions, random: () => number): number {

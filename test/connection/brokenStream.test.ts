@@ -168,7 +168,7 @@ describe('a server that keeps breaking the stream (SPEC §1.5, fault streak)', (
   }
 
   test('bad frames right after auth_success back off like failed attempts; a stable socket ends the streak', async () => {
-    const h = harness(); // random() = 0.5: each delay is half its bound (1 s, 2 s, 4 s …)
+    const h = harness({ reconnect: { maxDelayMs: 30000 } }); // random() = 0.5: each delay is half its bound (1 s, 2 s, 4 s …)
     h.client.liveRows('SELECT id, body FROM app.t').subscribe(() => {});
     await flush();
     const delays: number[] = [];

@@ -9,6 +9,8 @@ import type { SchemaField } from './messages.js';
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
   readonly ok: boolean;
   readonly status: number;
+  /** Read for `Retry-After` on 429/503 answers (optional for custom fetch functions). */
+  readonly headers?: { get(name: string): string | null };
   text(): Promise<string>;
 }>;
 
@@ -76,14 +78,24 @@ export class KalamHttp {
   private async auth(path: string, headers: Record<string, string>, body: string | undefined): Promise<Tokens> {
     const res = await this.post(path, headers, body);
     const json = parseJson(res.text);
+    const what = path.endsWith('login') ? 'Login' : 'Token refresh';
+    if (res.status === 429 || res.status >= 500) {
+      // Busy or failing, not a verdict on the credentials: back off (honouring Retry-After) and try again.
+      const retryAfterMs = retryAfter(res.retryAfter);
+      throw new ConnectionError(
+        `${what} answered HTTP ${res.status} (${res.status === 429 ? 'too many requests' : 'server error'}); retrying${retryAfterMs === undefined ? '' : ` in ${Math.ceil(retryAfterMs / 1000)} s as the server asked`}.`,
+        { code: res.status === 429 ? 'RATE_LIMITED' : 'SERVER_ERROR', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+      );
+    }
     if (!res.ok || !isObject(json) || typeof json['access_token'] !== 'string') {
       const kind = isObject(json) && typeof json['error'] === 'string' ? json['error'] : `HTTP_${res.status}`;
       const code = isObject(json) && isObject(json['error']) && typeof json['error']['code'] === 'string' ? json['error']['code'] : kind;
-      const what = path.endsWith('login') ? 'Login' : 'Token refresh';
-      throw new AuthError(`${what} failed (${code}, HTTP ${res.status}); check the user name and password.`, {
-        code,
-        status: res.status,
-      });
+      const refused = res.status === 401 || res.status === 403;
+      throw new AuthError(
+        what === 'Login' ? `Login failed (${code}, HTTP ${res.status}); check the user name and password.` : `Token refresh failed (${code}, HTTP ${res.status}); logging in again.`,
+        // A login refused with 401/403 is final: the same user name and password will be refused again.
+        { code, status: res.status, final: what === 'Login' && refused },
+      );
     }
     return {
       accessToken: json['access_token'],
@@ -91,11 +103,15 @@ export class KalamHttp {
     };
   }
 
-  private async post(path: string, headers: Record<string, string>, body: string | undefined): Promise<{ ok: boolean; status: number; text: string }> {
+  private async post(
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<{ ok: boolean; status: number; text: string; retryAfter: string | null }> {
     const url = this.baseUrl.replace(/\/+$/, '') + path;
     try {
       const res = await this.fetchImpl(url, body === undefined ? { method: 'POST', headers } : { method: 'POST', headers, body });
-      return { ok: res.ok, status: res.status, text: await res.text() };
+      return { ok: res.ok, status: res.status, text: await res.text(), retryAfter: res.headers?.get('retry-after') ?? null };
     } catch (error) {
       throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
         code: 'NETWORK_ERROR',
@@ -142,4 +158,12 @@ function parseJson(text: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `Retry-After` (seconds or an HTTP date) in ms, capped at 60 s; undefined when absent or unreadable. */
+function retryAfter(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 60_000) : undefined;
 }
