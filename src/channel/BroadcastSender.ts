@@ -59,7 +59,12 @@ export class BroadcastSender {
         code: 'INVALID_OPTION',
       });
     }
-    if (policy === 'drop' && !this.joined) return Promise.resolve(DROPPED);
+    if (policy === 'drop' && !this.joined) {
+      // Dropped, but the channel starts joining (and stays for its grace period) so later sends get through.
+      this.options.hold();
+      this.options.release();
+      return Promise.resolve(DROPPED);
+    }
     return new Promise<SendReceipt>((resolve, reject) => {
       const p: Pending = { message: { kind: 'broadcast', event, payload }, policy, timeoutMs, timer: undefined, cancel: undefined, resolve, reject };
       this.options.hold();

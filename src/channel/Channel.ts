@@ -348,6 +348,7 @@ export class Channel {
         }
       }
       this.sender.onLeft(kill);
+      this.tracker.failWaiters(kill);
       this.setState('closed', kill, 0);
     },
     presenceState: (wire, joinRef) => {

@@ -4,7 +4,9 @@
  * old join), one push in flight at a time, and later calls replace earlier unsent ones (latest
  * wins). Pushes stay under the presence budget (default 5 per 30 s, Supabase's per-client limit,
  * which otherwise closes the channel): when spent, the next push waits for the oldest to age out.
- * A caller's promise resolves once the server acknowledged its meta or a newer desired state.
+ * A caller's promise resolves once the server acknowledged its meta or a newer desired state; it
+ * waits across reconnects and budget delays, and rejects only when a push it depends on was refused
+ * or went unanswered (`TIMED_OUT`), or the channel was closed or left.
  */
 import type { Timers } from '../connection/timers.js';
 import { ChannelError } from '../errors.js';
@@ -23,7 +25,7 @@ export interface PresenceTrackerOptions {
   readonly timers: Timers;
   readonly now: () => number;
   readonly budget: PresenceBudget;
-  /** A caller's wait for the server's ack (the desired state stays and is re-sent later). */
+  /** How long a sent push may wait for its ack (its callers then fail `TIMED_OUT`; the desired state stays). */
   readonly timeoutMs: number;
   push(message: ChannelPush, done: PushDone): () => void;
   /** Desired presence went from untracked to tracked (true) or back (false): hold / release the channel. */
@@ -35,7 +37,6 @@ interface Waiter {
   readonly untrack: boolean;
   readonly resolve: () => void;
   readonly reject: (error: ChannelError) => void;
-  readonly timer: unknown;
 }
 
 export class PresenceTracker {
@@ -102,7 +103,6 @@ export class PresenceTracker {
     this.desired = undefined;
     this.serverTracked = false;
     for (const w of this.waiters.splice(0)) {
-      this.options.timers.clearTimeout(w.timer);
       if (w.untrack) w.resolve();
       else w.reject(error);
     }
@@ -110,25 +110,18 @@ export class PresenceTracker {
   }
 
   private wait(version: number, untrack: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = this.options.timers.setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.timer !== timer);
-        reject(
-          new ChannelError(
-            `Presence on "${this.options.topic}" was not acknowledged within ${this.options.timeoutMs} ms; it stays desired and is sent when the channel is joined.`,
-            { code: 'TIMED_OUT', topic: this.options.topic },
-          ),
-        );
-      }, this.options.timeoutMs);
-      this.waiters.push({ version, untrack, resolve, reject, timer });
-    });
+    return new Promise<void>((resolve, reject) => this.waiters.push({ version, untrack, resolve, reject }));
+  }
+
+  /** Reject every waiting caller (the server closed the channel); the desired state stays for a rejoin. */
+  failWaiters(error: ChannelError): void {
+    for (const w of this.waiters.splice(0)) w.reject(error);
   }
 
   private settle(version: number, error?: ChannelError): void {
     const done = this.waiters.filter((w) => w.version <= version);
     this.waiters = this.waiters.filter((w) => w.version > version);
     for (const w of done) {
-      this.options.timers.clearTimeout(w.timer);
       if (error) w.reject(error);
       else w.resolve();
     }
@@ -158,11 +151,19 @@ export class PresenceTracker {
     const message: ChannelPush = this.desired ? { kind: 'track', meta: this.desired.meta } : { kind: 'untrack' };
     const flight = { version, cancel: () => {} };
     this.inFlight = flight;
-    // An unanswered push must not block later ones: give up on it after the timeout (not retried until the next track() or join).
+    // An unanswered push must not block later ones: after the timeout its callers fail TIMED_OUT; the
+    // desired state stays and is sent again on the next track() or join (not in a loop).
     const timer = this.options.timers.setTimeout(() => {
       if (this.inFlight !== flight) return;
       this.inFlight = undefined;
       flight.cancel();
+      this.settle(
+        version,
+        new ChannelError(`Presence on "${this.options.topic}" was not acknowledged within ${this.options.timeoutMs} ms; it stays desired and is sent again after the next join or track().`, {
+          code: 'TIMED_OUT',
+          topic: this.options.topic,
+        }),
+      );
     }, this.options.timeoutMs);
     const cancelPush = this.options.push(message, (error) => {
       if (this.inFlight !== flight) return;

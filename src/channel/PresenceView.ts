@@ -39,7 +39,10 @@ export class PresenceView<M> {
     this.raw = raw;
     const out: PresenceEvent<M>[] = [];
     const now = this.options.now();
-    for (const e of events) {
+    // Leaves first: a connection that left and one that joined the same key in one step (a peer that
+    // reconnected while we were away) pair up as an update within the grace period.
+    const ordered = this.options.graceMs > 0 ? [...events.filter((e) => e.type === 'leave'), ...events.filter((e) => e.type !== 'leave')] : events;
+    for (const e of ordered) {
       if (e.type === 'update') {
         this.show(e.key);
         out.push({ ...e, member: mapGet(this.visible, e.key)! });
