@@ -219,6 +219,9 @@ export class Channel {
     const enabled = this.presenceListeners > 0 || this.tracker.tracking || this.joinedWithPresence;
     this.joiningWithPresence = enabled;
     const config: ChannelConfig = { ...this.config, presence: { key: this.config.presence.key, enabled } };
+    // A rejoin over a live membership (presence switched on): pushes of the old join are void.
+    this.tracker.onDown();
+    this.sender.onDown();
     this.setState('joining', this.state.error);
     const port = this.requirePort();
     port.join({ config, refreshToken });
@@ -263,6 +266,7 @@ export class Channel {
     for (const t of [this.releaseTimer, this.joinTimer, this.rejoinTimer, this.warnTimer]) timers.clearTimeout(t);
     this.releaseTimer = this.joinTimer = this.rejoinTimer = this.warnTimer = undefined;
     if (this.state.status === 'idle') return;
+    this.setState('idle', undefined, 0); // first: whatever the port reports while leaving is ignored
     this.port?.leave();
     const left = new ChannelError(`The channel "${this.topic}" was left before this completed.`, { code: 'NOT_JOINED', topic: this.topic });
     this.tracker.onLeft(left);
@@ -272,7 +276,6 @@ export class Channel {
     this.presenceSource.set(this.view.snapshot);
     this.joinedWithPresence = this.joiningWithPresence = false;
     this.tokenKills = 0;
-    this.setState('idle', undefined, 0);
     this.hooks.onIdle(this);
   }
 

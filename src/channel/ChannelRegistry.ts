@@ -78,6 +78,7 @@ export class ChannelRegistry {
 
   /** Drop the entry after `unusedTtlMs` unless its channel is in use by then. */
   private evictIfIdle(topic: string, channel: Channel): void {
+    if (this.closed) return;
     const handle = this.runtime.timers.setTimeout(() => {
       this.unusedTimers.delete(handle);
       if (channel.status.status === 'idle' && this.entries.get(topic)?.channel === channel) this.entries.delete(topic);
