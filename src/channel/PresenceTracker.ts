@@ -61,6 +61,12 @@ export class PresenceTracker {
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
       return Promise.reject(new ChannelError(`track() on "${this.options.topic}" needs a plain object meta.`, { code: 'PUSH_REJECTED', topic: this.options.topic }));
     }
+    if (this.desired && sameMeta(this.desired.meta, meta)) {
+      // Identical re-track: nothing to send (it would only spend the presence budget).
+      const promise = this.wait(this.version, false);
+      this.pump();
+      return promise;
+    }
     const wasTracking = this.tracking;
     this.desired = { meta: { ...meta } };
     const promise = this.wait(++this.version, false);
@@ -183,4 +189,9 @@ export class PresenceTracker {
       cancelPush();
     };
   }
+}
+
+function sameMeta(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && Object.is(a[k], b[k]));
 }
