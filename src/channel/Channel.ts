@@ -247,6 +247,8 @@ export class Channel {
   private failed(error: LivebindError): void {
     if (this.state.status === 'idle' || this.state.status === 'closed') return;
     this.down();
+    this.runtime.timers.clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = undefined;
     const attempt = this.state.attempt + 1;
     this.setState('errored', error, attempt);
     if (this.socketDown) return; // rejoins at once when the socket reopens

@@ -173,6 +173,15 @@ describe('rejoin (SPEC: errored retries, closed does not)', () => {
     expect(h.port().joins).toHaveLength(2);
   });
 
+  test('repeated failures while errored keep one rejoin timer', async () => {
+    const h = channelHarness();
+    statuses(h);
+    h.port().sink.joinError(refused());
+    h.port().sink.errored(new ChannelError('crash', { code: 'CHANNEL_ERROR', topic: 'room' }));
+    await advance(10_000);
+    expect(h.port().joins).toHaveLength(2); // one rejoin (after 2000 ms), not two
+  });
+
   test('a runtime kill closes the channel for good (distinct status, no rejoin) until rejoin()', async () => {
     const h = channelHarness();
     const seen = statuses(h);
@@ -226,6 +235,30 @@ describe('rejoin (SPEC: errored retries, closed does not)', () => {
     expect(seen.at(-1)).toMatchObject({ status: 'errored', error: { code: 'CHANNEL_ERROR' } });
     await advance(1000);
     expect(h.port().joins).toHaveLength(2);
+  });
+});
+
+describe('registry lifetime', () => {
+  test('closeAll leaves every channel and completes its observables; channel() then throws', () => {
+    const h = channelHarness();
+    const ch = h.registry.channel('room');
+    let completed = false;
+    ch.status$.subscribe({ complete: () => (completed = true) });
+    h.port().acceptJoin();
+    h.registry.closeAll();
+    expect(completed).toBe(true);
+    expect(h.port().leaves).toBe(1);
+    expect(() => h.registry.channel('room')).toThrow(expect.objectContaining({ code: 'CLIENT_CLOSED' }) as Error);
+  });
+
+  test('an idle channel with other options is replaced; an unused entry is evicted after its TTL', async () => {
+    const h = channelHarness();
+    const a = h.registry.channel('room', { broadcast: { self: true } });
+    const b = h.registry.channel('room', { broadcast: { self: false } });
+    expect(b).not.toBe(a);
+    expect(h.registry.channel('room')).toBe(b);
+    await advance(60_000);
+    expect(h.registry.channel('room')).not.toBe(b);
   });
 });
 

@@ -197,6 +197,17 @@ describe('track() as desired state', () => {
     expect(port().pushes[5]!.message).toEqual({ kind: 'track', meta: { v: 6 } });
   });
 
+  test('an identical re-track sends nothing (no budget spent) and resolves', async () => {
+    const h = channelHarness();
+    const ch = h.registry.channel('room');
+    void ch.track({ v: 1 });
+    const port = h.port();
+    port.acceptJoin();
+    port.ackAll();
+    await expect(ch.track({ v: 1 })).resolves.toBeUndefined();
+    expect(port.pushes).toHaveLength(1);
+  });
+
   test('untrack sends untrack and releases the channel (leave after grace)', async () => {
     const h = channelHarness({ graceMs: 50 });
     const ch = h.registry.channel('room');
