@@ -4,15 +4,19 @@
  *
  * 1. The real request handler behind an HTTP server on 127.0.0.1 whose sockets report a
  *    non-loopback remote address (always runs).
- * 2. When this machine has a non-internal IPv4 address: the real dev server bound to 0.0.0.0,
- *    called through that address, so the server sees a real non-loopback peer.
+ * 2. Where `ip netns` works (root, iproute2): the real dev server on the host end of a veth pair,
+ *    called from a network namespace the test creates, so the server sees a real non-loopback
+ *    peer while no traffic reaches the machine's external address.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import { createRequestHandler } from '../../server/http/createRequestHandler.js';
+
+const execFileAsync = promisify(execFile);
 
 const SETUP_BODY = { username: 'admin', password: 'kalamdb123', root_password: 'kalamdb123' };
 
@@ -27,11 +31,60 @@ async function call(base: string, method: string, path: string, body?: unknown):
   return { status: r.status, json: text === '' ? undefined : JSON.parse(text) };
 }
 
-function externalIPv4(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !a.address.startsWith('127.')) return a.address;
+interface NetnsPeer {
+  /** The host end of the veth pair (where the server listens): a private address, not loopback. */
+  readonly hostAddress: string;
+  /** One HTTP request made from inside the namespace (its source address is the peer end). */
+  call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  remove(): void;
+}
+
+/**
+ * A network namespace with a veth pair (10.251.x.1 on the host, 10.251.x.2 inside), made for this
+ * test: traffic stays on this machine and never touches its external address. Returns why not when
+ * `ip netns` is unavailable (not root, no iproute2).
+ */
+function netnsPeer(): NetnsPeer | string {
+  const tag = `lb${process.pid % 100000}`;
+  const octet = (process.pid % 250) + 1;
+  const hostAddress = `10.251.${octet}.1`;
+  const run = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
+  const remove = () => {
+    run('netns', 'del', tag);
+    run('link', 'del', `${tag}a`);
+  };
+  remove();
+  const steps = [
+    ['netns', 'add', tag],
+    ['link', 'add', `${tag}a`, 'type', 'veth', 'peer', 'name', `${tag}b`],
+    ['link', 'set', `${tag}b`, 'netns', tag],
+    ['addr', 'add', `${hostAddress}/30`, 'dev', `${tag}a`],
+    ['link', 'set', `${tag}a`, 'up'],
+    ['netns', 'exec', tag, 'ip', 'addr', 'add', `10.251.${octet}.2/30`, 'dev', `${tag}b`],
+    ['netns', 'exec', tag, 'ip', 'link', 'set', `${tag}b`, 'up'],
+    ['netns', 'exec', tag, 'ip', 'link', 'set', 'lo', 'up'],
+  ];
+  for (const step of steps) {
+    const r = run(...step);
+    if (r.status !== 0) {
+      remove();
+      return `ip ${step.slice(0, 2).join(' ')} failed: ${(r.stderr || r.error?.message || '').trim().split('\n')[0]}`;
+    }
   }
-  return undefined;
+  const script = `const [u, m, b] = process.argv.slice(1); fetch(u, { method: m, ...(b ? { body: b, headers: { 'content-type': 'application/json' } } : {}) }).then(async (r) => { const t = await r.text(); process.stdout.write(JSON.stringify({ status: r.status, text: t })); }, (e) => { process.stdout.write(JSON.stringify({ status: 0, text: String(e) })); });`;
+  return {
+    hostAddress,
+    async call(base, method, path, body) {
+      // Asynchronous: the server answering runs in this very process.
+      const { stdout } = await execFileAsync('ip', ['netns', 'exec', tag, process.execPath, '-e', script, base + path, method, body === undefined ? '' : JSON.stringify(body)], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      const out = JSON.parse(stdout || '{"status":0,"text":""}') as { status: number; text: string };
+      return { status: out.status, json: out.text === '' ? undefined : JSON.parse(out.text) };
+    },
+    remove,
+  };
 }
 
 async function expectRefusedThenLoopbackWorks(remoteBase: string, loopbackBase: string): Promise<void> {
@@ -70,13 +123,22 @@ describe('/v1/api/auth/setup is loopback only', () => {
     }
   });
 
-  const ip = externalIPv4();
-  it.skipIf(ip === undefined)(`refuses a real non-loopback peer (${ip ?? 'no external IPv4 on this machine'})`, async () => {
-    const dev = await startDevServer({ quiet: true, host: '0.0.0.0', authRateLimitPerSec: 0 });
+  const ns = netnsPeer();
+  it.skipIf(typeof ns === 'string')(`refuses a real non-loopback peer from a network namespace${typeof ns === 'string' ? ` (skipped: ${ns})` : ''}`, async () => {
+    const peer = ns as NetnsPeer;
+    const dev = await startDevServer({ quiet: true, host: peer.hostAddress, authRateLimitPerSec: 0 });
     try {
-      await expectRefusedThenLoopbackWorks(`http://${ip}:${dev.port}`, `http://127.0.0.1:${dev.port}`);
+      const base = `http://${peer.hostAddress}:${dev.port}`;
+      const setup = await peer.call(base, 'POST', '/v1/api/auth/setup', SETUP_BODY);
+      expect(setup.status).toBe(403);
+      expect(setup.json).toEqual({ error: 'forbidden', message: 'Setup is only allowed from localhost' });
+      expect((await peer.call(base, 'GET', '/v1/api/auth/status')).status).toBe(403);
+      expect((await peer.call(base, 'GET', '/health')).status).toBe(403);
+      // Nothing was created.
+      expect(await dev.engine.countUsers(['dba', 'system'])).toBe(0);
     } finally {
       await dev.close();
+      peer.remove();
     }
   });
 });
