@@ -9,8 +9,14 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Statement } from 'pgsql-ast-parser';
 
-/** Longest a single parse may take before the worker is replaced. */
-export const PARSE_TIMEOUT_MS = 2000;
+/**
+ * Longest a single parse may take before the worker is replaced. The inputs are bounded before
+ * they get here (statement size, nesting), so this only stops a pathological case; it is generous
+ * because the machine may be loaded.
+ */
+export const PARSE_TIMEOUT_MS = 5000;
+/** Extra time for a job that waits for a fresh worker to load the parser (a cold start on a busy machine takes seconds). */
+const STARTUP_ALLOWANCE_MS = 15_000;
 
 export class ParseTimeout extends Error {
   constructor(ms: number) {
@@ -59,6 +65,7 @@ function pump(timeoutMs: number): void {
     return;
   }
   current = job;
+  const fresh = worker === undefined;
   const w = ensureWorker(timeoutMs);
   w.ref();
   timer = setTimeout(() => {
@@ -68,7 +75,7 @@ function pump(timeoutMs: number): void {
     current = undefined;
     job.reject(new ParseTimeout(timeoutMs));
     pump(timeoutMs);
-  }, timeoutMs);
+  }, fresh ? timeoutMs + STARTUP_ALLOWANCE_MS : timeoutMs);
   w.postMessage({ id: job.id, sql: job.sql, locations: job.locations });
 }
 
