@@ -27,26 +27,30 @@ export function decodeServerMessage(text: string): ServerMessage {
     case 'subscription_ack': {
       const batch = decodeBatchControl(raw['batch_control'], text);
       if (!batch) return { type: 'invalid', reason: 'subscription_ack without batch_control' };
-      const schema = Array.isArray(raw['schema']) ? raw['schema'].filter(isObject).map(decodeField) : [];
-      return { type: 'subscription_ack', subscriptionId: str(raw['subscription_id']), schema, batch };
+      const fields = raw['schema'] ?? [];
+      if (!Array.isArray(fields) || !fields.every(isObject)) return { type: 'invalid', reason: 'subscription_ack with a malformed schema' };
+      return { type: 'subscription_ack', subscriptionId: str(raw['subscription_id']), schema: fields.map(decodeField), batch };
     }
     case 'initial_data_batch': {
       const batch = decodeBatchControl(raw['batch_control'], text);
       if (!batch) return { type: 'invalid', reason: 'initial_data_batch without batch_control' };
-      return { type: 'initial_data_batch', subscriptionId: str(raw['subscription_id']), rows: rowsOf(raw['rows']), batch };
+      const rows = rowsOf(raw['rows']);
+      if (rows === undefined) return { type: 'invalid', reason: 'initial_data_batch with malformed rows' };
+      return { type: 'initial_data_batch', subscriptionId: str(raw['subscription_id']), rows, batch };
     }
     case 'change': {
       const changeType = raw['change_type'];
       if (changeType !== 'insert' && changeType !== 'update' && changeType !== 'delete') {
         return { type: 'invalid', reason: `unknown change_type ${JSON.stringify(changeType)}` };
       }
-      return {
-        type: 'change',
-        subscriptionId: str(raw['subscription_id']),
-        changeType,
-        rows: rowsOf(raw['rows']),
-        oldValues: rowsOf(raw['old_values']),
-      };
+      const rows = rowsOf(raw['rows']);
+      const oldValues = rowsOf(raw['old_values']);
+      // A change that carries no row cannot be applied; dropping it silently would lose it.
+      if (rows === undefined || oldValues === undefined) return { type: 'invalid', reason: `${changeType} with malformed rows` };
+      if (changeType === 'delete' ? rows.length + oldValues.length === 0 : rows.length === 0) {
+        return { type: 'invalid', reason: `${changeType} without a row` };
+      }
+      return { type: 'change', subscriptionId: str(raw['subscription_id']), changeType, rows, oldValues };
     }
     case 'error':
       return { type: 'error', subscriptionId: str(raw['subscription_id']), code: str(raw['code']), message: str(raw['message']) };
@@ -142,11 +146,12 @@ function decodeField(f: Record<string, unknown>): SchemaField {
   };
 }
 
-/** The object elements of a rows array (the parsed array itself when every element is one: no copy per frame). */
-function rowsOf(value: unknown): WireRow[] {
-  if (!Array.isArray(value)) return [];
+/** A rows array (the parsed array itself: no copy per frame); [] when absent; undefined when it is not an array of objects. */
+function rowsOf(value: unknown): WireRow[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return undefined;
   for (let i = 0; i < value.length; i++) {
-    if (!isObject(value[i])) return value.filter(isObject) as WireRow[];
+    if (!isObject(value[i])) return undefined;
   }
   return value as WireRow[];
 }
