@@ -7,6 +7,7 @@ import { DdlError, parseKalamCommand, unquoteString } from './ddlParser.js';
 import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
 import { isValidName, quoteIdent, quoteLiteral } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
+import { parseShow, runShow } from './showCommand.js';
 import { checkParams, checkStringTokens, checkUserSql, SurfaceError } from './sqlSurface/checkUserSql.js';
 import { checkPlanCost, checkResultSize, WorkLimitError } from './sqlSurface/costLimit.js';
 import { plainInsertTable } from './sqlSurface/plainInsert.js';
@@ -106,6 +107,12 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       asUser = impersonate.user;
     }
     const keyword = leadingKeyword(stmt.tokens);
+    const show = impersonate === undefined ? parseShow(stmt.tokens) : undefined;
+    if (show !== undefined) {
+      last = runShow(show, catalog, user);
+      queryResults.push(last);
+      continue;
+    }
     let command;
     try {
       command = impersonate === undefined ? parseKalamCommand(stmt.tokens, req.sql, namespace) : undefined;
@@ -344,8 +351,17 @@ export function mapPgError(e: unknown, n: number): SqlError {
     case '42601':
       return new SqlError('INVALID_SQL', message);
     case '08P01':
-    case '42P02':
+    case '42P02': {
+      const counts = /bind message supplies (\d+) parameters?, but prepared statement "[^"]*" requires (\d+)/.exec(err.message ?? '');
+      if (counts) {
+        const [, sent, wanted] = counts;
+        return new SqlError(
+          'INVALID_PARAMETER',
+          `Statement ${n} failed: it uses ${wanted} parameter(s) ($1…$${wanted}) but ${sent} were sent; pass exactly ${wanted} value(s) in "params".`,
+        );
+      }
       return new SqlError('INVALID_PARAMETER', message);
+    }
     default:
       return new SqlError('SQL_EXECUTION_ERROR', message);
   }

@@ -16,6 +16,7 @@ import { tokenize, type Token } from '../sqlLexer.js';
 import type { TableInfo } from '../types.js';
 import { RESERVED_NAMESPACES } from '../ddlExecutor.js';
 import { ParseTimeout, parseOffThread } from './parseOffThread.js';
+import { parserMessage } from './parserMessage.js';
 import { CAST_TYPES, FUNCTIONS, PARSING_CASTS, STATEMENT_KINDS } from './allowList.js';
 
 /** Largest statement parsed (characters). The parser costs ~15 µs a character. */
@@ -51,10 +52,9 @@ export async function checkUserSql(text: string, catalog: Catalog, namespace: st
     parsed = await parseOffThread(text);
   } catch (e) {
     if (e instanceof ParseTimeout) throw new SurfaceError('INVALID_SQL', e.message);
-    const first = (e instanceof Error ? e.message : String(e)).split('\n').find((l) => l.trim() !== '') ?? 'syntax error';
     throw new SurfaceError(
       'INVALID_SQL',
-      `${first.slice(0, 200)}. The server accepts SELECT, INSERT, UPDATE, DELETE and transactions over your tables (plus KalamDB DDL); rewrite the statement in that form.`,
+      `${parserMessage(e)}. The server accepts SELECT, INSERT, UPDATE, DELETE and transactions over your tables (plus KalamDB DDL); rewrite the statement in that form.`,
     );
   }
   if (parsed.length !== 1) throw new SurfaceError('INVALID_SQL', 'Expected exactly one statement.');

@@ -8,6 +8,7 @@ import { parse, type Expr, type SelectFromStatement, type Statement } from 'pgsq
 import type { AuthUser, ColumnInfo, Engine, KalamDataType, TableInfo } from '../../engine/types.js';
 import { LiteralError, typeClassOf, typedLiteral, type RawLiteral, type TypedLiteral } from './columnTypes.js';
 import { parseOffThread } from '../../engine/sqlSurface/parseOffThread.js';
+import { parserMessage } from '../../engine/sqlSurface/parserMessage.js';
 import { filterToSql, likeMatcher, type ColumnRef, type CompareOp, type Filter } from './filterExpr.js';
 
 export interface SchemaField {
@@ -122,9 +123,7 @@ class NotFound extends Error {}
 class Unauthorized extends Error {}
 
 function shortMessage(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  const first = text.split('\n')[0] ?? '';
-  return first.length > 200 ? `${first.slice(0, 200)}…` : first;
+  return parserMessage(e);
 }
 
 function buildPlan(sql: string, user: AuthUser, engine: Pick<Engine, 'getTable' | 'canRead'>, statements: Parsed): SubscriptionPlan {
@@ -134,7 +133,11 @@ function buildPlan(sql: string, user: AuthUser, engine: Pick<Engine, 'getTable' 
   const select = stmt as SelectFromStatement & Record<string, unknown>;
   for (const [key, value] of Object.entries(select)) {
     if (value === undefined || value === null || ALLOWED_SELECT_KEYS.has(key)) continue;
-    throw new Reject(`Subscription query does not support ${CLAUSE_NAMES[key] ?? key}`);
+    const hint =
+      key === 'orderBy' ? '; order on the client with the `orderBy` option of liveRows()/useLiveQuery()'
+      : key === 'limit' ? '; limit on the client with the `limit` option (and `lastRows` for the newest N at load)'
+      : '';
+    throw new Reject(`Subscription query does not support ${CLAUSE_NAMES[key] ?? key}${hint}`);
   }
   const from = select.from ?? [];
   if (from.length !== 1) throw new Reject(from.length === 0 ? 'Subscription query needs FROM namespace.table' : 'Subscription query does not support JOIN or several FROM tables');
