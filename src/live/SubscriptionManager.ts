@@ -69,6 +69,8 @@ interface Entry {
   from: bigint | undefined;
   /** The last subscribe carried `options`, so pages follow the ack. */
   expectPages: boolean;
+  /** Highest SeqId of a resume's pages, committed to `checkpoint` at its last page. */
+  pendingCheckpoint?: bigint | undefined;
 }
 
 export interface SubscriptionHandle {
@@ -158,9 +160,22 @@ export class SubscriptionManager {
       case 'initial_data_batch': {
         if (entry.state !== SUB_LOADING) return;
         const rows = this.replayFilter(entry, message.rows);
-        for (const row of message.rows) this.advance(entry, seqOf(row));
-        this.advance(entry, message.batch.lastSeqId);
         const last = !message.batch.hasMore;
+        if (entry.kind === 'resume') {
+          // A resume's pages are followed by the deletes of rows that left the result since `from`.
+          // Until the last page the checkpoint stays at `from`: a socket lost mid-resume resumes
+          // from `from` again, so those deletes are not skipped (their SeqIds are below the pages').
+          for (const row of message.rows) entry.pendingCheckpoint = maxSeq(entry.pendingCheckpoint, seqOf(row));
+          entry.pendingCheckpoint = maxSeq(entry.pendingCheckpoint, message.batch.lastSeqId);
+          if (last) {
+            const done = entry.pendingCheckpoint;
+            entry.pendingCheckpoint = undefined;
+            if (done !== undefined && (entry.checkpoint === undefined || done > entry.checkpoint)) entry.checkpoint = done;
+          }
+        } else {
+          for (const row of message.rows) this.advance(entry, seqOf(row));
+          this.advance(entry, message.batch.lastSeqId);
+        }
         if (last) entry.state = SUB_READY;
         else this.connection.send(this.driver.encode({ type: 'next_batch', subscriptionId: entry.id, lastSeqId: message.batch.lastSeqId }));
         entry.sink.onPage(rows, last, entry.kind);
@@ -203,6 +218,7 @@ export class SubscriptionManager {
   private subscribe(entry: Entry): boolean {
     const resumeFrom = entry.kind === 'resume' ? entry.checkpoint : undefined;
     entry.from = resumeFrom;
+    entry.pendingCheckpoint = undefined;
     let options: SubscribeOptions | undefined;
     if (entry.spec.load || resumeFrom !== undefined) {
       // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
@@ -253,6 +269,17 @@ export class SubscriptionManager {
   }
 
   private advance(entry: Entry, seq: bigint | undefined): void {
+    if (entry.kind === 'resume' && entry.state === SUB_LOADING) {
+      // Live changes are held back by the server until a load ends; nothing to advance yet.
+      entry.pendingCheckpoint = maxSeq(entry.pendingCheckpoint, seq);
+      return;
+    }
     if (seq !== undefined && (entry.checkpoint === undefined || seq > entry.checkpoint)) entry.checkpoint = seq;
   }
+}
+
+function maxSeq(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
 }

@@ -210,6 +210,30 @@ describe("resume: 'auto' (default)", () => {
     ]);
   });
 
+  test('a socket lost in the middle of a resume resumes from the same checkpoint again (the moved-out deletes come after the pages)', async () => {
+    const { next } = await loadedThenCut({ resume: 'seq' });
+    next.accept();
+    expect(frames(next, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 11 } } });
+    // The resume's first page carries a row changed at 30; the deletes of rows that left the result
+    // since 11 would follow the last page, but the socket is lost before it.
+    next.deliver(ack('lb-1', { hasMore: true, lastSeq: '30' }));
+    next.deliver(page('lb-1', [{ id: '3', body: 'c', _seq: '30' }], { hasMore: true }));
+    next.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(2500);
+    FakeSocket.last.accept();
+    // Still from 11: resuming from 30 would skip the deletes of rows that left the result in (11, 30].
+    expect(frames(FakeSocket.last, 'subscribe')).toEqual([
+      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { from: 11 } } },
+    ]);
+    // Completed, the resume moves the checkpoint: the next one starts after its pages.
+    FakeSocket.last.deliver(ack('lb-1', { hasMore: true, lastSeq: '30' }));
+    FakeSocket.last.deliver(page('lb-1', [{ id: '3', body: 'c', _seq: '30' }], { hasMore: false }));
+    FakeSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(2500);
+    FakeSocket.last.accept();
+    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 30 } } });
+  });
+
   test("resume: 'seq' still forces checkpoint resume", async () => {
     const { next } = await loadedThenCut({ resume: 'seq' });
     next.accept();
