@@ -75,6 +75,15 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   onAck(schema: readonly SchemaField[], kind: LoadKind): void {
     if (this.status === 'error') return;
     if (schema.length > 0) this.columns = userColumns(schema);
+    // Ordering by a column the result does not have would silently keep arrival order.
+    const unknownOrder = this.columns.length === 0 ? [] : this.options.orderBy.filter((o) => !this.columns.includes(o.column));
+    if (unknownOrder.length > 0) {
+      this.fail(
+        'UNKNOWN_ORDER_COLUMN',
+        `liveRows() cannot order by ${unknownOrder.map((o) => `"${o.column}"`).join(', ')}: not a column of the result (columns: ${this.columns.join(', ')}). Select it or change \`orderBy\`.`,
+      );
+      return;
+    }
     if (!this.keyColumns) {
       const resolved = resolveKeyColumns(this.options.key, schema);
       if (!resolved.ok) {

@@ -435,3 +435,23 @@ describe('strictLiveSql (spec §11.11)', () => {
     expect(() => h.client.liveRows('SELECT * FROM app.t')).toThrow(/closed/);
   });
 });
+
+describe('orderBy must name a column of the result', () => {
+  test('an unknown orderBy column ends the query with UNKNOWN_ORDER_COLUMN instead of silently keeping arrival order', async () => {
+    const { live, socket } = await connected('SELECT id, body FROM app.t', { orderBy: 'created_at' });
+    socket.deliver(ack('lb-1'));
+    const snap = live.getSnapshot();
+    expect(snap.status).toBe('error');
+    expect(snap.error).toMatchObject({ kind: 'subscription', code: 'UNKNOWN_ORDER_COLUMN' });
+    expect(snap.error?.message).toMatch(/"created_at": not a column of the result \(columns: id, body\)/);
+    // The server subscription is released.
+    expect(frames(socket, 'unsubscribe')).toHaveLength(1);
+  });
+
+  test('a known column orders as asked', async () => {
+    const { live, socket } = await connected('SELECT id, body FROM app.t', { orderBy: { column: 'body', direction: 'desc' } });
+    socket.deliver(ack('lb-1'));
+    socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '1' }, { id: '2', body: 'b', _seq: '2' }], { hasMore: false }));
+    expect(live.getSnapshot().rows.map((r) => r.body)).toEqual(['b', 'a']);
+  });
+});
