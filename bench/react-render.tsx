@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   // One feed per variant: the materializer's revision (livebind) and the plain array (naive).
   const materializer = createMaterializer<Item>({ keyOf: (r) => String(r.id), orderBy: [{ column: 'id' }] });
   const asLive = (rs: typeof materializer.current): LiveRows => ({
-    status: 'ready', error: undefined, seq: undefined,
+    status: 'ready', error: undefined, seq: undefined, progress: undefined,
     get size() { return rs.size; }, get rows() { return rs.rows; }, get byKey() { return rs.byKey; },
     at: (i) => rs.at(i), slice: (a, b) => rs.slice(a, b), get: (k) => rs.get(k),
   });

@@ -20,6 +20,7 @@ export function placeholderRows<Row>(rows: readonly Row[], key: string | readonl
     status: 'loading',
     error: undefined,
     seq: undefined,
+    progress: undefined,
     size: rows.length,
     rows,
     get byKey() {

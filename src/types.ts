@@ -45,6 +45,17 @@ export interface LiveRows<R> extends RowSet<R> {
   readonly error: LivebindError | undefined;
   /** Highest `_seq` applied (the resume checkpoint), undefined before any row or batch. */
   readonly seq: bigint | undefined;
+  /**
+   * While an initial load or a reload pages in: rows received so far and the total the server
+   * announced (`total_rows` when positive; KalamDB and the dev server send 0, so `total` is then
+   * undefined); undefined once the load is complete.
+   */
+  readonly progress: LoadProgress | undefined;
+}
+
+export interface LoadProgress {
+  readonly loaded: number;
+  readonly total: number | undefined;
 }
 
 /** One change event of `changes()`: a row change, or a stream-table row that expired. */

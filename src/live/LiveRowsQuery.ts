@@ -10,7 +10,7 @@ import type { LivebindError } from '../errors.js';
 import type { SchemaField, WireRow } from '../protocol/kalamdb/messages.js';
 import { LiveSource } from '../store/createLiveObservable.js';
 import type { Timers } from '../connection/timers.js';
-import type { LiveRows, LiveStatus } from '../types.js';
+import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import { createMaterializer } from './createMaterializer.js';
 import { keyPart, makeKeyOf, missingKeyColumns, resolveKeyColumns } from './keyOf.js';
 import { liveRowsSnapshot } from './liveRowsSnapshot.js';
@@ -47,6 +47,7 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   private published: RowSet<Row>;
   private keyOf: (row: Row) => string = makeKeyOf(['id']);
   private restarted = false;
+  private progress: LoadProgress | undefined;
 
   constructor(private readonly options: LiveRowsQueryOptions) {
     this.materializer = this.newMaterializer();
@@ -72,8 +73,10 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     return this.materializer.current.get(this.keyOf(row));
   }
 
-  onAck(schema: readonly SchemaField[], kind: LoadKind): void {
+  onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void {
     if (this.status === 'error') return;
+    // KalamDB always sends total_rows 0 ("ignore it"): only a positive count is a total.
+    this.progress = kind === 'resume' ? undefined : { loaded: 0, total: totalRows !== undefined && totalRows > 0 ? totalRows : undefined };
     if (schema.length > 0) this.columns = userColumns(schema);
     // Ordering by a column the result does not have would silently keep arrival order.
     const unknownOrder = this.columns.length === 0 ? [] : this.options.orderBy.filter((o) => !this.columns.includes(o.column));
@@ -104,6 +107,7 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     if (this.status === 'error') return;
     const users = rows.map(userRow);
     if (!this.keyed(users)) return;
+    if (this.progress !== undefined) this.progress = last ? undefined : { loaded: this.progress.loaded + users.length, total: this.progress.total };
     if (this.reloadBuffer) {
       for (const row of users) this.reloadBuffer.push(row);
       if (last) {
@@ -255,13 +259,13 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   private publish(): void {
     const current = this.source.snapshot;
     const set = this.materializer.current;
-    if (set === this.published && current.status === this.status && current.error === this.error) return;
+    if (set === this.published && current.status === this.status && current.error === this.error && current.progress === this.progress) return;
     this.published = set;
     this.source.set(this.snapshot());
   }
 
   private snapshot(): LiveRows<R> {
-    return liveRowsSnapshot(this.materializer.current as unknown as RowSet<R>, this.status, this.error, this.handle?.checkpoint());
+    return liveRowsSnapshot(this.materializer.current as unknown as RowSet<R>, this.status, this.error, this.handle?.checkpoint(), this.progress);
   }
 }
 

@@ -34,7 +34,7 @@ export interface SubscriptionSpec {
 
 export interface SubscriptionSink {
   /** A (re)subscribe was acknowledged. `kind` says what the following pages mean. */
-  onAck(schema: readonly SchemaField[], kind: LoadKind): void;
+  onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void;
   /** One page (replay-filtered); `last` = the load is complete (state ready). */
   onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void;
   /** Live-only subscription acknowledged as ready (no pages). */
@@ -154,7 +154,7 @@ export class SubscriptionManager {
         // resume past rows never seen.
         if (!entry.expectPages) this.advance(entry, message.batch.lastSeqId);
         entry.state = entry.expectPages ? SUB_LOADING : SUB_READY;
-        entry.sink.onAck(message.schema, entry.kind);
+        entry.sink.onAck(message.schema, entry.kind, message.totalRows);
         if (entry.state === SUB_READY) entry.sink.onReady();
         return;
       case 'initial_data_batch': {

@@ -1,6 +1,6 @@
 /** LiveRows snapshots: a RowSet revision plus status, error and checkpoint. Immutable. */
 import type { LivebindError } from '../errors.js';
-import type { LiveRows, LiveStatus } from '../types.js';
+import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import type { RowKey, RowSet } from './types.js';
 
 class LiveRowsSnapshot<R> implements LiveRows<R> {
@@ -9,6 +9,7 @@ class LiveRowsSnapshot<R> implements LiveRows<R> {
     readonly status: LiveStatus,
     readonly error: LivebindError | undefined,
     readonly seq: bigint | undefined,
+    readonly progress: LoadProgress | undefined,
   ) {}
   get size(): number {
     return this.set.size;
@@ -35,7 +36,8 @@ export function liveRowsSnapshot<R>(
   status: LiveStatus,
   error: LivebindError | undefined,
   seq: bigint | undefined,
+  progress?: LoadProgress,
 ): LiveRows<R> {
-  return new LiveRowsSnapshot(set, status, error, seq);
+  return new LiveRowsSnapshot(set, status, error, seq, progress);
 }
 

@@ -455,3 +455,16 @@ describe('orderBy must name a column of the result', () => {
     expect(live.getSnapshot().rows.map((r) => r.body)).toEqual(['b', 'a']);
   });
 });
+
+describe('load progress', () => {
+  test('a paged initial load exposes loaded / total (from total_rows) until its last page', async () => {
+    const { live, socket, seen } = await connected('SELECT id, body FROM app.t', { batchSize: 2 });
+    socket.deliver(ack('lb-1', { hasMore: true }).replace('"total_rows":0', '"total_rows":3'));
+    socket.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '1' }, { id: '2', body: 'b', _seq: '2' }], { hasMore: true }));
+    expect(live.getSnapshot().progress).toEqual({ loaded: 2, total: 3 });
+    socket.deliver(page('lb-1', [{ id: '3', body: 'c', _seq: '3' }], { hasMore: false, batchNum: 1 }));
+    expect(live.getSnapshot().progress).toBeUndefined();
+    expect(live.getSnapshot().status).toBe('ready');
+    expect(seen.some((s) => s.progress?.loaded === 2)).toBe(true);
+  });
+});

@@ -29,7 +29,9 @@ export function decodeServerMessage(text: string): ServerMessage {
       if (!batch) return { type: 'invalid', reason: 'subscription_ack without batch_control' };
       const fields = raw['schema'] ?? [];
       if (!Array.isArray(fields) || !fields.every(isObject)) return { type: 'invalid', reason: 'subscription_ack with a malformed schema' };
-      return { type: 'subscription_ack', subscriptionId: str(raw['subscription_id']), schema: fields.map(decodeField), batch };
+      const total = raw['total_rows'];
+      const totalRows = typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : undefined;
+      return { type: 'subscription_ack', subscriptionId: str(raw['subscription_id']), schema: fields.map(decodeField), batch, totalRows };
     }
     case 'initial_data_batch': {
       const batch = decodeBatchControl(raw['batch_control'], text);

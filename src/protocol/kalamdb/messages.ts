@@ -36,6 +36,8 @@ export type ServerMessage =
       readonly subscriptionId: string;
       readonly schema: readonly SchemaField[];
       readonly batch: BatchControl;
+      /** `total_rows`: rows the initial load will send, when the server says. */
+      readonly totalRows: number | undefined;
     }
   | {
       readonly type: 'initial_data_batch';
