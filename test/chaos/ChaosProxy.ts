@@ -5,6 +5,9 @@
  * replays the same decisions. `heal()` stops the faults; new connections then pass untouched.
  */
 import * as net from 'node:net';
+import { seededRandom } from '../seededRandom.js';
+
+export { seededRandom };
 
 export interface ChaosOptions {
   readonly upstreamPort: number;
@@ -22,18 +25,6 @@ export interface ChaosStats {
   cuts: number;
   halfCloses: number;
   delayedChunks: number;
-}
-
-/** mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class ChaosProxy {

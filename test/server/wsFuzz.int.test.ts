@@ -11,22 +11,12 @@ import type WebSocket from 'ws';
 import { parseClientMessage } from '../../server/kalamdb/ws/clientMessage.js';
 import { ROOT, startWsHarness, type WsHarness } from './wsHarness.js';
 import { WsTestClient } from './wsTestClient.js';
+import { seededRandom as mulberry32 } from '../seededRandom.js';
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20240131);
 const FRAMES = 10_000;
 const WORKERS = 4;
 const MAX_MESSAGE_BYTES = 64 * 1024;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SQL = [
   'SELECT * FROM app.fz',
