@@ -69,8 +69,12 @@ interface Entry {
   from: bigint | undefined;
   /** The last subscribe carried `options`, so pages follow the ack. */
   expectPages: boolean;
-  /** Highest SeqId of a resume's pages, committed to `checkpoint` at its last page. */
-  pendingCheckpoint?: bigint | undefined;
+  /** A resume (`from` sent) not yet complete: SeqIds go to `pendingCheckpoint`, not `checkpoint`. */
+  resuming: boolean;
+  /** The resume's snapshot bound (the ack's `snapshot_end_seq`), when the server sent one. */
+  resumeBound: bigint | undefined;
+  /** Highest SeqId seen during an incomplete resume. */
+  pendingCheckpoint: bigint | undefined;
 }
 
 export interface SubscriptionHandle {
@@ -109,7 +113,19 @@ export class SubscriptionManager {
       sink.onError(fatal);
       return { id, checkpoint: () => undefined, close: () => {} };
     }
-    const entry: Entry = { id, spec, sink, state: SUB_PENDING, kind: 'initial', checkpoint: undefined, from: undefined, expectPages: false };
+    const entry: Entry = {
+      id,
+      spec,
+      sink,
+      state: SUB_PENDING,
+      kind: 'initial',
+      checkpoint: undefined,
+      from: undefined,
+      expectPages: false,
+      resuming: false,
+      resumeBound: undefined,
+      pendingCheckpoint: undefined,
+    };
     this.entries.set(id, entry);
     if (this.subscribe(entry)) this.connection.start();
     return {
@@ -153,6 +169,10 @@ export class SubscriptionManager {
         // last_seq_id counts once page 0 is applied, else a socket lost in between would
         // resume past rows never seen.
         if (!entry.expectPages) this.advance(entry, message.batch.lastSeqId);
+        // A resume is complete once everything up to the server's snapshot bound arrived: its pages,
+        // then the deletes of rows that left the result (SeqIds at or below the bound, sent after
+        // the last page). The first SeqId above the bound (a held-back or live change) proves that.
+        if (entry.resuming) entry.resumeBound = message.batch.snapshotEndSeq;
         entry.state = entry.expectPages ? SUB_LOADING : SUB_READY;
         entry.sink.onAck(message.schema, entry.kind, message.totalRows);
         if (entry.state === SUB_READY) entry.sink.onReady();
@@ -161,21 +181,9 @@ export class SubscriptionManager {
         if (entry.state !== SUB_LOADING) return;
         const rows = this.replayFilter(entry, message.rows);
         const last = !message.batch.hasMore;
-        if (entry.kind === 'resume') {
-          // A resume's pages are followed by the deletes of rows that left the result since `from`.
-          // Until the last page the checkpoint stays at `from`: a socket lost mid-resume resumes
-          // from `from` again, so those deletes are not skipped (their SeqIds are below the pages').
-          for (const row of message.rows) entry.pendingCheckpoint = maxSeq(entry.pendingCheckpoint, seqOf(row));
-          entry.pendingCheckpoint = maxSeq(entry.pendingCheckpoint, message.batch.lastSeqId);
-          if (last) {
-            const done = entry.pendingCheckpoint;
-            entry.pendingCheckpoint = undefined;
-            if (done !== undefined && (entry.checkpoint === undefined || done > entry.checkpoint)) entry.checkpoint = done;
-          }
-        } else {
-          for (const row of message.rows) this.advance(entry, seqOf(row));
-          this.advance(entry, message.batch.lastSeqId);
-        }
+        for (const row of message.rows) this.advance(entry, seqOf(row));
+        this.advance(entry, message.batch.lastSeqId);
+        if (last && entry.resuming && entry.resumeBound === undefined) this.settle(entry);
         if (last) entry.state = SUB_READY;
         else this.connection.send(this.driver.encode({ type: 'next_batch', subscriptionId: entry.id, lastSeqId: message.batch.lastSeqId }));
         entry.sink.onPage(rows, last, entry.kind);
@@ -218,6 +226,10 @@ export class SubscriptionManager {
   private subscribe(entry: Entry): boolean {
     const resumeFrom = entry.kind === 'resume' ? entry.checkpoint : undefined;
     entry.from = resumeFrom;
+    // Until the resume completes the checkpoint stays at `from`: a socket lost mid-resume resumes
+    // from `from` again, so the deletes of rows that left the result are never skipped.
+    entry.resuming = resumeFrom !== undefined;
+    entry.resumeBound = undefined;
     entry.pendingCheckpoint = undefined;
     let options: SubscribeOptions | undefined;
     if (entry.spec.load || resumeFrom !== undefined) {
@@ -269,12 +281,20 @@ export class SubscriptionManager {
   }
 
   private advance(entry: Entry, seq: bigint | undefined): void {
-    if (entry.kind === 'resume' && entry.state === SUB_LOADING) {
-      // Live changes are held back by the server until a load ends; nothing to advance yet.
+    if (entry.resuming) {
       entry.pendingCheckpoint = maxSeq(entry.pendingCheckpoint, seq);
+      if (seq !== undefined && entry.resumeBound !== undefined && seq > entry.resumeBound) this.settle(entry);
       return;
     }
     if (seq !== undefined && (entry.checkpoint === undefined || seq > entry.checkpoint)) entry.checkpoint = seq;
+  }
+
+  /** The resume is complete: what it delivered counts for the checkpoint. */
+  private settle(entry: Entry): void {
+    entry.resuming = false;
+    const done = entry.pendingCheckpoint;
+    entry.pendingCheckpoint = undefined;
+    this.advance(entry, done);
   }
 }
 

@@ -171,10 +171,15 @@ describe('resume after reconnect (SPEC §2.3)', () => {
       page('lb-1', [{ id: '2', body: 'stale', _seq: '305419896123456789' }, { id: '1', body: 'A', _seq: '305419896123456790' }, { id: '3', body: 'c', _seq: '305419896123456791' }], { hasMore: false }),
     );
     next.deliver(change('lb-1', 'delete', undefined, [{ id: '2', body: 'B', _seq: '305419896123456792' }]));
-    const s = live.getSnapshot();
+    let s = live.getSnapshot();
     expect(s.status).toBe('ready');
     expect(s.rows).toEqual([{ id: '1', body: 'A' }, { id: '3', body: 'c' }]);
-    expect(s.seq).toBe(305419896123456792n);
+    // The checkpoint stays at `from` until the resume is known complete (SPEC §2.3) …
+    expect(s.seq).toBe(305419896123456789n);
+    // … which the first change above the snapshot bound (999999999999999999 here) proves.
+    next.deliver(change('lb-1', 'insert', [{ id: '4', body: 'd', _seq: '1000000000000000001' }]));
+    s = live.getSnapshot();
+    expect(s.seq).toBe(1000000000000000001n);
     expect(seen.map((x) => x.status)).toContain('reconnecting');
   });
 

@@ -211,7 +211,7 @@ describe("resume: 'auto' (default)", () => {
   });
 
   test('a socket lost in the middle of a resume resumes from the same checkpoint again (the moved-out deletes come after the pages)', async () => {
-    const { next } = await loadedThenCut({ resume: 'seq' });
+    const { next, live } = await loadedThenCut({ resume: 'seq' });
     next.accept();
     expect(frames(next, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 11 } } });
     // The resume's first page carries a row changed at 30; the deletes of rows that left the result
@@ -225,13 +225,25 @@ describe("resume: 'auto' (default)", () => {
     expect(frames(FakeSocket.last, 'subscribe')).toEqual([
       { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { from: 11 } } },
     ]);
-    // Completed, the resume moves the checkpoint: the next one starts after its pages.
-    FakeSocket.last.deliver(ack('lb-1', { hasMore: true, lastSeq: '30' }));
-    FakeSocket.last.deliver(page('lb-1', [{ id: '3', body: 'c', _seq: '30' }], { hasMore: false }));
+    // The pages alone do not complete a resume: its deletes follow the last page. The first change
+    // above the snapshot bound (35) proves they all arrived; only then does the checkpoint move.
+    const bounded = (text: string) => text.replace(/"snapshot_end_seq":\d+/, '"snapshot_end_seq":35');
+    FakeSocket.last.deliver(bounded(ack('lb-1', { hasMore: true, lastSeq: '30' })));
+    FakeSocket.last.deliver(bounded(page('lb-1', [{ id: '3', body: 'c', _seq: '30' }], { hasMore: false })));
+    FakeSocket.last.deliver(change('lb-1', 'delete', undefined, [{ id: '2', _seq: '33' }]));
     FakeSocket.last.serverClose(1006);
     await vi.advanceTimersByTimeAsync(2500);
     FakeSocket.last.accept();
-    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 30 } } });
+    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 11 } } });
+    FakeSocket.last.deliver(bounded(ack('lb-1', { hasMore: true, lastSeq: '30' })));
+    FakeSocket.last.deliver(bounded(page('lb-1', [{ id: '3', body: 'c', _seq: '30' }], { hasMore: false })));
+    FakeSocket.last.deliver(change('lb-1', 'delete', undefined, [{ id: '2', _seq: '33' }]));
+    FakeSocket.last.deliver(change('lb-1', 'insert', [{ id: '4', body: 'd', _seq: '40' }]));
+    FakeSocket.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(2500);
+    FakeSocket.last.accept();
+    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 40 } } });
+    expect(live.getSnapshot().rows.map((r) => r.id).sort()).toEqual(['1', '3', '4']);
   });
 
   test("resume: 'seq' still forces checkpoint resume", async () => {
