@@ -10,7 +10,8 @@ export type LivebindErrorKind =
   | 'protocol'
   | 'connection'
   | 'unsupported'
-  | 'usage';
+  | 'usage'
+  | 'channel';
 
 const BRAND = Symbol.for('livebind.error');
 
@@ -100,6 +101,48 @@ export class UsageError extends LivebindError {
   constructor(message: string, fields: LivebindErrorFields) {
     super('usage', message, fields);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * Codes of {@link ChannelError}. Push failures: `TIMED_OUT` (no ack within the timeout),
+ * `PAYLOAD_TOO_LARGE`, `RATE_LIMITED`, `NOT_JOINED` (the channel left, closed or was never joined
+ * within the delivery policy), `PUSH_REJECTED` (any other error reply). Channel lifecycle:
+ * `JOIN_REFUSED` (error reply to a join), `JOIN_TIMED_OUT`, `CHANNEL_ERROR` (the server's channel
+ * crashed), `KILLED` (the server closed the channel at runtime), `TOKEN_EXPIRED`, `UNAUTHORIZED`,
+ * `PRESENCE_RATE_LIMITED`, `QUEUE_FULL`, `EXPIRED` (a queued send outlived its TTL).
+ */
+export type ChannelErrorCode =
+  | 'TIMED_OUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'NOT_JOINED'
+  | 'PUSH_REJECTED'
+  | 'JOIN_REFUSED'
+  | 'JOIN_TIMED_OUT'
+  | 'CHANNEL_ERROR'
+  | 'KILLED'
+  | 'TOKEN_EXPIRED'
+  | 'UNAUTHORIZED'
+  | 'PRESENCE_RATE_LIMITED'
+  | 'QUEUE_FULL'
+  | 'EXPIRED';
+
+/**
+ * A channel (presence / broadcast topic) failed: a push was not delivered, a join was refused, or
+ * the server closed the channel. `topic` names the channel; `reason` is the server's own text when
+ * it sent one (e.g. `"ChannelRateLimitReached: Too many channels"`), never a token.
+ */
+export class ChannelError extends LivebindError {
+  override readonly code: ChannelErrorCode;
+  readonly topic: string;
+  readonly reason: string | undefined;
+  constructor(message: string, fields: { code: ChannelErrorCode; topic: string; reason?: string; cause?: unknown }) {
+    super('channel', message, fields);
+    this.name = 'ChannelError';
+    this.code = fields.code;
+    this.topic = fields.topic;
+    this.reason = fields.reason;
   }
 }
 
