@@ -25,6 +25,8 @@ export interface TopicMember {
   receive(message: PhoenixMessage): void;
   socketOpened(): void;
   socketClosed(error: LivebindError): void;
+  /** The connection gave up for good (authentication failed): end with this error. */
+  stopped(error: LivebindError): void;
 }
 
 /** Why a fresh token is needed: a join (the held one is about to expire) or a refresh before `exp`. */
@@ -79,7 +81,7 @@ export class PhoenixHub implements SessionHub {
 
   socketOpened(session: PhoenixSession, token: string): void {
     this.openSession = session;
-    if (this.options.token !== undefined && token !== '') this.adopt(token);
+    if (this.options.token !== undefined && token !== '' && token !== this.token) this.adopt(token);
     for (const member of [...this.members.values()]) member.socketOpened();
   }
 
@@ -120,6 +122,11 @@ export class PhoenixHub implements SessionHub {
     const held = this.token;
     if (!refresh && held !== undefined && !this.isExpiring(held)) return held;
     return this.refresh();
+  }
+
+  /** The connection stopped for good: every member ends with the error. */
+  stopped(error: LivebindError): void {
+    for (const member of [...this.members.values()]) member.stopped(error);
   }
 
   /** Stop the refresh timer (client closed). */

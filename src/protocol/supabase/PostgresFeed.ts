@@ -112,6 +112,10 @@ export class PostgresFeed implements TopicMember, FeedHandle {
     this.phase = 'idle';
   }
 
+  stopped(error: LivebindError): void {
+    if (this.phase !== 'closed' && this.phase !== 'failed') this.fail(error);
+  }
+
   receive(message: PhoenixMessage): void {
     if (this.currentJoinRef === undefined) return;
     switch (message.event) {
@@ -236,7 +240,6 @@ export class PostgresFeed implements TopicMember, FeedHandle {
     this.loadedOnce = true;
     this.phase = 'live';
     this.failures = 0;
-    this.sink.onReady();
   }
 
   private change(payload: unknown): void {

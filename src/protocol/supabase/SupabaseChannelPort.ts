@@ -141,6 +141,12 @@ export class SupabaseChannelPort implements ChannelPort, TopicMember {
     this.sink.socketClosed(error);
   }
 
+  stopped(error: LivebindError): void {
+    this.isJoined = false;
+    const code = error.kind === 'auth' ? 'UNAUTHORIZED' : 'KILLED';
+    this.sink.closed('the connection stopped', new ChannelError(`"${this.topic}" stopped: ${error.message}`, { code, topic: this.topic, cause: error }));
+  }
+
   receive(message: PhoenixMessage): void {
     const joinRef = this.currentJoinRef;
     if (joinRef === undefined) return;

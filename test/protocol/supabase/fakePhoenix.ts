@@ -6,7 +6,39 @@
 import type { LivebindError } from '../../../src/errors.js';
 import type { PhoenixSession } from '../../../src/protocol/supabase/PhoenixSession.js';
 import type { Frame, Link } from '../../../src/protocol/supabase/seam.js';
-import type { SupabaseDriver } from '../../../src/protocol/supabase/supabaseDriver.js';
+import { defaultTimers } from '../../../src/connection/timers.js';
+import type { DriverContext, TokenNeed } from '../../../src/protocol/driver.js';
+import { supabaseDriver } from '../../../src/protocol/supabase/supabaseDriver.js';
+import type { SupabaseDriver, SupabaseDriverOptions } from '../../../src/protocol/supabase/supabaseDriver.js';
+
+export interface TestDriverOptions extends Partial<SupabaseDriverOptions> {
+  readonly now?: () => number;
+  /** The auth option's token source (default: the apikey, like a client without `auth`). */
+  readonly token?: (need: TokenNeed) => Promise<string>;
+}
+
+/** A driver created the way createClient does, over a context whose connection only counts starts. */
+export function testDriver(options: TestDriverOptions = {}): { driver: SupabaseDriver; starts: () => number } {
+  let starts = 0;
+  const apikey = options.apikey ?? 'anon';
+  const context: DriverContext = {
+    connection: {
+      send: () => {},
+      unqueue: () => false,
+      start: () => {
+        starts++;
+      },
+      isOpen: false,
+      maxFrameBytes: 5_000_000,
+      fatalError: undefined,
+    },
+    token: options.token ?? (async () => apikey),
+    timers: defaultTimers,
+    now: options.now ?? (() => Date.now()),
+  };
+  const factory = supabaseDriver({ url: 'http://127.0.0.1:1', ...options, apikey });
+  return { driver: factory.create(context) as SupabaseDriver, starts: () => starts };
+}
 
 export type Wire = [string | null, string | null, string, string, Record<string, unknown>];
 
@@ -50,6 +82,11 @@ export class RecordingLink implements Link {
   opened(): void {
     this.opens++;
   }
+  sendFirst(frame: Frame): void {
+    this.send(frame);
+  }
+  slowDown(): void {}
+  frameTooLarge(): void {}
   rejected(): void {}
   broken(error: LivebindError): void {
     this.brokenWith = error;
@@ -66,6 +103,6 @@ export class RecordingLink implements Link {
 }
 
 /** Await pending promise callbacks (token lookups, fetch bodies). */
-export async function flush(times = 5): Promise<void> {
+export async function flush(times = 20): Promise<void> {
   for (let i = 0; i < times; i++) await Promise.resolve();
 }

@@ -4,7 +4,7 @@ import type { ChannelConfig, ChannelSink } from '../../../src/channel/ChannelPor
 import type { ChannelError, LivebindError } from '../../../src/errors.js';
 import { supabaseDriver } from '../../../src/protocol/supabase/supabaseDriver.js';
 import type { SupabaseDriver } from '../../../src/protocol/supabase/supabaseDriver.js';
-import { FakeConnection, flush } from './fakePhoenix.js';
+import { FakeConnection, flush, testDriver } from './fakePhoenix.js';
 
 const config: ChannelConfig = { broadcast: { ack: true, self: false }, presence: { key: 'u1', enabled: true }, private: false };
 
@@ -44,7 +44,7 @@ let now = 1_000_000;
 beforeEach(() => {
   vi.useFakeTimers();
   now = 1_000_000;
-  driver = supabaseDriver({ url: 'http://127.0.0.1:1', apikey: 'anon', now: () => now });
+  driver = testDriver({ now: () => now }).driver;
   conn = new FakeConnection(driver);
 });
 afterEach(() => {
@@ -54,7 +54,7 @@ afterEach(() => {
 describe('socket', () => {
   it('builds the socket URL with apikey then vsn (§1)', () => {
     expect(driver.socketUrl()).toBe('ws://127.0.0.1:1/realtime/v1/websocket?apikey=anon&vsn=2.0.0');
-    expect(supabaseDriver({ url: 'https://x.supabase.co/', apikey: 'k y', vsn: '1.0.0' }).socketUrl()).toBe('wss://x.supabase.co/realtime/v1/websocket?apikey=k%20y&vsn=1.0.0');
+    expect(testDriver({ url: 'https://x.supabase.co/', apikey: 'k y', vsn: '1.0.0' }).driver.socketUrl()).toBe('wss://x.supabase.co/realtime/v1/websocket?apikey=k%20y&vsn=1.0.0');
   });
 
   it('opens at once: no handshake frame, the token goes in each join', () => {
@@ -105,7 +105,7 @@ describe('channel port', () => {
     await flush();
     const join = link.last('phx_join')!;
     expect(join.slice(0, 4)).toEqual([port.joinRef, port.joinRef, 'realtime:room1', 'phx_join']);
-    expect(join[4]).toEqual({ config: { broadcast: { ack: true, self: false }, presence: { key: 'u1', enabled: true }, postgres_changes: [], private: false }, version: 'livebind/0.1.0' });
+    expect(join[4]).toEqual({ config: { broadcast: { ack: true, self: false }, presence: { key: 'u1', enabled: true }, postgres_changes: [], private: false }, access_token: 'anon', version: 'livebind/0.1.0' }); // without auth the apikey is the token, as in supabase-js
     const ref = port.joinRef!;
     conn.deliver([ref, ref, 'realtime:room1', 'phx_reply', { status: 'ok', response: { postgres_changes: [] } }]);
     conn.deliver([ref, null, 'realtime:room1', 'presence_state', { u1: { metas: [{ phx_ref: 'F1', x: 1 }] }, bad: { metas: 'no' } }]);
@@ -234,8 +234,7 @@ describe('tokens (§3.5, §7 #3)', () => {
     const fresh = jwt(now / 1000 + 3600, 'fresh');
     const expired = jwt(now / 1000 - 10, 'old');
     const provider = vi.fn(async () => fresh);
-    driver = supabaseDriver({ url: 'http://127.0.0.1:1', apikey: 'anon', now: () => now });
-    driver.attach({ connect: () => {}, token: provider });
+    driver = testDriver({ now: () => now, token: provider }).driver;
     conn = new FakeConnection(driver);
     const link = conn.open(expired);
     const rec = recordingSink();
@@ -261,8 +260,7 @@ describe('tokens (§3.5, §7 #3)', () => {
     const soon = jwt(now / 1000 + 120, 'soon');
     const later = jwt(now / 1000 + 3600, 'later');
     const provider = vi.fn(async () => later);
-    driver = supabaseDriver({ url: 'http://127.0.0.1:1', apikey: 'anon', now: () => now, tokenMarginMs: 30_000 });
-    driver.attach({ connect: () => {}, token: provider });
+    driver = testDriver({ now: () => now, tokenMarginMs: 30_000, token: provider }).driver;
     conn = new FakeConnection(driver);
     const link = conn.open(soon);
     const port = driver.channel('room1', config, recordingSink().sink);
@@ -284,8 +282,7 @@ describe('tokens (§3.5, §7 #3)', () => {
   it('a provider that returns an expired token fails the join with TOKEN_EXPIRED instead of sending it', async () => {
     now = 1_000_000_000;
     const expired = jwt(now / 1000 - 10);
-    driver = supabaseDriver({ url: 'http://127.0.0.1:1', apikey: 'anon', now: () => now });
-    driver.attach({ connect: () => {}, token: async () => expired });
+    driver = testDriver({ now: () => now, token: async () => expired }).driver;
     conn = new FakeConnection(driver);
     const link = conn.open(expired);
     const rec = recordingSink();
@@ -297,8 +294,8 @@ describe('tokens (§3.5, §7 #3)', () => {
 });
 
 describe('driver', () => {
-  it('query/execute are unsupported, with what to use instead', () => {
-    expect(() => driver.sql()).toThrow(/liveRows\(\{ table, filter \}\)/);
+  it('query/execute are unsupported, with what to use instead', async () => {
+    await expect(driver.sql()).rejects.toMatchObject({ kind: 'unsupported', message: expect.stringContaining('client.liveRows(') });
   });
   it('validates its options', () => {
     expect(() => supabaseDriver({ url: 'ws://x', apikey: 'k' })).toThrow(/http\(s\) URL/);
