@@ -14,7 +14,7 @@ import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
 import { QueryRegistry } from './live/QueryRegistry.js';
 import { SubscriptionManager } from './live/SubscriptionManager.js';
-import { kalamdbDriver } from './protocol/driver.js';
+import { kalamdbDriver } from './protocol/kalamdb/wireCodec.js';
 import { KalamHttp } from './protocol/kalamdb/http.js';
 import type { FetchLike, SqlResult } from './protocol/kalamdb/http.js';
 import type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';

@@ -6,7 +6,7 @@
  */
 import { AuthError, ConnectionError, isLivebindError } from '../errors.js';
 import type { LivebindError, ProtocolError } from '../errors.js';
-import type { LiveDriver } from '../protocol/driver.js';
+import type { LiveDriver } from '../protocol/kalamdb/wireCodec.js';
 import type { BinaryDecoder } from '../protocol/kalamdb/gunzip.js';
 import { defaultBinaryDecoder } from '../protocol/kalamdb/gunzip.js';
 import type { ServerMessage } from '../protocol/kalamdb/messages.js';

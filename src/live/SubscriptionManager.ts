@@ -7,7 +7,7 @@
  */
 import { SubscriptionError } from '../errors.js';
 import type { LivebindError } from '../errors.js';
-import type { LiveDriver } from '../protocol/driver.js';
+import type { LiveDriver } from '../protocol/kalamdb/wireCodec.js';
 import { seqOf } from '../protocol/kalamdb/codec.js';
 import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from '../protocol/kalamdb/messages.js';
 import { utf8Length } from '../connection/OutboundQueue.js';
