@@ -86,6 +86,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
   );
   const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
+  credentials.onNewToken((token) => connection.tokenChanged(token));
   const registry = new QueryRegistry(
     driver.liveFeed?.bind(driver),
     driver.name,

@@ -122,6 +122,11 @@ export class Connection implements ConnectionPort {
     if (this.status !== CLOSED) this.out.push(frame, key);
   }
 
+  /** The auth option produced a new token: the open session may pass it on in band (`Session.tokenChanged`). */
+  tokenChanged(token: string): void {
+    if (this.status === OPEN) this.session?.tokenChanged?.(token);
+  }
+
   /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
   unqueue(key: string): boolean {
     return this.out.remove(key);

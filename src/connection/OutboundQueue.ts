@@ -48,7 +48,7 @@ export class OutboundQueue {
 
   /** A socket opened: a fresh window. Queued frames wait for `start()` (the link is open). */
   attach(send: (frame: Frame) => void): void {
-    this.detach();
+    this.resetWindow();
     this.sink = send;
   }
 
@@ -70,13 +70,17 @@ export class OutboundQueue {
    * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next socket.
    */
   detach(): void {
+    this.resetWindow();
+    this.frames = this.frames.filter((q) => q.key !== undefined);
+  }
+
+  private resetWindow(): void {
     for (const slot of this.slots) this.timers.clearTimeout(slot);
     this.slots = new Set();
     this.used = 0;
     this.largest = 0;
     this.sink = undefined;
     this.flowing = false;
-    this.frames = this.frames.filter((q) => q.key !== undefined);
   }
 
   /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */

@@ -29,6 +29,9 @@ export class Credentials {
   private inflight: { readonly promise: Promise<string>; readonly fresh: boolean } | undefined;
 
   private readonly auth: AuthOption;
+  /** The last token handed out, and who hears about a different one (the open session: `Session.tokenChanged`). */
+  private last: string | undefined;
+  private listener: ((token: string) => void) | undefined;
 
   /**
    * `login`: the driver's login calls (needed by `{ user, password }`). `anonymousToken`: used when
@@ -50,6 +53,11 @@ export class Credentials {
       throw new UsageError(`${backend} has no password login; pass auth as { token } or a token provider function.`, { code: 'INVALID_OPTION' });
     }
     this.auth = auth;
+  }
+
+  /** Call `listener` whenever a token differs from the previous one (a refresh, a new login, a provider's new answer). */
+  onNewToken(listener: (token: string) => void): void {
+    this.listener = listener;
   }
 
   token(need: TokenNeed): Promise<string> {
@@ -88,7 +96,7 @@ export class Credentials {
       throw new AuthError('The auth provider must resolve to a non-empty access token string.', { code: 'AUTH_PROVIDER_FAILED' });
     }
     this.providerToken = token;
-    return token;
+    return this.produced(token);
   }
 
   private async passwordToken(auth: { user: string; password: string }, need: TokenNeed): Promise<string> {
@@ -101,14 +109,21 @@ export class Credentials {
     if (current?.refreshToken !== undefined && calls.refresh !== undefined && need !== 'rejected' && !this.expiresSoon(current.refreshToken)) {
       try {
         this.tokens = await calls.refresh(current.refreshToken);
-        return this.tokens.accessToken;
+        return this.produced(this.tokens.accessToken);
       } catch (error) {
         if (!isLivebindError(error) || error.kind !== 'auth') throw error;
         // Refresh rejected: fall through to a fresh login.
       }
     }
     this.tokens = await calls.login(auth.user, auth.password);
-    return this.tokens.accessToken;
+    return this.produced(this.tokens.accessToken);
+  }
+
+  private produced(token: string): string {
+    const previous = this.last;
+    this.last = token;
+    if (previous !== undefined && previous !== token) this.listener?.(token);
+    return token;
   }
 
   private expiresSoon(jwt: string): boolean {
