@@ -13,6 +13,7 @@ import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { FrameReader } from './FrameReader.js';
+import { Heartbeat } from './Heartbeat.js';
 import { OutboundQueue } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
@@ -25,8 +26,6 @@ export const OPEN = 'open' satisfies ConnectionStatus;
 export const RECONNECTING = 'reconnecting' satisfies ConnectionStatus;
 export const CLOSED = 'closed' satisfies ConnectionStatus;
 
-/** Heartbeat intervals without any inbound frame or Pong before a link with Ping frames is declared dead. */
-const DEAD_AFTER_TICKS = 2;
 /** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
 const STABLE_AFTER_MS = 30_000;
 
@@ -73,11 +72,9 @@ export class Connection implements ConnectionPort {
   private maxBytes: number;
   private retryTimer: unknown;
   private connectTimer: unknown;
-  private heartbeatTimer: unknown;
+  private heartbeat: Heartbeat | undefined;
   private fatal: LivebindError | undefined;
   private readonly reader = new FrameReader();
-  /** Heartbeat intervals since the last inbound frame or Pong (only counted where Ping frames exist). */
-  private silentTicks = 0;
   /**
    * Sockets dropped in a row for a broken stream (SPEC §1.5). Opening does not reset it (a server
    * that sends a bad frame right after the handshake would otherwise be retried every second for
@@ -201,7 +198,7 @@ export class Connection implements ConnectionPort {
       if (gen === this.generation) this.broken(unreadable(error));
     };
     socket.onmessage = (ev) => {
-      this.silentTicks = 0;
+      this.heartbeat?.alive();
       if (gen !== this.generation) return;
       this.reader.read(ev.data, deliver, failFrame);
     };
@@ -290,36 +287,19 @@ export class Connection implements ConnectionPort {
     this.retry(error);
   }
 
-  /**
-   * The session's heartbeat frame every interval while open. Where the socket can send protocol
-   * Ping frames (`ws` in Node) a Pong proves the link alive: after DEAD_AFTER_TICKS intervals with
-   * no inbound frame and no Pong, the link is declared dead and the client reconnects (a half-open
-   * TCP connection would otherwise look open for ever). Browsers cannot ping; there the session's
-   * own heartbeat replies (where the protocol has them) or close events decide.
-   */
+  /** The session's heartbeat frame every interval while open, with Ping/Pong dead-link detection (SPEC §1.2). */
   private startHeartbeat(socket: SocketLike): void {
-    const native = socket as SocketLike & { ping?: () => void; on?: (event: 'pong', fn: () => void) => void };
-    const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
-    this.silentTicks = 0;
-    if (canPing) native.on?.('pong', () => (this.silentTicks = 0));
+    this.heartbeat?.stop();
     const gen = this.generation;
-    this.heartbeatTimer = this.options.timers.setInterval(() => {
-      if (this.status !== OPEN || this.socket !== socket || gen !== this.generation) return;
-      if (canPing && ++this.silentTicks > DEAD_AFTER_TICKS) {
+    this.heartbeat = new Heartbeat(socket, this.options.timers, this.options.limits.heartbeatMs, {
+      current: () => this.status === OPEN && this.socket === socket && gen === this.generation,
+      frame: () => this.session?.heartbeat(),
+      send: (frame) => this.out.push(frame),
+      dead: () => {
         this.dropSocket();
         this.retry(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' }));
-        return;
-      }
-      const frame = this.session?.heartbeat();
-      if (frame !== undefined && gen === this.generation) this.out.push(frame);
-      if (canPing && gen === this.generation) {
-        try {
-          native.ping?.();
-        } catch {
-          // closing: onclose follows
-        }
-      }
-    }, this.options.limits.heartbeatMs);
+      },
+    });
   }
 
   private authFailed(error: LivebindError): void {
@@ -384,13 +364,18 @@ export class Connection implements ConnectionPort {
     const t = this.options.timers;
     t.clearTimeout(this.retryTimer);
     t.clearTimeout(this.connectTimer);
-    t.clearInterval(this.heartbeatTimer);
     t.clearTimeout(this.stableTimer);
-    this.retryTimer = this.connectTimer = this.heartbeatTimer = this.stableTimer = undefined;
+    this.stopHeartbeat();
+    this.retryTimer = this.connectTimer = this.stableTimer = undefined;
+  }
+
+  private stopHeartbeat(): void {
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
   }
 
   private setStatus(status: ConnectionStatus): void {
-    if (status !== OPEN) this.options.timers.clearInterval(this.heartbeatTimer);
+    if (status !== OPEN) this.stopHeartbeat();
     this.status = status;
     this.hooks.onState(this.state);
   }
