@@ -1,12 +1,36 @@
 /** livebind: the framework-free core. */
 export { createClient } from './client.js';
-export type { ClientOptions } from './client.js';
+export type { ClientOptions, CommonClientOptions, DriverClientOptions, KalamClientOptions } from './client.js';
+/** The protocol-neutral client (no protocol bundled): `createDriverClient({ driver, auth })`. */
+export { createDriverClient } from './createDriverClient.js';
 export type { AuthOption } from './connection/credentials.js';
 export type { ReconnectOptions } from './connection/backoff.js';
 export type { Timers } from './connection/timers.js';
 export type { SocketLike, WebSocketConstructor } from './connection/socket.js';
-export type { FetchLike } from './protocol/kalamdb/http.js';
+export type { FetchLike } from './protocol/fetch.js';
 export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
+/** The protocol seam, for driver authors (docs/SPEC.md §8). */
+export type {
+  Column,
+  ConnectionPort,
+  Driver,
+  DriverContext,
+  DriverFactory,
+  DriverLimits,
+  FeedHandle,
+  FeedSpec,
+  Frame,
+  Link,
+  LoadKind,
+  LoginCalls,
+  Row,
+  RowChange,
+  RowSink,
+  Session,
+  SqlOutcome,
+  TokenNeed,
+  Tokens,
+} from './protocol/driver.js';
 export { sqlLiteral, bindParams } from './sql/sqlLiteral.js';
 export { createMaterializer } from './live/createMaterializer.js';
 /** The canonical RowKey function for key columns (as `byKey` uses): for bindings and user code. */

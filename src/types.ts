@@ -43,7 +43,10 @@ export type LiveStatus = 'loading' | 'ready' | 'reconnecting' | 'error';
 export interface LiveRows<R> extends RowSet<R> {
   readonly status: LiveStatus;
   readonly error: LivebindError | undefined;
-  /** Highest `_seq` applied (the resume checkpoint), undefined before any row or batch. */
+  /**
+   * The protocol's resume cursor (an opaque checkpoint; KalamDB: the highest `_seq` applied),
+   * undefined before any row or batch, and always undefined for protocols without one (Supabase).
+   */
   readonly seq: bigint | undefined;
   /**
    * While an initial load or a reload pages in: rows received so far and the total the server
@@ -61,15 +64,18 @@ export interface LoadProgress {
 /** One change event of `changes()`: a row change, or a stream-table row that expired. */
 export type ChangeEvent<R> = RowChangeEvent<R> | ExpiredRowEvent<R>;
 
-/** A row inserted, updated or deleted by a write; carries the server's `_seq`. */
+/** A row inserted, updated or deleted by a write; carries the protocol's cursor when it has one. */
 export interface RowChangeEvent<R> {
   readonly type: 'insert' | 'update' | 'delete';
   /** insert/update: the row after the change (update: merged with the previous version when known). delete: the deleted row's values. */
   readonly row: R;
-  /** update: the previous values the server sent (the changed columns and the key); delete: same as `row`. */
+  /**
+   * update: the previous values the server sent (KalamDB: the changed columns and the key;
+   * Supabase: the primary key, or the whole old row with REPLICA IDENTITY FULL); delete: same as `row`.
+   */
   readonly oldRow: Partial<R> | undefined;
-  /** `_seq` of the new version (delete: of the tombstone). */
-  readonly seq: bigint;
+  /** The version of the change as an opaque cursor (KalamDB: `_seq` of the new version, of the tombstone for a delete); undefined where the protocol has none (Supabase). */
+  readonly seq: bigint | undefined;
   readonly expired?: false;
 }
 
@@ -125,7 +131,7 @@ export interface QueryOptions {
  * across renders), and both consumers share one server subscription.
  */
 export interface LivebindClient {
-  /** Run SQL over HTTP; rows as objects keyed by column name. */
+  /** Run SQL over HTTP; rows as objects keyed by column name. Rejects with UnsupportedError on a backend without SQL. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
   /** Run DML/DDL over HTTP; resolves to the affected row count. */
   execute(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<number>;
@@ -133,6 +139,11 @@ export interface LivebindClient {
   liveRows<R = Record<string, unknown>>(sql: string, options?: LiveQueryOptions): LiveObservable<LiveRows<R>>;
   /** Raw change events (live changes after subscribing). Store snapshot: the last event, or undefined. */
   changes<R = Record<string, unknown>>(sql: string, options?: ChangesOptions): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
+  /**
+   * A presence and broadcast channel, shared per topic. Throws UnsupportedError (`UNSUPPORTED`,
+   * capability `channel`) when the backend has no channels (KalamDB).
+   */
+  channel(topic: string, options?: object): never;
   /** Connection state of the one shared socket. */
   readonly status$: LiveObservable<ConnectionState>;
   /** Close the socket and complete every observable. */

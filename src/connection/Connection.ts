@@ -1,20 +1,19 @@
 /**
- * One WebSocket per client: lazy connect, message auth, keepalive, reconnect with capped
- * exponential backoff and jitter, an outbound queue while disconnected, ordered frame decoding.
- * States and transitions: docs/SPEC.md §1. Subscriptions live elsewhere (src/live/SubscriptionManager);
- * they hear about the socket through the hooks below.
+ * One WebSocket per client, protocol-neutral (docs/SPEC.md §1, §7): lazy connect, a token before
+ * each socket, connect timeout, reconnect with capped exponential backoff, jitter and a fault
+ * streak, ordered frame reading, dead-link detection, and the outbound queue (pacing and frame
+ * limit from the driver). What a frame means is the driver's business: each socket gets a Session
+ * (`protocol.session(link)`) that owns the handshake, heartbeat frame, decoding, fault policy and
+ * routing, and reports back through its Link.
  */
-import { AuthError, ConnectionError, isLivebindError } from '../errors.js';
-import type { LivebindError, ProtocolError } from '../errors.js';
-import type { LiveDriver } from '../protocol/kalamdb/wireCodec.js';
-import type { BinaryDecoder } from '../protocol/kalamdb/gunzip.js';
-import { defaultBinaryDecoder } from '../protocol/kalamdb/gunzip.js';
-import type { ServerMessage } from '../protocol/kalamdb/messages.js';
+import { AuthError, ConnectionError, isLivebindError, ProtocolError } from '../errors.js';
+import type { LivebindError } from '../errors.js';
+import type { ConnectionPort, DriverLimits, Frame, Link, Session } from '../protocol/driver.js';
 import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
-import { inboundFault, MESSAGE_TOO_LARGE, RATE_LIMIT_EXCEEDED, undecodable } from './inboundFault.js';
 import { FrameReader } from './FrameReader.js';
+import { Heartbeat } from './Heartbeat.js';
 import { OutboundQueue } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
@@ -27,68 +26,61 @@ export const OPEN = 'open' satisfies ConnectionStatus;
 export const RECONNECTING = 'reconnecting' satisfies ConnectionStatus;
 export const CLOSED = 'closed' satisfies ConnectionStatus;
 
-/** Ping intervals without any inbound frame or Pong before a link with Ping frames is declared dead. */
-const DEAD_AFTER_TICKS = 2;
 /** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
 const STABLE_AFTER_MS = 30_000;
 
-/** Why a token is requested: first connect, a reconnect, or after the server rejected the last one (1008). */
+/** Why a token is requested: first connect, a reconnect, or after the server rejected the last one. */
 export type TokenReason = 'connect' | 'reconnect' | 'rejected';
 
+/** The per-socket side of the driver. */
+export interface SocketProtocol {
+  /** URL of the next socket. */
+  socketUrl(): string;
+  /** The session of a socket that just opened. */
+  session(link: Link): Session;
+}
+
 export interface ConnectionHooks {
-  /** Authenticated (state `open`); runs before the outbound queue is flushed. */
-  onOpen(): void;
-  /** The socket was lost after connecting or the attempt failed; a reconnect is scheduled (or the connection stopped). */
-  onDisconnect(): void;
-  onMessage(message: ServerMessage): void;
   onState(state: ConnectionState): void;
+  /** The connection stopped for good (authentication gave up): `error` is its last error. */
+  onStopped(error: LivebindError): void;
 }
 
 export interface ConnectionOptions {
-  readonly url: string;
-  readonly driver: LiveDriver;
+  readonly protocol: SocketProtocol;
+  readonly limits: DriverLimits;
   readonly token: (reason: TokenReason) => Promise<string>;
   readonly timers: Timers;
   readonly random: () => number;
-  readonly pingIntervalMs: number;
   readonly reconnect: ReconnectOptions;
   /** Consecutive authentication failures before giving up with an AuthError (default 3). */
   readonly maxAuthFailures: number;
   /** The credentials can make a new token (password login, provider), so a rejected token means: log in again at once. */
   readonly renewableAuth: boolean;
-  /** Socket open + auth must finish within this time, else the attempt counts as failed (default 10000). */
+  /** Socket open + handshake must finish within this time, else the attempt counts as failed (default 10000). */
   readonly connectTimeoutMs: number;
-  readonly compression: 'gzip' | 'none';
-  /** Outbound frames per rolling second (default 45; the server allows 50, K§5.4); halved after a `rate_limit` error. */
-  readonly maxMessagesPerSecond: number;
-  /** The server's inbound frame limit in UTF-8 bytes (default 1 MiB, K§5.4); lowered when the server says a frame was too large. */
-  readonly maxMessageBytes: number;
   readonly WebSocket?: WebSocketConstructor | undefined;
-  readonly binaryDecoder?: BinaryDecoder | undefined;
 }
 
-export class Connection {
+export class Connection implements ConnectionPort {
   private status: ConnectionStatus = IDLE;
   private lastError: LivebindError | undefined;
   private attempt = 0;
   private authFailures = 0;
   private generation = 0;
   private socket: SocketLike | undefined;
+  private session: Session | undefined;
   private readonly out: OutboundQueue;
   private maxBytes: number;
   private retryTimer: unknown;
   private connectTimer: unknown;
-  private pingTimer: unknown;
-  private authRejected = false;
+  private heartbeat: Heartbeat | undefined;
   private fatal: LivebindError | undefined;
-  private decoder: BinaryDecoder | undefined;
-  private readonly reader = new FrameReader(() => this.decoder);
-  /** Ping intervals since the last inbound frame or Pong (only counted where Ping frames exist). */
-  private silentTicks = 0;
+  private readonly reader = new FrameReader();
   /**
-   * Sockets dropped in a row for a broken stream (SPEC §1.5). Authentication succeeding does not
-   * reset it (a server that sends a bad frame right after auth_success would otherwise be retried
-   * every second for ever); a socket that stays open STABLE_AFTER_MS without a fault does.
+   * Sockets dropped in a row for a broken stream (SPEC §1.5). Opening does not reset it (a server
+   * that sends a bad frame right after the handshake would otherwise be retried every second for
+   * ever); a socket that stays open STABLE_AFTER_MS without a fault does.
    */
   private faultStreak = 0;
   private stableTimer: unknown;
@@ -97,8 +89,8 @@ export class Connection {
     private readonly options: ConnectionOptions,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.out = new OutboundQueue(options.timers, options.maxMessagesPerSecond);
-    this.maxBytes = options.maxMessageBytes;
+    this.out = new OutboundQueue(options.timers, options.limits.perSecond ?? Infinity);
+    this.maxBytes = options.limits.maxFrameBytes;
   }
 
   get state(): ConnectionState {
@@ -109,7 +101,7 @@ export class Connection {
     return this.status === OPEN;
   }
 
-  /** Largest frame (UTF-8 bytes) the server is known to accept; bigger subscribes fail locally (SPEC §2.1). */
+  /** Largest frame (bytes) the server is known to accept; bigger frames fail locally (SPEC §2.1). */
   get maxFrameBytes(): number {
     return this.maxBytes;
   }
@@ -125,8 +117,13 @@ export class Connection {
   }
 
   /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
-  send(frame: string, key?: string): void {
+  send(frame: Frame, key?: string): void {
     if (this.status !== CLOSED) this.out.push(frame, key);
+  }
+
+  /** The auth option produced a new token: the open session may pass it on in band (`Session.tokenChanged`). */
+  tokenChanged(token: string): void {
+    if (this.status === OPEN) this.session?.tokenChanged?.(token);
   }
 
   /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
@@ -151,6 +148,7 @@ export class Connection {
       }
     }
     this.setStatus(CLOSED);
+    this.endSession();
   }
 
   private async connect(reason: TokenReason): Promise<void> {
@@ -161,14 +159,13 @@ export class Connection {
     this.connectTimer = this.options.timers.setTimeout(() => {
       if (gen !== this.generation) return;
       this.dropSocket();
-      this.lost(new ConnectionError(`Connecting timed out after ${this.options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
+      this.retry(new ConnectionError(`Connecting timed out after ${this.options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
     }, this.options.connectTimeoutMs);
     let token: string;
     let Ctor: WebSocketConstructor;
     try {
       token = await this.options.token(reason);
       Ctor = await resolveWebSocket(this.options.WebSocket);
-      this.decoder ??= this.options.binaryDecoder ?? (await defaultBinaryDecoder());
     } catch (error) {
       if (gen !== this.generation) return;
       if (isLivebindError(error) && error.kind === 'auth') this.authFailed(error);
@@ -178,32 +175,34 @@ export class Connection {
     if (gen !== this.generation) return;
     let socket: SocketLike;
     try {
-      socket = new Ctor(this.options.url);
+      socket = new Ctor(this.options.protocol.socketUrl());
     } catch (error) {
       this.retry(asConnectionError(error, 'Could not open the WebSocket'));
       return;
     }
     this.socket = socket;
-    this.authRejected = false;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       if (gen !== this.generation) return;
-      this.setStatus(AUTHENTICATING);
       this.out.attach((frame) => socket.send(frame));
-      this.out.sendFirst(this.options.driver.encode({ type: 'authenticate', token, compression: this.options.compression }));
+      const session = this.options.protocol.session(this.linkFor(socket, gen));
+      this.session = session;
+      session.start(token);
+      // A protocol without a handshake opened the link inside start().
+      if (gen === this.generation && this.status === CONNECTING) this.setStatus(AUTHENTICATING);
     };
     // One pair of callbacks per socket, not per frame.
-    const handleText = (text: string): void => {
-      if (gen === this.generation) this.handle(text);
+    const deliver = (frame: Frame): void | Promise<void> => {
+      if (gen === this.generation) return this.session?.receive(frame);
     };
     // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
     const failFrame = (error: unknown): void => {
-      if (gen === this.generation) this.broken(undecodable('binary frame could not be decoded', error));
+      if (gen === this.generation) this.broken(unreadable(error));
     };
     socket.onmessage = (ev) => {
-      this.silentTicks = 0;
+      this.heartbeat?.alive();
       if (gen !== this.generation) return;
-      this.reader.read(ev.data, handleText, failFrame);
+      this.reader.read(ev.data, deliver, failFrame);
     };
     socket.onerror = () => {
       // Always followed by onclose, which decides what to do.
@@ -214,7 +213,7 @@ export class Connection {
       this.socket = undefined;
       this.reader.reset();
       this.generation++;
-      if (ev.code === 1008 || this.authRejected) {
+      if (ev.code === 1008) {
         this.authFailed(
           new AuthError(
             this.options.renewableAuth
@@ -226,7 +225,7 @@ export class Connection {
         );
         return;
       }
-      this.lost(
+      this.retry(
         new ConnectionError(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''}); reconnecting.`, {
           code: 'SOCKET_CLOSED',
           closeCode: ev.code,
@@ -235,90 +234,78 @@ export class Connection {
     };
   }
 
-  private handle(text: string): void {
-    const message = this.options.driver.decode(text);
-    const fault = inboundFault(message, text);
-    if (fault === 'ignore') return;
-    if (fault) {
-      this.broken(fault);
-      return;
-    }
-    if (this.status === AUTHENTICATING) {
-      if (message.type === 'auth_success') {
-        this.hooks.onMessage(message); // server capabilities (resumeDeletes) before the queue flushes
-        this.opened();
-        return;
-      }
-      if (message.type === 'auth_error') {
-        this.authRejected = true;
-        return;
-      }
-    }
-    if (message.type === 'auth_success' || message.type === 'auth_error') return;
-    this.hooks.onMessage(message);
+  /** The Link of one socket: every call is ignored once that socket is gone. */
+  private linkFor(socket: SocketLike, gen: number): Link {
+    const live = (): boolean => gen === this.generation && this.socket === socket;
+    return {
+      send: (frame, key) => {
+        if (live()) this.out.push(frame, key);
+      },
+      sendFirst: (frame) => {
+        if (live()) this.out.sendFirst(frame);
+      },
+      opened: () => {
+        if (live() && this.status !== OPEN) this.opened(socket);
+      },
+      rejected: (error) => {
+        if (live()) this.authFailed(error, true);
+      },
+      broken: (error) => {
+        if (live()) this.broken(error);
+      },
+      dead: (error) => {
+        if (!live()) return;
+        this.dropSocket();
+        this.retry(error);
+      },
+      slowDown: () => {
+        if (live()) this.out.slowDown();
+      },
+      frameTooLarge: () => {
+        // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
+        if (live() && this.out.largestSent > 0) this.maxBytes = Math.min(this.maxBytes, this.out.largestSent - 1);
+      },
+    };
   }
 
-  private opened(): void {
-    const socket = this.socket;
-    if (!socket) return;
+  private opened(socket: SocketLike): void {
     this.options.timers.clearTimeout(this.connectTimer);
     this.attempt = 0;
     this.authFailures = 0;
     this.lastError = undefined;
     this.status = OPEN;
-    if (this.options.pingIntervalMs > 0) this.startKeepalive(socket);
+    if (this.options.limits.heartbeatMs > 0) this.startHeartbeat(socket);
     if (this.faultStreak > 0) {
       this.options.timers.clearTimeout(this.stableTimer);
       this.stableTimer = this.options.timers.setTimeout(() => (this.faultStreak = 0), STABLE_AFTER_MS);
     }
     this.hooks.onState(this.state);
-    this.hooks.onOpen();
     if (this.socket === socket && this.status === OPEN) this.out.start();
   }
 
   /**
-   * The stream cannot be trusted (SPEC §1.5): an undecodable frame, or the server dropped one of our
-   * messages. Adjust (slower pacing, a lower frame limit), then drop the socket: every close is a
-   * resume point, so each subscription is re-sent from its checkpoint and nothing is stranded.
+   * The stream cannot be trusted (SPEC §1.5): drop the socket. Every close is a resume point, so
+   * each subscription is re-sent from its checkpoint and nothing is stranded. Counts toward the fault streak.
    */
   private broken(error: ProtocolError): void {
-    if (error.code === RATE_LIMIT_EXCEEDED) this.out.slowDown();
-    // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-    if (error.code === MESSAGE_TOO_LARGE && this.out.largestSent > 0) this.maxBytes = Math.min(this.maxBytes, this.out.largestSent - 1);
     this.faultStreak++;
     this.dropSocket();
-    this.lost(error);
+    this.retry(error);
   }
 
-  /**
-   * `{"type":"ping"}` every interval (K§8.1; it gets no reply). Where the socket can send protocol
-   * Ping frames (`ws` in Node) a Pong proves the link alive: after DEAD_AFTER_TICKS intervals with
-   * no inbound frame and no Pong, the link is declared dead and the client reconnects (a half-open
-   * TCP connection would otherwise look open for ever). Browsers cannot ping, so they rely on close events.
-   */
-  private startKeepalive(socket: SocketLike): void {
-    const ping = this.options.driver.encode({ type: 'ping' });
-    const native = socket as SocketLike & { ping?: () => void; on?: (event: 'pong', fn: () => void) => void };
-    const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
-    this.silentTicks = 0;
-    if (canPing) native.on?.('pong', () => (this.silentTicks = 0));
+  /** The session's heartbeat frame every interval while open, with Ping/Pong dead-link detection (SPEC §1.2). */
+  private startHeartbeat(socket: SocketLike): void {
+    this.heartbeat?.stop();
     const gen = this.generation;
-    this.pingTimer = this.options.timers.setInterval(() => {
-      if (this.status !== OPEN || this.socket !== socket || gen !== this.generation) return;
-      if (canPing && ++this.silentTicks > DEAD_AFTER_TICKS) {
+    this.heartbeat = new Heartbeat(socket, this.options.timers, this.options.limits.heartbeatMs, {
+      current: () => this.status === OPEN && this.socket === socket && gen === this.generation,
+      frame: () => this.session?.heartbeat(),
+      send: (frame) => this.out.push(frame),
+      dead: () => {
         this.dropSocket();
-        this.lost(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' }));
-        return;
-      }
-      this.out.push(ping);
-      if (canPing) {
-        try {
-          native.ping?.();
-        } catch {
-          // closing: onclose follows
-        }
-      }
-    }, this.options.pingIntervalMs);
+        this.retry(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' }));
+      },
+    });
   }
 
   /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
@@ -351,17 +338,14 @@ export class Connection {
     this.clearTimers();
     this.out.clear();
     this.setStatus(CLOSED);
-    this.hooks.onDisconnect();
-  }
-
-  private lost(error: LivebindError): void {
-    this.retry(error);
+    this.endSession();
+    this.hooks.onStopped(error);
   }
 
   private retry(error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void {
     this.clearTimers();
     this.lastError = error;
-    // Repeated broken streams back off like failed attempts, even though each one authenticated.
+    // Repeated broken streams back off like failed attempts, even though each one opened.
     const tries = Math.max(this.attempt, this.faultStreak - 1);
     // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
     const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
@@ -369,11 +353,18 @@ export class Connection {
     this.attempt++;
     this.out.detach();
     this.setStatus(RECONNECTING);
-    this.hooks.onDisconnect();
+    this.endSession();
     const gen = this.generation;
     this.retryTimer = this.options.timers.setTimeout(() => {
       if (gen === this.generation && this.status === RECONNECTING) void this.connect(reason);
     }, delay);
+  }
+
+  /** The socket of the current session is gone: tell it (once). */
+  private endSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    session?.closed();
   }
 
   private dropSocket(): void {
@@ -396,13 +387,18 @@ export class Connection {
     const t = this.options.timers;
     t.clearTimeout(this.retryTimer);
     t.clearTimeout(this.connectTimer);
-    t.clearInterval(this.pingTimer);
     t.clearTimeout(this.stableTimer);
-    this.retryTimer = this.connectTimer = this.pingTimer = this.stableTimer = undefined;
+    this.stopHeartbeat();
+    this.retryTimer = this.connectTimer = this.stableTimer = undefined;
+  }
+
+  private stopHeartbeat(): void {
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
   }
 
   private setStatus(status: ConnectionStatus): void {
-    if (status !== OPEN) this.options.timers.clearInterval(this.pingTimer);
+    if (status !== OPEN) this.stopHeartbeat();
     this.status = status;
     this.hooks.onState(this.state);
   }
@@ -416,6 +412,15 @@ function detach(socket: SocketLike): void {
 function asConnectionError(error: unknown, what: string): LivebindError {
   if (isLivebindError(error)) return error;
   return new ConnectionError(`${what}; retrying.`, { code: 'CONNECT_FAILED', cause: error });
+}
+
+/** A frame the connection could not read (a Blob that failed), or a session decode that rejected. */
+function unreadable(cause: unknown): ProtocolError {
+  if (isLivebindError(cause) && cause.kind === 'protocol') return cause as ProtocolError;
+  return new ProtocolError('A frame from the server could not be read; reconnecting to resume from the checkpoint.', {
+    code: 'INVALID_FRAME',
+    cause,
+  });
 }
 
 function statusOf(error: LivebindError): { status?: number } {

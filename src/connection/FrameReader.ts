@@ -1,54 +1,55 @@
 /**
- * Inbound frames → text, in arrival order (docs/SPEC.md §1.4). Text frames pass through; binary
- * frames go to the injected decoder (gunzip), which may be asynchronous: later frames then wait
- * behind it on a promise chain. A frame that cannot be decoded is reported to `fail`, never dropped
- * silently (§1.5).
+ * Inbound frames in arrival order (docs/SPEC.md §1.4). Text frames pass through as strings and
+ * binary frames as bytes (a Blob is read first, asynchronously); the session decodes them. A
+ * handler that returns a promise (an asynchronous decode) holds every later frame until it settles:
+ * they wait on a promise chain. A frame that cannot be read, or a handler promise that rejects, is
+ * reported to `fail`, never dropped silently (§1.5).
  */
-import type { BinaryDecoder } from '../protocol/kalamdb/gunzip.js';
+import type { Frame } from '../protocol/driver.js';
+
+export type FrameHandler = (frame: Frame) => void | Promise<void>;
 
 export class FrameReader {
-  /** Tail of the in-order pipeline while an asynchronous decode is pending. */
+  /** Tail of the in-order pipeline while an asynchronous read or decode is pending. */
   private tail: Promise<void> | undefined;
 
-  constructor(private readonly decoder: () => BinaryDecoder | undefined) {}
-
-  /** Forget pending decodes (the socket is gone; `handle`/`fail` of the caller ignore late results). */
+  /** Forget pending frames (the socket is gone; the caller's handler ignores late ones). */
   reset(): void {
     this.tail = undefined;
   }
 
-  read(data: unknown, handle: (text: string) => void, fail: (error: unknown) => void): void {
-    let decoded: string | Promise<string>;
-    try {
-      decoded = this.toText(data);
-    } catch (error) {
-      if (this.tail === undefined) {
-        fail(error);
+  read(data: unknown, handle: FrameHandler, fail: (error: unknown) => void): void {
+    if (this.tail === undefined) {
+      const frame = toFrame(data);
+      if (typeof frame === 'string' || frame instanceof Uint8Array) {
+        const pending = handle(frame);
+        if (pending !== undefined) this.hold(pending.then(undefined, fail));
         return;
       }
-      decoded = Promise.reject(error as Error);
-      decoded.catch(() => {}); // handled by the chain below
-    }
-    if (typeof decoded === 'string' && this.tail === undefined) {
-      handle(decoded);
+      this.hold(frame.then(handle).then(undefined, fail));
       return;
     }
-    const text = decoded;
-    const next: Promise<void> = (this.tail ?? Promise.resolve())
-      .then(() => text)
-      .then(handle, fail)
-      .finally(() => {
-        if (this.tail === next) this.tail = undefined;
-      });
-    this.tail = next;
+    this.hold(
+      this.tail
+        .then(() => toFrame(data))
+        .then(handle)
+        .then(undefined, fail),
+    );
   }
 
-  private toText(data: unknown): string | Promise<string> {
-    const decoder = this.decoder();
-    if (typeof data === 'string' || !decoder) return String(data);
-    if (data instanceof ArrayBuffer) return decoder(new Uint8Array(data));
-    if (ArrayBuffer.isView(data)) return decoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    if (typeof Blob !== 'undefined' && data instanceof Blob) return data.arrayBuffer().then((b) => decoder(new Uint8Array(b)));
-    return String(data);
+  private hold(chain: Promise<void>): void {
+    const next: Promise<void> = chain.finally(() => {
+      if (this.tail === next) this.tail = undefined;
+    });
+    this.tail = next;
   }
+}
+
+/** The socket's `data` as a Frame: strings as they are, binary as a Uint8Array view (no copy). */
+function toFrame(data: unknown): Frame | Promise<Uint8Array> {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return data.arrayBuffer().then((b) => new Uint8Array(b));
+  return String(data);
 }

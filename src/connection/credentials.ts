@@ -1,23 +1,23 @@
 /**
- * Where tokens come from (spec §3, §8.3 step 2, §8.5). Three forms of the `auth` option:
+ * Where tokens come from (docs/SPEC.md §1.1), protocol-neutral: the login and refresh calls are the
+ * driver's (`DriverFactory.login`; KalamDB: `/v1/api/auth/login|refresh`). Forms of the `auth` option:
  * - `{ user, password }`: log in, keep both tokens, refresh before expiry / on TOKEN_EXPIRED, log in
- *   again when the refresh fails or the server rejected the token (1008).
+ *   again when the refresh fails or the server rejected the token (1008). Needs a driver with login calls.
  * - `{ token }`: a fixed access token.
  * - a provider `() => token | Promise<token>`: called before EVERY WebSocket connect and reconnect
  *   (never cached across reconnects) and on HTTP TOKEN_EXPIRED; HTTP reuses its last answer meanwhile.
+ * - no `auth` option: the driver's anonymous token (e.g. Supabase's apikey), when it has one.
  * Tokens are never logged or put into error messages.
  */
-import { AuthError, isLivebindError } from '../errors.js';
-import type { KalamHttp, Tokens } from '../protocol/kalamdb/http.js';
-import type { TokenReason } from './Connection.js';
+import { AuthError, isLivebindError, UsageError } from '../errors.js';
+import type { LoginCalls, TokenNeed, Tokens } from '../protocol/driver.js';
 
 export type AuthOption =
   | { readonly user: string; readonly password: string }
   | { readonly token: string }
   | (() => string | Promise<string>);
 
-/** Reasons a token is needed: the connection's, plus HTTP use and HTTP TOKEN_EXPIRED. */
-export type TokenNeed = TokenReason | 'http' | 'expired';
+export type { TokenNeed } from '../protocol/driver.js';
 
 /** Refresh a password login's access token this long before its `exp`. */
 const EXPIRY_MARGIN_MS = 30_000;
@@ -28,11 +28,37 @@ export class Credentials {
   /** The login/refresh in flight, and whether it is sure to produce a new token. */
   private inflight: { readonly promise: Promise<string>; readonly fresh: boolean } | undefined;
 
+  private readonly auth: AuthOption;
+  /** The last token handed out, and who hears about a different one (the open session: `Session.tokenChanged`). */
+  private last: string | undefined;
+  private listener: ((token: string) => void) | undefined;
+
+  /**
+   * `login`: the driver's login calls (needed by `{ user, password }`). `anonymousToken`: used when
+   * `auth` is undefined. Throws UsageError when the auth option cannot work with this driver.
+   */
   constructor(
-    private readonly auth: AuthOption,
-    private readonly http: KalamHttp,
+    auth: AuthOption | undefined,
+    private readonly login: LoginCalls | undefined,
     private readonly now: () => number,
-  ) {}
+    anonymousToken?: string,
+    backend = 'this backend',
+  ) {
+    if (auth === undefined) {
+      if (anonymousToken === undefined) {
+        throw new UsageError(`Option "auth" is required for ${backend}: { user, password }, { token } or a token provider function.`, { code: 'INVALID_OPTION' });
+      }
+      auth = { token: anonymousToken };
+    } else if (typeof auth !== 'function' && !('token' in auth) && login === undefined) {
+      throw new UsageError(`${backend} has no password login; pass auth as { token } or a token provider function.`, { code: 'INVALID_OPTION' });
+    }
+    this.auth = auth;
+  }
+
+  /** Call `listener` whenever a token differs from the previous one (a refresh, a new login, a provider's new answer). */
+  onNewToken(listener: (token: string) => void): void {
+    this.listener = listener;
+  }
 
   token(need: TokenNeed): Promise<string> {
     const auth = this.auth;
@@ -70,25 +96,34 @@ export class Credentials {
       throw new AuthError('The auth provider must resolve to a non-empty access token string.', { code: 'AUTH_PROVIDER_FAILED' });
     }
     this.providerToken = token;
-    return token;
+    return this.produced(token);
   }
 
   private async passwordToken(auth: { user: string; password: string }, need: TokenNeed): Promise<string> {
+    const calls = this.login;
+    if (calls === undefined) throw new UsageError('Password login needs a driver with login calls.', { code: 'INVALID_OPTION' }); // refused in the constructor
     const current = this.tokens;
     if (current && need !== 'rejected' && need !== 'expired' && !this.expiresSoon(current.accessToken)) {
       return current.accessToken;
     }
-    if (current?.refreshToken !== undefined && need !== 'rejected' && !this.expiresSoon(current.refreshToken)) {
+    if (current?.refreshToken !== undefined && calls.refresh !== undefined && need !== 'rejected' && !this.expiresSoon(current.refreshToken)) {
       try {
-        this.tokens = await this.http.refresh(current.refreshToken);
-        return this.tokens.accessToken;
+        this.tokens = await calls.refresh(current.refreshToken);
+        return this.produced(this.tokens.accessToken);
       } catch (error) {
         if (!isLivebindError(error) || error.kind !== 'auth') throw error;
         // Refresh rejected: fall through to a fresh login.
       }
     }
-    this.tokens = await this.http.login(auth.user, auth.password);
-    return this.tokens.accessToken;
+    this.tokens = await calls.login(auth.user, auth.password);
+    return this.produced(this.tokens.accessToken);
+  }
+
+  private produced(token: string): string {
+    const previous = this.last;
+    this.last = token;
+    if (previous !== undefined && previous !== token) this.listener?.(token);
+    return token;
   }
 
   private expiresSoon(jwt: string): boolean {

@@ -1,31 +1,25 @@
 /**
- * One `changes()` query: a live-only server subscription (no initial rows) whose messages become
- * ChangeEvents. Update rows are merged with the previous version when a live `liveRows()` query
- * of the same SQL holds that row (the shared row cache); otherwise the event row is the server's
- * patch with the changed-to-NULL columns filled in (§6.4). After a reconnect the subscription
- * resumes from its checkpoint: rows written during the outage arrive as `update` events with
- * `oldRow: undefined` (the server sends them as load rows, not as changes; it cannot say which
- * were inserts), deletes as `delete` events when the server replays them (dev server §12.3).
- * Update rows are completed to the ack schema (absent columns are null, §6.4). A stream-table TTL
- * delete (`{"row_id": …}`, no `_seq`) becomes an `expired` delete with `seq: undefined`.
- * A rejected subscription errors the observable (SubscriptionError).
+ * One `changes()` query: a changes-only feed (no initial rows) whose changes become ChangeEvents
+ * (docs/SPEC.md §3.3). Protocol-neutral: changes arrive normalised by the driver, with the
+ * protocol's optional cursor as `seq`. An update's row is merged with the previous version when a
+ * live `liveRows()` query of the same SQL holds that row (the shared row cache); otherwise it is
+ * the update's new values with the changed-to-NULL columns filled in. Pages (a resume after a
+ * reconnect: rows written during the outage) arrive as `update` events with `oldRow: undefined`
+ * (the protocol cannot say which were inserts). An `expire` change becomes an `expired` delete
+ * with `seq: undefined`. A rejected feed errors the observable.
  */
 import type { LivebindError } from '../errors.js';
-import { seqOf } from '../protocol/kalamdb/codec.js';
-import type { SchemaField, WireRow } from '../protocol/kalamdb/messages.js';
+import type { Column, FeedHandle, FeedSpec, LoadKind, Row, RowChange, RowSink } from '../protocol/driver.js';
 import type { Timers } from '../connection/timers.js';
 import { LiveSource } from '../store/createLiveObservable.js';
 import type { ChangeEvent } from '../types.js';
 import { keyColumnsFor, keyPart } from './keyOf.js';
-import { isTtlDelete, mergePatch, updatePatch, userColumns, userRow } from './rowOps.js';
-import type { SubscriptionHandle, SubscriptionManager, SubscriptionSink, SubscriptionSpec } from './SubscriptionManager.js';
-
-type Row = Record<string, unknown>;
+import type { FeedOpener } from './LiveRowsQuery.js';
+import { mergePatch } from './rowOps.js';
 
 export interface ChangesQueryOptions {
-  readonly manager: SubscriptionManager;
-  readonly spec: SubscriptionSpec;
-  readonly key: string | readonly string[] | undefined;
+  readonly open: FeedOpener;
+  readonly spec: FeedSpec;
   readonly timers: Timers;
   readonly graceMs: number;
   /** The current version of a row from a live liveRows() query of the same SQL, if any. */
@@ -34,11 +28,10 @@ export interface ChangesQueryOptions {
   readonly onStart: (query: ChangesQuery<unknown>) => void;
 }
 
-export class ChangesQuery<R> implements SubscriptionSink {
+export class ChangesQuery<R> implements RowSink {
   readonly source: LiveSource<ChangeEvent<R> | undefined>;
   private keyColumns: readonly string[] = ['id'];
-  private columns: readonly string[] = [];
-  private handle: SubscriptionHandle | undefined;
+  private handle: FeedHandle | undefined;
 
   constructor(private readonly options: ChangesQueryOptions) {
     this.source = new LiveSource<ChangeEvent<R> | undefined>({
@@ -48,7 +41,7 @@ export class ChangesQuery<R> implements SubscriptionSink {
       timers: options.timers,
       start: () => {
         this.options.onStart(this as ChangesQuery<unknown>);
-        this.handle = this.options.manager.open(this.options.spec, this);
+        this.handle = this.options.open(this.options.spec, this);
       },
       stop: () => {
         this.handle?.close();
@@ -58,34 +51,35 @@ export class ChangesQuery<R> implements SubscriptionSink {
     });
   }
 
-  onAck(schema: readonly SchemaField[]): void {
-    this.keyColumns = keyColumnsFor(this.options.key, schema);
-    if (schema.length > 0) this.columns = userColumns(schema);
+  onColumns(columns: readonly Column[]): void {
+    this.keyColumns = keyColumnsFor(this.options.spec.key, columns);
   }
 
-  onPage(rows: readonly WireRow[]): void {
-    for (const wire of rows) {
-      this.emit({ type: 'update', row: userRow(wire) as R, oldRow: undefined, seq: seqOf(wire) ?? 0n });
+  onPage(rows: readonly Row[], _last: boolean, _kind: LoadKind, cursors?: readonly (bigint | undefined)[]): void {
+    for (let i = 0; i < rows.length; i++) {
+      this.emit({ type: 'update', row: rows[i] as R, oldRow: undefined, seq: cursors?.[i] });
     }
   }
 
   onReady(): void {}
 
-  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[]): void {
-    const wire = rows[0];
-    const old = oldValues[0];
-    if (type === 'insert' && wire) {
-      this.emit({ type, row: userRow(wire) as R, oldRow: undefined, seq: seqOf(wire) ?? 0n });
-    } else if (type === 'update' && wire) {
-      const { patch, nulled } = updatePatch(wire, old, this.keyColumns, this.columns);
-      const previous = this.options.lookup(this.options.spec.sql, patch);
-      const row = mergePatch(previous, patch, nulled);
-      this.emit({ type, row: row as R, oldRow: (old ? userRow(old) : undefined) as Partial<R> | undefined, seq: seqOf(wire) ?? 0n });
-    } else if (type === 'delete' && old && isTtlDelete(old)) {
-      this.emitExpired(old['row_id']);
-    } else if (type === 'delete' && old) {
-      const row = userRow(old);
-      this.emit({ type, row: row as R, oldRow: row as Partial<R>, seq: seqOf(old) ?? 0n });
+  onChange(change: RowChange): void {
+    switch (change.type) {
+      case 'insert':
+        this.emit({ type: 'insert', row: change.row as R, oldRow: undefined, seq: change.cursor });
+        return;
+      case 'update': {
+        const previous = this.options.lookup(this.options.spec.sql, change.row);
+        const row = mergePatch(previous, change.row, change.nulled);
+        this.emit({ type: 'update', row: row as R, oldRow: change.old as Partial<R> | undefined, seq: change.cursor });
+        return;
+      }
+      case 'delete':
+        this.emit({ type: 'delete', row: change.row as R, oldRow: change.row as Partial<R>, seq: change.cursor });
+        return;
+      case 'expire':
+        this.emitExpired(change.rowId);
+        return;
     }
   }
 
@@ -95,7 +89,7 @@ export class ChangesQuery<R> implements SubscriptionSink {
     this.source.fail(error);
   }
 
-  /** K§6.4 stream TTL expiry: only the row id is known (and the last version, if a liveRows query holds it). */
+  /** A TTL expiry: only the row id is known (and the last version, if a liveRows query holds it). */
   private emitExpired(rowId: unknown): void {
     const column = this.keyColumns.length === 1 ? this.keyColumns[0] : undefined;
     const keyRow: Row = column === undefined ? {} : { [column]: rowId };

@@ -1,29 +1,28 @@
 /**
- * One `liveRows()` query: a SubscriptionSink that materializes pages and changes through
- * `createMaterializer` and publishes LiveRows snapshots (one per page or change that altered the
- * result; nothing when a change leaves the result as it was). Status: docs/SPEC.md §3.
+ * One `liveRows()` query: a RowSink that materializes the pages and changes of a protocol's feed
+ * through `createMaterializer` and publishes LiveRows snapshots (one per page or change that
+ * altered the result; nothing when a change leaves the result as it was). Status: docs/SPEC.md §3.
+ * Protocol-neutral: rows, columns and changes arrive already normalised by the driver.
  * Rows never merge silently: a result without key columns or a row without a key value ends the
- * query in status `error` (keyOf.ts); a stream-table TTL delete removes the row its `row_id` names.
+ * query in status `error` (keyOf.ts); an `expire` change removes the row its id names.
  */
 import { SubscriptionError } from '../errors.js';
 import type { LivebindError } from '../errors.js';
-import type { SchemaField, WireRow } from '../protocol/kalamdb/messages.js';
+import type { Column, FeedHandle, FeedSpec, LoadKind, Row, RowChange, RowSink } from '../protocol/driver.js';
 import { LiveSource } from '../store/createLiveObservable.js';
 import type { Timers } from '../connection/timers.js';
 import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import { createMaterializer } from './createMaterializer.js';
 import { keyPart, makeKeyOf, missingKeyColumns, resolveKeyColumns } from './keyOf.js';
 import { liveRowsSnapshot } from './liveRowsSnapshot.js';
-import { isTtlDelete, updatePatch, userColumns, userRow } from './rowOps.js';
-import type { LoadKind, SubscriptionHandle, SubscriptionManager, SubscriptionSink, SubscriptionSpec } from './SubscriptionManager.js';
 import type { Materializer, OrderSpec, RowOp, RowSet } from './types.js';
 
-type Row = Record<string, unknown>;
+/** Opens a protocol feed (the driver's `liveFeed`). */
+export type FeedOpener = (spec: FeedSpec, sink: RowSink) => FeedHandle;
 
 export interface LiveRowsQueryOptions {
-  readonly manager: SubscriptionManager;
-  readonly spec: SubscriptionSpec;
-  readonly key: string | readonly string[] | undefined;
+  readonly open: FeedOpener;
+  readonly spec: FeedSpec;
   readonly orderBy: readonly OrderSpec[];
   readonly limit: number | undefined;
   readonly timers: Timers;
@@ -34,15 +33,13 @@ export interface LiveRowsQueryOptions {
   readonly onStart: (query: LiveRowsQuery<unknown>) => void;
 }
 
-export class LiveRowsQuery<R> implements SubscriptionSink {
+export class LiveRowsQuery<R> implements RowSink {
   readonly source: LiveSource<LiveRows<R>>;
   private materializer: Materializer<Row>;
   private keyColumns: readonly string[] | undefined;
-  /** User columns of the last ack schema (update rows are completed with nulls to this shape). */
-  private columns: readonly string[] = [];
   private status: LiveStatus = 'loading';
   private error: LivebindError | undefined;
-  private handle: SubscriptionHandle | undefined;
+  private handle: FeedHandle | undefined;
   private reloadBuffer: Row[] | undefined;
   private published: RowSet<Row>;
   private keyOf: (row: Row) => string = makeKeyOf(['id']);
@@ -73,22 +70,22 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     return this.materializer.current.get(this.keyOf(row));
   }
 
-  onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void {
+  onColumns(columns: readonly Column[], kind: LoadKind, totalRows?: number): void {
     if (this.status === 'error') return;
     // KalamDB always sends total_rows 0 ("ignore it"): only a positive count is a total.
     this.progress = kind === 'resume' ? undefined : { loaded: 0, total: totalRows !== undefined && totalRows > 0 ? totalRows : undefined };
-    if (schema.length > 0) this.columns = userColumns(schema);
     // Ordering by a column the result does not have would silently keep arrival order.
-    const unknownOrder = this.columns.length === 0 ? [] : this.options.orderBy.filter((o) => !this.columns.includes(o.column));
+    const names = columns.map((c) => c.name);
+    const unknownOrder = names.length === 0 ? [] : this.options.orderBy.filter((o) => !names.includes(o.column));
     if (unknownOrder.length > 0) {
       this.fail(
         'UNKNOWN_ORDER_COLUMN',
-        `liveRows() cannot order by ${unknownOrder.map((o) => `"${o.column}"`).join(', ')}: not a column of the result (columns: ${this.columns.join(', ')}). Select it or change \`orderBy\`.`,
+        `liveRows() cannot order by ${unknownOrder.map((o) => `"${o.column}"`).join(', ')}: not a column of the result (columns: ${names.join(', ')}). Select it or change \`orderBy\`.`,
       );
       return;
     }
     if (!this.keyColumns) {
-      const resolved = resolveKeyColumns(this.options.key, schema);
+      const resolved = resolveKeyColumns(this.options.spec.key, columns);
       if (!resolved.ok) {
         this.fail('KEY_REQUIRED', `liveRows() cannot key its rows: ${resolved.reason}. Without a key, rows would merge into one.`);
         return;
@@ -103,19 +100,18 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     else if (kind !== 'resume') this.reloadBuffer = undefined;
   }
 
-  onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
+  onPage(rows: readonly Row[], last: boolean): void {
     if (this.status === 'error') return;
-    const users = rows.map(userRow);
-    if (!this.keyed(users)) return;
-    if (this.progress !== undefined) this.progress = last ? undefined : { loaded: this.progress.loaded + users.length, total: this.progress.total };
+    if (!this.keyed(rows)) return;
+    if (this.progress !== undefined) this.progress = last ? undefined : { loaded: this.progress.loaded + rows.length, total: this.progress.total };
     if (this.reloadBuffer) {
-      for (const row of users) this.reloadBuffer.push(row);
+      for (const row of rows) this.reloadBuffer.push(row);
       if (last) {
         this.materializer.replaceAll(this.reloadBuffer);
         this.reloadBuffer = undefined;
       }
-    } else if (users.length > 0) {
-      this.materializer.apply(users.map((row): RowOp<Row> => ({ op: 'upsert', row })));
+    } else if (rows.length > 0) {
+      this.materializer.apply(rows.map((row): RowOp<Row> => ({ op: 'upsert', row })));
     }
     if (last) this.status = 'ready';
     this.publish();
@@ -127,45 +123,46 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     this.publish();
   }
 
-  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[]): void {
+  onChange(change: RowChange): void {
     const keyColumns = this.keyColumns;
     if (!keyColumns || this.status === 'error') return;
     const keyOf = this.keyOf;
-    const newRow = rows[0];
-    const oldRow = oldValues[0];
-    let ops: RowOp<Row>[] | undefined;
-    if (type === 'insert' && newRow) {
-      const row = userRow(newRow);
-      if (!this.keyedRow(row)) return;
-      ops = [{ op: 'upsert', row }];
-    } else if (type === 'update' && newRow) {
-      const { patch, nulled } = updatePatch(newRow, oldRow, keyColumns, this.columns);
-      if (!this.keyedRow(patch)) return;
-      const key = keyOf(patch);
-      // The previous key: old_values carries the key columns that changed (the others are as now).
-      const oldKey = oldRow === undefined || !keyChanged(keyColumns, oldRow, patch) ? key : keyOf(oldKeyRow(keyColumns, oldRow, patch));
-      if (oldKey === key) {
-        ops = [{ op: 'patch', key, patch, nulled }];
-      } else {
-        // The key itself changed: move the row, merged with its previous version.
-        const previous = this.materializer.current.get(oldKey);
-        ops = [
-          { op: 'delete', key: oldKey },
-          { op: 'patch', key, patch: previous === undefined ? patch : { ...previous, ...patch }, nulled },
-        ];
+    let ops: RowOp<Row>[];
+    switch (change.type) {
+      case 'insert':
+        if (!this.keyedRow(change.row)) return;
+        ops = [{ op: 'upsert', row: change.row }];
+        break;
+      case 'update': {
+        const { row: patch, nulled, old } = change;
+        if (!this.keyedRow(patch)) return;
+        const key = keyOf(patch);
+        // The previous key: `old` carries the key columns that changed (absent or null: as now).
+        const oldKey = old === undefined || !keyChanged(keyColumns, old, patch) ? key : keyOf(oldKeyRow(keyColumns, old, patch));
+        if (oldKey === key) {
+          ops = [{ op: 'patch', key, patch, nulled }];
+        } else {
+          // The key itself changed: move the row, merged with its previous version.
+          const previous = this.materializer.current.get(oldKey);
+          ops = [
+            { op: 'delete', key: oldKey },
+            { op: 'patch', key, patch: previous === undefined ? patch : { ...previous, ...patch }, nulled },
+          ];
+        }
+        break;
       }
-    } else if (type === 'delete' && oldRow) {
-      if (isTtlDelete(oldRow)) {
-        // K§6.4 stream TTL expiry: `row_id` names the row; usable only with a one-column key.
-        const key = this.ttlKey(oldRow['row_id']);
+      case 'delete':
+        if (!this.keyedRow(change.row)) return;
+        ops = [{ op: 'delete', key: keyOf(change.row) }];
+        break;
+      case 'expire': {
+        // A TTL expiry names the row by one id value: usable only with a one-column key.
+        const key = this.expiredKey(change.rowId);
         if (key === undefined) return;
         ops = [{ op: 'delete', key }];
-      } else {
-        if (!this.keyedRow(oldRow)) return;
-        ops = [{ op: 'delete', key: keyOf(oldRow) }];
+        break;
       }
     }
-    if (!ops) return;
     if (this.reloadBuffer) return; // a reload replaces everything at its last page; changes follow it
     this.materializer.apply(ops);
     this.publish();
@@ -211,8 +208,8 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
     return true;
   }
 
-  /** The row key a TTL `row_id` stands for: the value of the one key column (undefined for composite keys). */
-  private ttlKey(rowId: unknown): string | undefined {
+  /** The row key an expired row's id stands for: the value of the one key column (undefined for composite keys). */
+  private expiredKey(rowId: unknown): string | undefined {
     const keyColumns = this.keyColumns;
     if (!keyColumns || keyColumns.length !== 1 || rowId === undefined || rowId === null) return undefined;
     return keyPart(rowId);
@@ -235,7 +232,7 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
       this.error = undefined;
       this.publish();
     }
-    this.handle = this.options.manager.open(this.options.spec, this);
+    this.handle = this.options.open(this.options.spec, this);
   }
 
   private stop(): void {
@@ -265,12 +262,12 @@ export class LiveRowsQuery<R> implements SubscriptionSink {
   }
 
   private snapshot(): LiveRows<R> {
-    return liveRowsSnapshot(this.materializer.current as unknown as RowSet<R>, this.status, this.error, this.handle?.checkpoint(), this.progress);
+    return liveRowsSnapshot(this.materializer.current as unknown as RowSet<R>, this.status, this.error, this.handle?.cursor?.(), this.progress);
   }
 }
 
-/** Whether `old_values` names a key value other than the new row's (absent and null cells mean unchanged). */
-function keyChanged(keyColumns: readonly string[], oldRow: WireRow, patch: Row): boolean {
+/** Whether `old` names a key value other than the new row's (absent and null cells mean unchanged). */
+function keyChanged(keyColumns: readonly string[], oldRow: Row, patch: Row): boolean {
   for (let i = 0; i < keyColumns.length; i++) {
     const c = keyColumns[i]!;
     const v = oldRow[c];
@@ -279,8 +276,8 @@ function keyChanged(keyColumns: readonly string[], oldRow: WireRow, patch: Row):
   return false;
 }
 
-/** The previous version's key cells: the new row with the key columns `old_values` carries. */
-function oldKeyRow(keyColumns: readonly string[], oldRow: WireRow, patch: Row): Row {
+/** The previous version's key cells: the new row with the key columns `old` carries. */
+function oldKeyRow(keyColumns: readonly string[], oldRow: Row, patch: Row): Row {
   const row: Row = { ...patch };
   for (const c of keyColumns) if (oldRow[c] !== undefined && oldRow[c] !== null) row[c] = oldRow[c];
   return row;

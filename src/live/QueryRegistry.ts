@@ -5,15 +5,15 @@
  * created but never subscribed (a render React threw away, server rendering) leaves after
  * `unusedTtlMs`, so the registry never grows without bound; a caller still holding that
  * observable can subscribe later and it re-registers itself.
+ * Without a driver feed (`Driver.liveFeed`), liveRows()/changes() throw UnsupportedError at the call.
  */
-import { UsageError } from '../errors.js';
+import { UnsupportedError, UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
-import { checkLiveSql } from '../sql/checkLiveSql.js';
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
 import { ChangesQuery } from './ChangesQuery.js';
 import { LiveRowsQuery } from './LiveRowsQuery.js';
-import type { SubscriptionManager } from './SubscriptionManager.js';
+import type { FeedOpener } from './LiveRowsQuery.js';
 import type { OrderSpec } from './types.js';
 
 type Row = Record<string, unknown>;
@@ -29,14 +29,17 @@ export class QueryRegistry {
   private readonly unusedTimers = new Set<unknown>();
 
   constructor(
-    private readonly manager: SubscriptionManager,
+    /** The driver's feed opener; undefined: the backend has no live rows. */
+    private readonly feeds: FeedOpener | undefined,
+    /** Driver name, for the UnsupportedError message. */
+    private readonly backend: string,
     private readonly timers: Timers,
     private readonly graceMs: number,
-    private readonly strictLiveSql: boolean,
     private readonly unusedTtlMs: number,
   ) {}
 
   liveRows<R>(sql: string, options: LiveQueryOptions = {}): LiveObservable<LiveRows<R>> {
+    const open = this.opener('liveRows');
     const bound = bindParams(sql, options.params);
     const orderBy = normalizeOrderBy(options.orderBy);
     const limit = optionalInt(options.limit, 'limit', 0);
@@ -46,9 +49,8 @@ export class QueryRegistry {
     let query = this.live.get(id);
     if (!query) {
       query = new LiveRowsQuery<unknown>({
-        manager: this.manager,
-        spec: { sql: bound, load: true, batchSize, lastRows, rejectReason: this.check(bound) },
-        key: options.key,
+        open,
+        spec: { text: sql, params: options.params ?? [], sql: bound, load: true, key: options.key, batchSize, lastRows },
         orderBy,
         limit,
         timers: this.timers,
@@ -70,14 +72,14 @@ export class QueryRegistry {
   }
 
   changesOf<R>(sql: string, options: ChangesOptions = {}): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined> {
+    const open = this.opener('changes');
     const bound = bindParams(sql, options.params);
     const id = stableKey(['changes', bound, options.key]);
     let query = this.changes.get(id);
     if (!query) {
       query = new ChangesQuery<unknown>({
-        manager: this.manager,
-        spec: { sql: bound, load: false, rejectReason: this.check(bound) },
-        key: options.key,
+        open,
+        spec: { text: sql, params: options.params ?? [], sql: bound, load: false, key: options.key, batchSize: undefined, lastRows: undefined },
         timers: this.timers,
         graceMs: this.graceMs,
         lookup: (boundSql, row) => this.lookup(boundSql, row),
@@ -117,8 +119,14 @@ export class QueryRegistry {
     (handle as { unref?: () => void } | null)?.unref?.();
   }
 
-  private check(sql: string): string | undefined {
-    return this.strictLiveSql ? checkLiveSql(sql) : undefined;
+  private opener(what: string): FeedOpener {
+    if (this.feeds === undefined) {
+      throw new UnsupportedError(`${what}() is not available over ${this.backend}: this driver has no live row feed.`, {
+        code: 'UNSUPPORTED',
+        capability: 'liveRows',
+      });
+    }
+    return this.feeds;
   }
 
   private lookup(sql: string, row: Row): Row | undefined {

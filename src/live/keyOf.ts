@@ -1,6 +1,6 @@
 /**
- * Row keys (spec §11.4, done better): key columns are the `key` option, else the schema's
- * `pk`-flagged columns, else `id`; values are normalized so `"1"` and `1` (and `1n`) are the same
+ * Row keys (docs/SPEC.md §3.2): key columns are the `key` option, else the result's `pk`
+ * columns, else `id`; values are normalized so `"1"` and `1` (and `1n`) are the same
  * key. A single-column key is the value's string form (so `byKey.get('42')` works); composite keys
  * are a JSON array of those strings.
  *
@@ -8,8 +8,7 @@
  * and a row whose key column is missing or null have no key. `resolveKeyColumns` and `keyOrMissing`
  * report them so the query can end with a SubscriptionError instead of folding rows into one.
  */
-import type { SchemaField } from '../protocol/kalamdb/messages.js';
-import { isSystemColumn } from './rowOps.js';
+import type { Column } from '../protocol/driver.js';
 import type { RowKey } from './types.js';
 
 export type KeyResolution =
@@ -17,12 +16,12 @@ export type KeyResolution =
   | { readonly ok: false; readonly reason: string };
 
 /**
- * The key columns: the explicit option, else schema `pk` columns, else `id` (when the schema has
- * it, or when the server sent no schema). Fails when none applies, or when an explicit key names a
- * column the (non-empty) schema does not have.
+ * The key columns: the explicit option, else the `pk` columns, else `id` (when the result has it,
+ * or when the protocol described no columns). Fails when none applies, or when an explicit key
+ * names a column the (non-empty) column list does not have.
  */
-export function resolveKeyColumns(option: string | readonly string[] | undefined, schema: readonly SchemaField[]): KeyResolution {
-  const names = schema.map((f) => f.name).filter((n) => !isSystemColumn(n));
+export function resolveKeyColumns(option: string | readonly string[] | undefined, columns: readonly Column[]): KeyResolution {
+  const names = columns.map((c) => c.name);
   const list = names.length > 0 ? names.join(', ') : '(none)';
   if (option !== undefined) {
     const columns = typeof option === 'string' ? [option] : option;
@@ -33,7 +32,7 @@ export function resolveKeyColumns(option: string | readonly string[] | undefined
       reason: `the key column(s) ${unknown.map((c) => `"${c}"`).join(', ')} are not in the result (columns: ${list}); select them or pass another \`key\``,
     };
   }
-  const pk = schema.filter((f) => f.flags.includes('pk')).map((f) => f.name);
+  const pk = columns.filter((c) => c.pk === true).map((c) => c.name);
   if (pk.length > 0) return { ok: true, columns: pk };
   if (names.length === 0 || names.includes('id')) return { ok: true, columns: ['id'] };
   return {
@@ -43,8 +42,8 @@ export function resolveKeyColumns(option: string | readonly string[] | undefined
 }
 
 /** The key columns, or none when they cannot be resolved (for changes(), which needs no key). */
-export function keyColumnsFor(option: string | readonly string[] | undefined, schema: readonly SchemaField[]): readonly string[] {
-  const resolved = resolveKeyColumns(option, schema);
+export function keyColumnsFor(option: string | readonly string[] | undefined, columns: readonly Column[]): readonly string[] {
+  const resolved = resolveKeyColumns(option, columns);
   return resolved.ok ? resolved.columns : [];
 }
 

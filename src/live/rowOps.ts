@@ -1,69 +1,6 @@
-/**
- * Wire rows → user rows and materializer ops (spec §6.4 merge rule, §11.3 done better).
- * User rows drop the system columns `_seq`, `_deleted`, `_commit_seq` (the checkpoint is exposed as
- * `LiveRows.seq`); every other cell stays exactly as the wire sent it (BIGINT as decimal strings,
- * timestamps as µs numbers).
- */
-import { seqOf } from '../protocol/kalamdb/codec.js';
-import type { WireRow } from '../protocol/kalamdb/messages.js';
+/** Neutral row helpers shared by the live queries. */
 
-export function isSystemColumn(name: string): boolean {
-  return name === '_seq' || name === '_deleted' || name === '_commit_seq';
-}
-
-/** The row without system columns (a new object; the wire row is not modified). */
-export function userRow(row: WireRow): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name in row) {
-    if (!isSystemColumn(name)) out[name] = row[name];
-  }
-  return out;
-}
-
-/**
- * §6.4: changed columns = keys of `old_values` that are neither key columns nor `_`-prefixed;
- * new row = `{...current, ...rows[0]}`, then changed columns missing from `rows[0]` become null.
- *
- * `columns` are the subscription's user columns (from the ack schema; empty when unknown). Update
- * rows carry every non-null projected column and omit null ones (§6.4), so with `columns` known the
- * patch is the whole new version in schema order, absent columns null. A row that first arrives as
- * an update (it moved into the filter, K§7.6) then equals a fresh SELECT instead of missing its
- * null columns. Cells outside `columns` (KalamDB and the dev server add an unprojected primary
- * key) are left out for the same reason. Without `columns` the §6.4 merge rule above applies.
- */
-export function updatePatch(
-  newRow: WireRow,
-  oldValues: WireRow | undefined,
-  keyColumns: readonly string[],
-  columns: readonly string[] = [],
-): { patch: Record<string, unknown>; nulled: readonly string[] } {
-  if (columns.length > 0) {
-    // The whole new version, in schema order: absent columns are null (§6.4 omits them).
-    const row: Record<string, unknown> = {};
-    for (const name of columns) row[name] = name in newRow ? newRow[name] : null;
-    for (const name of keyColumns) if (!(name in row) && name in newRow) row[name] = newRow[name];
-    return { patch: row, nulled: NONE_NULLED };
-  }
-  const patch = userRow(newRow);
-  const nulled: string[] = [];
-  if (oldValues) {
-    for (const name in oldValues) {
-      if (name.startsWith('_') || keyColumns.includes(name)) continue;
-      if (!(name in newRow)) nulled.push(name);
-    }
-  }
-  return { patch, nulled };
-}
-
-/** `nulled` of a patch that is the whole new version (shared, never written to). */
-const NONE_NULLED: readonly string[] = Object.freeze([]);
-
-/** The user columns of an ack schema (system columns left out), in schema order. */
-export function userColumns(schema: readonly { readonly name: string }[]): string[] {
-  return schema.map((f) => f.name).filter((name) => !isSystemColumn(name));
-}
-
-/** Apply a patch to a known row (the same rule the materializer uses). */
+/** Apply an update's new values to a known row (the rule the materializer's `patch` op uses). */
 export function mergePatch(
   previous: Record<string, unknown> | undefined,
   patch: Record<string, unknown>,
@@ -72,12 +9,4 @@ export function mergePatch(
   const row = { ...previous, ...patch };
   for (const name of nulled) row[name] = null;
   return row;
-}
-
-/**
- * A stream-table TTL delete (K§6.4): `old_values` is exactly `[{"row_id": …}]`, with no `_seq`.
- * (Every other delete carries the tombstone's projected row and its `_seq`.)
- */
-export function isTtlDelete(old: WireRow): boolean {
-  return 'row_id' in old && seqOf(old) === undefined && Object.keys(old).every((name) => name === 'row_id');
 }

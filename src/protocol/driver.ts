@@ -1,5 +1,5 @@
 /**
- * The protocol seam (docs/SPEC.md §7): what the neutral core needs from a wire protocol, and what
+ * The protocol seam (docs/SPEC.md §8): what the neutral core needs from a wire protocol, and what
  * it offers one. The core (src/connection, src/live, src/store, src/channel) imports only this file;
  * each protocol folder (src/protocol/kalamdb/, src/protocol/supabase/) implements it.
  *
@@ -236,7 +236,8 @@ export type RowChange =
 /** Where a live feed reports. Calls for one feed never interleave with another socket's. */
 export interface RowSink {
   /** A (re)load starts; `columns` may be empty when the protocol does not describe its result. */
-  onColumns(columns: readonly Column[], kind: LoadKind): void;
+  /** `totalRows`: rows the load will send, when the server says (progress on the snapshot). */
+  onColumns(columns: readonly Column[], kind: LoadKind, totalRows?: number): void;
   /**
    * One page of the load; `last`: the load is complete. `cursors[i]` is the version of `rows[i]`
    * where the protocol has one (given to feeds without `load`, whose only pages are resumes).

@@ -4,20 +4,12 @@
  */
 import { AuthError, ConnectionError, QueryError, UsageError } from '../../errors.js';
 import type { SqlParam } from '../../types.js';
+import type { LoginCalls, Tokens } from '../driver.js';
+import type { FetchLike } from '../fetch.js';
 import type { SchemaField } from './messages.js';
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
-  readonly ok: boolean;
-  readonly status: number;
-  /** Read for `Retry-After` on 429/503 answers (optional for custom fetch functions). */
-  readonly headers?: { get(name: string): string | null };
-  text(): Promise<string>;
-}>;
-
-export interface Tokens {
-  readonly accessToken: string;
-  readonly refreshToken: string | undefined;
-}
+export type { FetchLike } from '../fetch.js';
+export type { Tokens } from '../driver.js';
 
 export interface SqlResult {
   readonly schema: readonly SchemaField[] | undefined;
@@ -36,7 +28,7 @@ const AUTH_CODES = new Set([
   'AUTHENTICATION_ERROR',
 ]);
 
-export class KalamHttp {
+export class KalamHttp implements LoginCalls {
   constructor(
     private readonly baseUrl: string,
     private readonly fetchImpl: FetchLike,

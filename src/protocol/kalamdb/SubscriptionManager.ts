@@ -1,16 +1,16 @@
 /**
- * Server subscriptions over the one connection (spec §6–§8; states in docs/SPEC.md §2):
+ * KalamDB server subscriptions over the one connection (spec §6–§8; states in docs/SPEC.md §2):
  * unique ids, subscribe frames (queued while offline), automatic paging with `next_batch`,
  * checkpoints (highest `_seq` seen, §8.2), resubscribe with the same id and `from` = checkpoint
  * after every reconnect, the replay filter, and routing of messages to one sink per subscription.
- * Materializing is the sink's job (LiveRowsQuery, ChangesQuery).
+ * Sinks get wire rows; KalamFeed turns them into neutral rows and changes for src/live.
  */
-import { SubscriptionError } from '../errors.js';
-import type { LivebindError } from '../errors.js';
-import type { LiveDriver } from '../protocol/kalamdb/wireCodec.js';
-import { seqOf } from '../protocol/kalamdb/codec.js';
-import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from '../protocol/kalamdb/messages.js';
-import { utf8Length } from '../connection/OutboundQueue.js';
+import { SubscriptionError } from '../../errors.js';
+import type { LivebindError } from '../../errors.js';
+import { utf8Length } from '../../connection/OutboundQueue.js';
+import type { ConnectionPort, LoadKind } from '../driver.js';
+import { encodeClientCommand, seqOf } from './codec.js';
+import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
 
 export const SUB_PENDING = 'pending'; // subscribe sent or queued, no ack yet
 export const SUB_LOADING = 'loading'; // acked, pages arriving
@@ -18,8 +18,7 @@ export const SUB_READY = 'ready'; // load done, live changes flowing
 export const SUB_FAILED = 'failed'; // terminal: the server rejected it, or the connection gave up
 export type SubscriptionState = typeof SUB_PENDING | typeof SUB_LOADING | typeof SUB_READY | typeof SUB_FAILED;
 
-/** How a load started: the first one, a resume from the checkpoint, or a full reload after reconnect. */
-export type LoadKind = 'initial' | 'resume' | 'reload';
+export type { LoadKind } from '../driver.js';
 
 export interface SubscriptionSpec {
   /** Final SQL (parameters already bound as literals). */
@@ -39,23 +38,12 @@ export interface SubscriptionSink {
   onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void;
   /** Live-only subscription acknowledged as ready (no pages). */
   onReady(): void;
-  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[]): void;
+  /** `seq`: `_seq` of the new version (delete: of the tombstone), undefined when the frame has none. */
+  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void;
   /** The socket was lost; a resume follows. */
   onReconnecting(): void;
   /** Terminal. */
   onError(error: LivebindError): void;
-}
-
-export interface ConnectionPort {
-  send(frame: string, key?: string): void;
-  /** Drop a queued keyed frame; true when it was still queued (never sent). */
-  unqueue(key: string): boolean;
-  start(): void;
-  readonly isOpen: boolean;
-  /** The server's frame limit (UTF-8 bytes): a bigger subscribe would be dropped by the server. */
-  readonly maxFrameBytes: number;
-  /** Set once the connection stopped for good (authentication gave up): new subscriptions fail with it. */
-  readonly fatalError?: LivebindError | undefined;
 }
 
 interface Entry {
@@ -91,9 +79,13 @@ export class SubscriptionManager {
 
   constructor(
     private readonly connection: ConnectionPort,
-    private readonly driver: LiveDriver,
     private readonly resumeMode: 'auto' | 'seq' | 'reload',
   ) {}
+
+  /** What the last auth_success announced (`"livebind":{"resume_deletes":true}`, K§12.3.2). */
+  set resumesDeletes(value: boolean) {
+    this.serverResumesDeletes = value;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -135,16 +127,25 @@ export class SubscriptionManager {
     };
   }
 
-  /** Connection hook: the socket is gone; every live subscription resumes on the next socket. */
-  onDisconnect(fatal: LivebindError | undefined): void {
+  /** The connection stopped for good: every subscription ends with `error` (SPEC §1.3). */
+  stop(error: LivebindError): void {
     for (const entry of this.entries.values()) {
       if (entry.state === SUB_FAILED) continue;
-      if (fatal) {
-        entry.state = SUB_FAILED;
-        this.entries.delete(entry.id);
-        entry.sink.onError(fatal);
-        continue;
-      }
+      entry.state = SUB_FAILED;
+      this.entries.delete(entry.id);
+      entry.sink.onError(error);
+    }
+  }
+
+  /** The socket is gone; every live subscription resumes on the next socket (or ends, when the connection stopped). */
+  socketClosed(): void {
+    const fatal = this.connection.fatalError;
+    if (fatal !== undefined) {
+      this.stop(fatal);
+      return;
+    }
+    for (const entry of this.entries.values()) {
+      if (entry.state === SUB_FAILED) continue;
       const hadAck = entry.state !== SUB_PENDING || entry.kind !== 'initial';
       entry.state = SUB_PENDING;
       if (hadAck) {
@@ -158,8 +159,7 @@ export class SubscriptionManager {
   }
 
   onMessage(message: ServerMessage): void {
-    // Undecodable frames and errors with synthetic ids never get here: the connection treats them as a broken stream (SPEC §1.5).
-    if (message.type === 'auth_success') this.serverResumesDeletes = message.resumeDeletes;
+    // Undecodable frames and errors with synthetic ids never get here: the session treats them as a broken stream (SPEC §1.5).
     if (message.type === 'invalid' || message.type === 'auth_success' || message.type === 'auth_error') return;
     const entry = this.entries.get(message.subscriptionId);
     if (!entry) return; // unknown or released id (spec §7.6): ignore
@@ -185,7 +185,7 @@ export class SubscriptionManager {
         this.advance(entry, message.batch.lastSeqId);
         if (last && entry.resuming && entry.resumeBound === undefined) this.settle(entry);
         if (last) entry.state = SUB_READY;
-        else this.connection.send(this.driver.encode({ type: 'next_batch', subscriptionId: entry.id, lastSeqId: message.batch.lastSeqId }));
+        else this.connection.send(encodeClientCommand({ type: 'next_batch', subscriptionId: entry.id, lastSeqId: message.batch.lastSeqId }));
         entry.sink.onPage(rows, last, entry.kind);
         return;
       }
@@ -204,7 +204,7 @@ export class SubscriptionManager {
           this.advance(entry, s);
         }
         if (entry.from !== undefined && seq !== undefined && seq <= entry.from) return; // replayed: already applied
-        entry.sink.onChange(message.changeType, message.rows, message.oldValues);
+        entry.sink.onChange(message.changeType, message.rows, message.oldValues, seq);
         return;
       }
       case 'error': {
@@ -241,7 +241,7 @@ export class SubscriptionManager {
       };
     }
     entry.expectPages = options !== undefined;
-    const frame = this.driver.encode({ type: 'subscribe', id: entry.id, sql: entry.spec.sql, options });
+    const frame = encodeClientCommand({ type: 'subscribe', id: entry.id, sql: entry.spec.sql, options });
     const limit = this.connection.maxFrameBytes;
     const bytes = frame.length > limit / 3 ? utf8Length(frame) : frame.length; // under limit/3 UTF-16 units it fits anyway
     if (bytes > limit) {
@@ -267,7 +267,7 @@ export class SubscriptionManager {
     // A subscribe still queued never reached the server: dropping it is enough. Offline there is
     // nothing to undo either (the server forgets subscriptions with the socket).
     if (!this.connection.unqueue(entry.id) && this.connection.isOpen) {
-      this.connection.send(this.driver.encode({ type: 'unsubscribe', subscriptionId: entry.id }));
+      this.connection.send(encodeClientCommand({ type: 'unsubscribe', subscriptionId: entry.id }));
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * Which inbound messages break the stream (docs/SPEC.md §1.5). A frame the client cannot decode
+ * KalamDB's fault policy: which inbound messages break the stream (docs/SPEC.md §1.5). A frame the client cannot decode
  * may have been a `change`; later frames would move the checkpoint past it, so it is never
  * silently dropped: the connection records a ProtocolError and drops the socket, and every
  * subscription resumes from its checkpoint (which excludes the lost frame). The same holds for
@@ -7,8 +7,8 @@
  * which, so only a fresh socket (every subscribe re-sent) is sure to strand nothing.
  * A well-formed frame of an unknown `type` is ignored (forward compatibility).
  */
-import { ProtocolError } from '../errors.js';
-import type { ServerMessage } from '../protocol/kalamdb/messages.js';
+import { ProtocolError } from '../../errors.js';
+import type { ServerMessage } from './messages.js';
 
 /** Ids the server uses for errors that answer no subscription (K§6.2). */
 const SYNTHETIC_IDS = new Set(['protocol', 'rate_limit', 'subscribe', 'invalid_subscription']);

@@ -1,0 +1,144 @@
+/**
+ * The protocol-neutral client: one Connection, the driver's sessions and feeds, the shared live
+ * observables (QueryRegistry) and `status$`. `createClient` (src/client.ts) builds it with the
+ * KalamDB driver by default; `createDriverClient({ driver })` imports no protocol, so an app that
+ * passes another driver bundles only that one. Behaviour: docs/SPEC.md.
+ */
+import { UnsupportedError, UsageError } from './errors.js';
+import { DEFAULT_RECONNECT } from './connection/backoff.js';
+import type { ReconnectOptions } from './connection/backoff.js';
+import { Connection } from './connection/Connection.js';
+import { Credentials } from './connection/credentials.js';
+import type { AuthOption } from './connection/credentials.js';
+import type { WebSocketConstructor } from './connection/socket.js';
+import { defaultTimers } from './connection/timers.js';
+import type { Timers } from './connection/timers.js';
+import { QueryRegistry } from './live/QueryRegistry.js';
+import type { Driver, DriverFactory } from './protocol/driver.js';
+import { LiveSource } from './store/createLiveObservable.js';
+import type { ConnectionState, LivebindClient, QueryOptions, SqlParam } from './types.js';
+
+/** Options every backend shares. */
+export interface CommonClientOptions {
+  /** WebSocket constructor (default: globalThis.WebSocket, else the `ws` package, loaded on first use). */
+  readonly WebSocket?: WebSocketConstructor;
+  readonly timers?: Timers;
+  /** Random source in [0, 1) for backoff jitter. */
+  readonly random?: () => number;
+  /** Clock (ms) used to refresh password-login tokens before they expire. */
+  readonly now?: () => number;
+  readonly reconnect?: Partial<ReconnectOptions>;
+  /** How long a query with no subscribers keeps its server subscription (default 50 ms). */
+  readonly releaseGraceMs?: number;
+  /**
+   * How long a liveRows()/changes() observable that was created but never subscribed stays shared
+   * (default 30000 ms). Then it is forgotten, so discarded renders and server rendering do not grow
+   * the client's query registry.
+   */
+  readonly unusedQueryTtlMs?: number;
+  /** Consecutive authentication failures before the connection stops with an AuthError (default 3). */
+  readonly maxAuthFailures?: number;
+  /** Socket open + handshake deadline per attempt (default 10000 ms). */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface DriverClientOptions extends CommonClientOptions {
+  /** The protocol: e.g. `kalamdbDriver({ url })` from `livebind/kalamdb`. */
+  readonly driver: DriverFactory;
+  /** Credentials; optional when the driver has an anonymous token (e.g. Supabase's apikey). */
+  readonly auth?: AuthOption;
+}
+
+export function createDriverClient(options: DriverClientOptions): LivebindClient {
+  const factory = options.driver;
+  if (typeof factory !== 'object' || factory === null || typeof factory.create !== 'function') {
+    throw new UsageError('Option "driver" must be a driver such as kalamdbDriver({ url }) from "livebind/kalamdb".', { code: 'INVALID_OPTION' });
+  }
+  const timers = options.timers ?? defaultTimers;
+  const now = options.now ?? Date.now;
+  const credentials = new Credentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
+
+  const status = new LiveSource<ConnectionState>({
+    initial: { status: 'idle', lastError: undefined, attempt: 0 },
+    replay: true,
+    graceMs: 0,
+    timers,
+    start: () => {},
+    stop: () => {},
+  });
+
+  // The driver is created right below; the connection calls it only once a socket opens.
+  const connection = new Connection(
+    {
+      protocol: { socketUrl: () => driver.socketUrl(), session: (link) => driver.session(link) },
+      limits: factory.limits,
+      token: (reason) => credentials.token(reason),
+      timers,
+      random: options.random ?? Math.random,
+      reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
+      maxAuthFailures: options.maxAuthFailures ?? 3,
+      renewableAuth: typeof options.auth === 'function' || (options.auth !== undefined && !('token' in options.auth)),
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      WebSocket: options.WebSocket,
+    },
+    {
+      onState: (state) => status.set(state),
+      onStopped: (error) => driver.stopped(error),
+    },
+  );
+  const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
+  credentials.onNewToken((token) => connection.tokenChanged(token));
+  const registry = new QueryRegistry(
+    driver.liveFeed?.bind(driver),
+    driver.name,
+    timers,
+    options.releaseGraceMs ?? 50,
+    options.unusedQueryTtlMs ?? 30_000,
+  );
+
+  let closed = false;
+  const assertOpen = (): void => {
+    if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
+  };
+  const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
+    assertOpen();
+    if (driver.sql === undefined) {
+      throw new UnsupportedError(`SQL over HTTP (query/execute) is not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'sql' });
+    }
+    return driver.sql(text, params, queryOptions);
+  };
+  return {
+    async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
+      return (await sql(text, params, queryOptions)).rows as R[];
+    },
+    async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
+      return (await sql(text, params, queryOptions)).affected;
+    },
+    liveRows: (text, liveOptions) => {
+      assertOpen();
+      return registry.liveRows(text, liveOptions);
+    },
+    changes: (text, changesOptions) => {
+      assertOpen();
+      return registry.changesOf(text, changesOptions);
+    },
+    channel: () => {
+      assertOpen();
+      throw new UnsupportedError(
+        driver.channel === undefined
+          ? `Channels (presence and broadcast) are not available over ${driver.name}; use a driver that has them (Supabase Realtime).`
+          : 'Channels are not available in this build of livebind yet.',
+        { code: 'UNSUPPORTED', capability: 'channel' },
+      );
+    },
+    status$: status.observable,
+    async close() {
+      if (closed) return;
+      closed = true;
+      registry.closeAll();
+      connection.close();
+      driver.close?.();
+      status.complete();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * `livebind/kalamdb`: the KalamDB driver on its own, for `createClient({ driver: kalamdbDriver({ url }), auth })`
+ * (or `createDriverClient`, which bundles no other protocol).
+ */
+export { kalamdbDriver, kalamWsUrl } from './protocol/kalamdb/kalamdbDriver.js';
+export type { KalamDriverOptions } from './protocol/kalamdb/kalamdbDriver.js';
+export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
+export type { FetchLike } from './protocol/fetch.js';

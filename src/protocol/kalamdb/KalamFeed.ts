@@ -1,0 +1,68 @@
+/**
+ * One KalamDB subscription as a neutral row feed: wire rows in (SubscriptionManager), neutral
+ * rows, columns and changes out (the RowSink of src/live). Here live the KalamDB row rules:
+ * system columns dropped (`_seq` becomes the change's cursor), update rows completed to the ack
+ * schema or merged by the §6.4 null rule, stream-table TTL deletes (`{"row_id": …}`, no `_seq`)
+ * turned into `expire` changes, and `pk` flags into `Column.pk`.
+ */
+import type { LivebindError } from '../../errors.js';
+import { keyColumnsFor } from '../../live/keyOf.js';
+import type { Column, LoadKind, Row, RowSink } from '../driver.js';
+import { seqOf } from './codec.js';
+import type { SchemaField, WireRow } from './messages.js';
+import type { SubscriptionSink } from './SubscriptionManager.js';
+import { isTtlDelete, updatePatch, userColumns, userRow } from './wireRows.js';
+
+export class KalamFeed implements SubscriptionSink {
+  /** Names of the user columns of the last non-empty ack schema (update rows are completed to them). */
+  private columnNames: readonly string[] = [];
+  private keyColumns: readonly string[] = ['id'];
+
+  constructor(
+    private readonly sink: RowSink,
+    private readonly key: string | readonly string[] | undefined,
+    /** A changes-only feed: its pages (resumes) carry each row's cursor. */
+    private readonly liveOnly: boolean,
+  ) {}
+
+  onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void {
+    const columns: readonly Column[] = userColumns(schema);
+    if (columns.length > 0) this.columnNames = columns.map((c) => c.name);
+    this.keyColumns = keyColumnsFor(this.key, columns);
+    this.sink.onColumns(columns, kind, totalRows);
+  }
+
+  onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
+    const users = rows.map(userRow);
+    if (this.liveOnly) this.sink.onPage(users, last, kind, rows.map(seqOf));
+    else this.sink.onPage(users, last, kind);
+  }
+
+  onReady(): void {
+    this.sink.onReady();
+  }
+
+  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void {
+    const wire = rows[0];
+    const old = oldValues[0];
+    if (type === 'insert') {
+      if (wire) this.sink.onChange({ type, row: userRow(wire), cursor: seq });
+    } else if (type === 'update') {
+      if (!wire) return;
+      const { patch, nulled } = updatePatch(wire, old, this.keyColumns, this.columnNames);
+      this.sink.onChange({ type, row: patch, nulled, old: old === undefined ? undefined : userRow(old), cursor: seq });
+    } else if (old) {
+      // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
+      if (isTtlDelete(old)) this.sink.onChange({ type: 'expire', rowId: (old as Row)['row_id'] });
+      else this.sink.onChange({ type, row: userRow(old), cursor: seq });
+    }
+  }
+
+  onReconnecting(): void {
+    this.sink.onReconnecting();
+  }
+
+  onError(error: LivebindError): void {
+    this.sink.onError(error);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The KalamDB driver (spec: shared/specs/kalamdb-protocol.md, cited K§n): `/v1/ws` live queries
+ * (KalamSession per socket, SubscriptionManager across sockets, KalamFeed per query), HTTP SQL
+ * (`POST /v1/api/sql`) and the login/refresh calls of `{ user, password }` auth.
+ *
+ *   import { createClient } from 'livebind';
+ *   import { kalamdbDriver } from 'livebind/kalamdb';
+ *   const client = createClient({ driver: kalamdbDriver({ url: 'http://127.0.0.1:8080' }), auth: { user, password } });
+ *
+ * `createClient({ url, auth, ...these options })` builds the same driver (KalamDB is the default).
+ */
+import { isLivebindError, UsageError } from '../../errors.js';
+import type { LivebindError } from '../../errors.js';
+import { checkLiveSql } from '../../sql/checkLiveSql.js';
+import type { QueryOptions, SqlParam } from '../../types.js';
+import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
+import { defaultFetch } from '../fetch.js';
+import type { FetchLike } from '../fetch.js';
+import { defaultBinaryDecoder } from './gunzip.js';
+import type { BinaryDecoder } from './gunzip.js';
+import { KalamHttp } from './http.js';
+import type { SqlResult } from './http.js';
+import { KalamFeed } from './KalamFeed.js';
+import { KalamSession } from './KalamSession.js';
+import { SubscriptionManager } from './SubscriptionManager.js';
+
+export interface KalamDriverOptions {
+  /** HTTP base URL of the server, e.g. `http://127.0.0.1:8080`. The WebSocket URL is derived (`/v1/ws`). */
+  readonly url: string;
+  /** WebSocket URL override (default: `url` with ws(s):// and `/v1/ws`). */
+  readonly wsUrl?: string;
+  readonly fetch?: FetchLike;
+  /** `{"type":"ping"}` interval while open (default 5000; 0 disables). The server closes sockets silent for 10 s. */
+  readonly pingIntervalMs?: number;
+  /** Ask the server for gzip frames (default true); false adds `?compress=false`. */
+  readonly compress?: boolean;
+  /**
+   * After a reconnect. 'auto' (default): 'seq' when the server said in `auth_success` that it
+   * replays deletes made during the outage (the livebind dev server, K§12.3.2), else 'reload'
+   * (KalamDB, which does not, K§8.4). 'seq' resumes each live query from its checkpoint (`from`);
+   * only complete when the server replays deletes. 'reload' reloads every liveRows query and
+   * replaces its rows at the end of the load.
+   */
+  readonly resume?: 'auto' | 'seq' | 'reload';
+  /**
+   * Check live-query SQL against what KalamDB's live evaluator handles (spec §7.4, §7.5) before
+   * sending; failures end the query with a SubscriptionError `UNSUPPORTED_LIVE_SQL` instead of
+   * KalamDB's silent skipping. Recommended against KalamDB; off by default (the dev server
+   * evaluates IN, BETWEEN and IS NULL exactly and rejects what it cannot evaluate).
+   */
+  readonly strictLiveSql?: boolean;
+  /**
+   * Outbound WebSocket messages per rolling second (default 45; the server drops what exceeds 50/s,
+   * pings included). Halved for the rest of the client's life if the server still reports `rate_limit`.
+   */
+  readonly maxMessagesPerSecond?: number;
+  /** The server's WebSocket frame limit in bytes (default 1 MiB): a bigger subscribe fails locally with MESSAGE_TOO_LARGE. */
+  readonly maxMessageBytes?: number;
+  /** Binary frame decoder (default: node:zlib in Node, DecompressionStream elsewhere). */
+  readonly binaryDecoder?: BinaryDecoder;
+}
+
+/** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
+export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
+  if (typeof options.url !== 'string' || options.url === '') {
+    throw new UsageError('kalamdbDriver needs the server\'s HTTP base URL: { url: "http://127.0.0.1:8080" }.', { code: 'INVALID_OPTION' });
+  }
+  const http = new KalamHttp(options.url, options.fetch ?? defaultFetch());
+  const limits = {
+    perSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
+    maxFrameBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
+    heartbeatMs: options.pingIntervalMs ?? 5000,
+  };
+  return {
+    name: 'kalamdb',
+    limits,
+    login: http,
+    create: (context) => new KalamDriver(options, http, context),
+  };
+}
+
+/** WebSocket URL for an HTTP base URL (`http→ws`, `https→wss`, `/v1/ws`, `?compress=false` when off; K§5.1). */
+export function kalamWsUrl(baseUrl: string, compress: boolean): string {
+  const url = new URL(baseUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/v1/ws`;
+  url.search = compress ? '' : '?compress=false';
+  url.hash = '';
+  return url.toString();
+}
+
+class KalamDriver implements Driver {
+  readonly name = 'kalamdb';
+  private readonly manager: SubscriptionManager;
+  private readonly compress: boolean;
+  private decoder: BinaryDecoder | Promise<BinaryDecoder> | undefined;
+
+  constructor(
+    private readonly options: KalamDriverOptions,
+    private readonly http: KalamHttp,
+    private readonly context: DriverContext,
+  ) {
+    this.manager = new SubscriptionManager(context.connection, options.resume ?? 'auto');
+    this.compress = options.compress ?? true;
+  }
+
+  socketUrl(): string {
+    return this.options.wsUrl ?? kalamWsUrl(this.options.url, this.compress);
+  }
+
+  session(link: Link): Session {
+    this.loadDecoder(); // ready (in Node) before the first gzip frame arrives
+    return new KalamSession(link, this.manager, { compression: this.compress ? 'gzip' : 'none', decoder: () => this.loadDecoder() });
+  }
+
+  stopped(error: LivebindError): void {
+    this.manager.stop(error);
+  }
+
+  liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
+    const handle = this.manager.open(
+      {
+        sql: spec.sql,
+        load: spec.load,
+        batchSize: spec.batchSize,
+        lastRows: spec.lastRows,
+        rejectReason: this.options.strictLiveSql === true ? checkLiveSql(spec.sql) : undefined,
+      },
+      new KalamFeed(sink, spec.key, !spec.load),
+    );
+    return { id: handle.id, cursor: () => handle.checkpoint(), close: () => handle.close() };
+  }
+
+  /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
+  async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+    const namespace = queryOptions?.namespace;
+    let results: SqlResult[];
+    const token = await this.context.token('http');
+    try {
+      results = await this.http.sql(token, text, params, namespace);
+    } catch (error) {
+      if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
+      results = await this.http.sql(await this.context.token('expired'), text, params, namespace);
+    }
+    // Rows: the last result with a schema (or the last result); affected: DML counts (results without a schema).
+    const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
+    const affected = results.filter((r) => r.schema === undefined).reduce((sum, r) => sum + r.rowCount, 0);
+    return { rows: result ? zipRows(result) : [], affected };
+  }
+
+  private loadDecoder(): BinaryDecoder | Promise<BinaryDecoder> {
+    if (this.decoder === undefined) {
+      const pending = this.options.binaryDecoder ?? defaultBinaryDecoder();
+      this.decoder = pending;
+      if (typeof pending !== 'function') {
+        void pending.then(
+          (decoder) => {
+            this.decoder = decoder;
+          },
+          () => {
+            this.decoder = undefined; // retried by the next binary frame
+          },
+        );
+      }
+    }
+    return this.decoder;
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer.`, { code: 'INVALID_OPTION' });
+  return value;
+}
+
+/** Positional rows → objects keyed by column name (schema `index` order). */
+function zipRows(result: SqlResult): Row[] {
+  const schema = result.schema ?? [];
+  const rows = result.rows ?? [];
+  return rows.map((cells) => {
+    const row: Row = {};
+    for (const field of schema) row[field.name] = cells[field.index] ?? null;
+    return row;
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * KalamDB wire rows → neutral rows (spec §6.4 merge rule, §11.3 done better).
+ * User rows drop the system columns `_seq`, `_deleted`, `_commit_seq` (the checkpoint is exposed as
+ * the feed's cursor, `LiveRows.seq`); every other cell stays exactly as the wire sent it (BIGINT as
+ * decimal strings, timestamps as µs numbers).
+ */
+import type { Column } from '../driver.js';
+import { seqOf } from './codec.js';
+import type { SchemaField, WireRow } from './messages.js';
+
+export function isSystemColumn(name: string): boolean {
+  return name === '_seq' || name === '_deleted' || name === '_commit_seq';
+}
+
+/** The row without system columns (a new object; the wire row is not modified). */
+export function userRow(row: WireRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name in row) {
+    if (!isSystemColumn(name)) out[name] = row[name];
+  }
+  return out;
+}
+
+/**
+ * §6.4: changed columns = keys of `old_values` that are neither key columns nor `_`-prefixed;
+ * new row = `{...current, ...rows[0]}`, then changed columns missing from `rows[0]` become null.
+ *
+ * `columns` are the subscription's user columns (from the ack schema; empty when unknown). Update
+ * rows carry every non-null projected column and omit null ones (§6.4), so with `columns` known the
+ * patch is the whole new version in schema order, absent columns null. A row that first arrives as
+ * an update (it moved into the filter, K§7.6) then equals a fresh SELECT instead of missing its
+ * null columns. Cells outside `columns` (KalamDB and the dev server add an unprojected primary
+ * key) are left out for the same reason. Without `columns` the §6.4 merge rule above applies.
+ */
+export function updatePatch(
+  newRow: WireRow,
+  oldValues: WireRow | undefined,
+  keyColumns: readonly string[],
+  columns: readonly string[] = [],
+): { patch: Record<string, unknown>; nulled: readonly string[] } {
+  if (columns.length > 0) {
+    // The whole new version, in schema order: absent columns are null (§6.4 omits them).
+    const row: Record<string, unknown> = {};
+    for (const name of columns) row[name] = name in newRow ? newRow[name] : null;
+    for (const name of keyColumns) if (!(name in row) && name in newRow) row[name] = newRow[name];
+    return { patch: row, nulled: NONE_NULLED };
+  }
+  const patch = userRow(newRow);
+  const nulled: string[] = [];
+  if (oldValues) {
+    for (const name in oldValues) {
+      if (name.startsWith('_') || keyColumns.includes(name)) continue;
+      if (!(name in newRow)) nulled.push(name);
+    }
+  }
+  return { patch, nulled };
+}
+
+/** `nulled` of a patch that is the whole new version (shared, never written to). */
+const NONE_NULLED: readonly string[] = Object.freeze([]);
+
+/** The neutral columns of an ack schema: system columns left out, `pk` flags → `Column.pk`, in schema order. */
+export function userColumns(schema: readonly SchemaField[]): Column[] {
+  const columns: Column[] = [];
+  for (const f of schema) {
+    if (isSystemColumn(f.name)) continue;
+    columns.push({ name: f.name, pk: f.flags.includes('pk'), ...(typeof f.dataType === 'string' ? { type: f.dataType } : {}) });
+  }
+  return columns;
+}
+
+/**
+ * A stream-table TTL delete (K§6.4): `old_values` is exactly `[{"row_id": …}]`, with no `_seq`.
+ * (Every other delete carries the tombstone's projected row and its `_seq`.)
+ */
+export function isTtlDelete(old: WireRow): boolean {
+  return 'row_id' in old && seqOf(old) === undefined && Object.keys(old).every((name) => name === 'row_id');
+}
