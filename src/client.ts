@@ -44,6 +44,7 @@ function commonOptions(options: CommonClientOptions): CommonClientOptions {
     'unusedQueryTtlMs',
     'maxAuthFailures',
     'connectTimeoutMs',
+    'channels',
   ] as const satisfies readonly (keyof CommonClientOptions)[];
   for (const key of keys) if (options[key] !== undefined) (picked as Record<string, unknown>)[key] = options[key];
   return picked;

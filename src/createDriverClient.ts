@@ -14,6 +14,9 @@ import type { WebSocketConstructor } from './connection/socket.js';
 import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
 import { QueryRegistry } from './live/QueryRegistry.js';
+import { ChannelRegistry } from './channel/ChannelRegistry.js';
+import { resolveChannelRuntime } from './channel/channelRuntime.js';
+import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
 import type { ConnectionState, LivebindClient, QueryOptions, SqlParam } from './types.js';
@@ -40,6 +43,12 @@ export interface CommonClientOptions {
   readonly maxAuthFailures?: number;
   /** Socket open + handshake deadline per attempt (default 10000 ms). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Channel settings (docs/SPEC.md §7): `presenceGraceMs` (2000), `presenceBudget` (5 per 30 s),
+   * `joinTimeoutMs`, `pushTimeoutMs` (10 000), `rejoinDelaysMs`, `queueMax`/`queueTtlMs`,
+   * `onDiagnostic` (default console.warn). Their grace period is `releaseGraceMs`.
+   */
+  readonly channels?: Partial<Omit<ChannelRuntime, 'timers' | 'now' | 'graceMs'>>;
 }
 
 export interface DriverClientOptions extends CommonClientOptions {
@@ -96,6 +105,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     options.unusedQueryTtlMs ?? 30_000,
   );
 
+  const channels = new ChannelRegistry(
+    driver.channel === undefined ? undefined : (topic, config, sink) => driver.channel!(topic, config, sink),
+    resolveChannelRuntime({ ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }),
+    driver.name,
+  );
+
   let closed = false;
   const assertOpen = (): void => {
     if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
@@ -122,20 +137,16 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       assertOpen();
       return registry.changesOf(text, changesOptions);
     },
-    channel: () => {
+    channel: (topic, channelOptions) => {
       assertOpen();
-      throw new UnsupportedError(
-        driver.channel === undefined
-          ? `Channels (presence and broadcast) are not available over ${driver.name}; use a driver that has them (Supabase Realtime).`
-          : 'Channels are not available in this build of livebind yet.',
-        { code: 'UNSUPPORTED', capability: 'channel' },
-      );
+      return channels.channel(topic, channelOptions);
     },
     status$: status.observable,
     async close() {
       if (closed) return;
       closed = true;
       registry.closeAll();
+      channels.closeAll();
       connection.close();
       driver.close?.();
       status.complete();

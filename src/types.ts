@@ -2,6 +2,7 @@
  * Public types of the framework-free core. Bindings (react/, adapters/) depend only on these
  * and on the observables/stores the client returns, never on core internals.
  */
+import type { ChannelHandle, ChannelOptions } from './channel/types.js';
 import type { Observable } from 'rxjs';
 import type { LivebindError } from './errors.js';
 import type { OrderSpec, RowKey, RowSet } from './live/types.js';
@@ -140,10 +141,10 @@ export interface LivebindClient {
   /** Raw change events (live changes after subscribing). Store snapshot: the last event, or undefined. */
   changes<R = Record<string, unknown>>(sql: string, options?: ChangesOptions): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
   /**
-   * A presence and broadcast channel, shared per topic. Throws UnsupportedError (`UNSUPPORTED`,
-   * capability `channel`) when the backend has no channels (KalamDB).
+   * A presence and broadcast channel, shared per topic and ref-counted like `liveRows()` (docs/SPEC.md §7).
+   * Throws UnsupportedError (`UNSUPPORTED`, capability `channel`) when the backend has no channels (KalamDB).
    */
-  channel(topic: string, options?: object): never;
+  channel<M = Record<string, unknown>>(topic: string, options?: ChannelOptions): ChannelHandle<M>;
   /** Connection state of the one shared socket. */
   readonly status$: LiveObservable<ConnectionState>;
   /** Close the socket and complete every observable. */

@@ -16,6 +16,7 @@
 import type { AuthError, ConnectionError, LivebindError, ProtocolError } from '../errors.js';
 import type { QueryOptions, SqlParam } from '../types.js';
 import type { Timers } from '../connection/timers.js';
+import type { ChannelConfig, ChannelPort, ChannelSink } from '../channel/ChannelPort.js';
 
 /** One WebSocket frame, either way: text, or binary handed over raw (a session decodes it). */
 export type Frame = string | Uint8Array;
@@ -159,11 +160,8 @@ export interface SqlOutcome {
   readonly affected: number;
 }
 
-// Channel seam placeholders: src/channel/ChannelPort.ts (the channel work) defines ChannelConfig,
-// ChannelSink and ChannelPort; these aliases become re-exports of those when it lands.
-export type ChannelConfig = object;
-export type ChannelSink = object;
-export type ChannelPort = object;
+// The channel seam is src/channel's (the consumer owns the interface).
+export type { ChannelConfig, ChannelPort, ChannelSink } from '../channel/ChannelPort.js';
 
 // ---------------------------------------------------------------------------------------------
 // Neutral rows (src/live consumes them)
