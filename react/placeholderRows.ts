@@ -1,4 +1,4 @@
-import { makeKeyOf } from '../src/index.js';
+import { makeKeyOf } from '../src/live/keyOf.js';
 import type { LiveRows, RowKey } from '../src/types.js';
 
 /**

@@ -14,8 +14,6 @@ import type { WebSocketConstructor } from './connection/socket.js';
 import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
 import { QueryRegistry } from './live/QueryRegistry.js';
-import { ChannelRegistry } from './channel/ChannelRegistry.js';
-import { resolveChannelRuntime } from './channel/channelRuntime.js';
 import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
@@ -105,11 +103,10 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     options.unusedQueryTtlMs ?? 30_000,
   );
 
-  const channels = new ChannelRegistry(
-    driver.channel === undefined ? undefined : (topic, config, sink) => driver.channel!(topic, config, sink),
-    resolveChannelRuntime({ ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }),
-    driver.name,
-  );
+  const channels =
+    driver.channel === undefined || factory.channels === undefined
+      ? undefined
+      : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
 
   let closed = false;
   const assertOpen = (): void => {
@@ -139,6 +136,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     channel: (topic, channelOptions) => {
       assertOpen();
+      if (channels === undefined) {
+        throw new UnsupportedError(`Channels (presence and broadcast) are not available over ${driver.name}; use a driver that has them (Supabase Realtime).`, {
+          code: 'UNSUPPORTED',
+          capability: 'channel',
+        });
+      }
       return channels.channel(topic, channelOptions);
     },
     status$: status.observable,
@@ -146,7 +149,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       if (closed) return;
       closed = true;
       registry.closeAll();
-      channels.closeAll();
+      channels?.closeAll();
       connection.close();
       driver.close?.();
       status.complete();
