@@ -5,6 +5,8 @@ import { handleAuth } from './authHandlers.js';
 import { corsHeaders, handlePreflight, type CorsOrigins } from './cors.js';
 import { isLoopback, sendJson } from './httpIo.js';
 import { handleSql } from './sqlHandler.js';
+import { handleSupabaseHttp } from '../supabase/supabaseHttp.js';
+import type { SupabaseRealtime } from '../supabase/SupabaseRealtime.js';
 
 export interface RequestHandlerOptions {
   readonly engine: PgliteEngine;
@@ -12,6 +14,8 @@ export interface RequestHandlerOptions {
   readonly authRateLimitPerSec?: number;
   readonly corsOrigins?: CorsOrigins;
   readonly version?: string;
+  /** Supabase-style routes (`/rest/v1/<table>`, `/api/broadcast`, `/realtime/v1/api/broadcast`). */
+  readonly realtime?: SupabaseRealtime;
 }
 
 const BUILD_DATE = new Date().toISOString().slice(0, 10);
@@ -60,6 +64,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       }
       return;
     }
+    if (options.realtime !== undefined && (await handleSupabaseHttp(req, res, path, options.engine, options.realtime, headers))) return;
     sendJson(res, 404, { error: 'not_found', message: `No route for ${req.method ?? 'GET'} ${path.slice(0, 200)}` }, headers);
   }
 }
