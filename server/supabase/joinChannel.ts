@@ -6,8 +6,11 @@
  * Supabase. A duplicate join of a topic first closes the old join_ref.
  *
  * Who may do what: anyone with any apikey may join public channels (broadcast, presence). Private
- * channels need a user token (any role). postgres_changes need a user token: USER tables deliver
- * only the token user's own rows, SHARED tables follow their access level (as SQL reads).
+ * channels need a user token (any role). postgres_changes deliver rows only while the join has a
+ * user token (from phx_join or a later access_token push, as realtime-js sends it when its
+ * accessToken callback resolves after the join): USER tables only the token user's own rows,
+ * SHARED tables by their access level (as SQL reads). Without a token a binding is confirmed but
+ * sees no rows, like Supabase's anon role under row-level security.
  */
 import type { Engine } from '../engine/types.js';
 import { ChannelJoin, systemJson, type Identity, type JoinSocket } from './ChannelJoin.js';
@@ -79,8 +82,6 @@ export async function joinChannel(socket: JoiningSocket, hub: JoinHub, m: Phoeni
   for (const c of compiled) {
     if (!c.ok) {
       statuses.push(c.message);
-    } else if (identity.user === undefined) {
-      statuses.push('Unauthorized: postgres_changes need an access_token from POST /v1/api/auth/login (the apikey alone reads no rows)');
     } else {
       bindings.push(c.binding);
       statuses.push('');

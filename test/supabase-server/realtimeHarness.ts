@@ -18,7 +18,9 @@ export interface RealtimeHarness {
   /** Access tokens by user: alice, bob (role user), admin (dba). */
   readonly tokens: Readonly<Record<'alice' | 'bob' | 'admin', string>>;
   /** A realtime-js client (closed by `close`). */
-  client(vsn: Vsn, options?: { apikey?: string; heartbeatIntervalMs?: number; timeout?: number; accessToken?: string }): RealtimeClient;
+  client(vsn: Vsn, options?: { apikey?: string; heartbeatIntervalMs?: number; timeout?: number }): RealtimeClient;
+  /** A client whose joins carry `token` (setAuth before any join, as supabase-js does). */
+  authed(vsn: Vsn, token: string): Promise<RealtimeClient>;
   /** SQL over the HTTP API as `user`; throws on errors. */
   sql(user: 'alice' | 'bob' | 'admin', text: string, params?: unknown[]): Promise<HttpReply>;
   rest(path: string, options?: { token?: string; headers?: Record<string, string> }): Promise<HttpReply>;
@@ -40,7 +42,7 @@ export async function startRealtimeHarness(realtime: SupabaseRealtimeOptions = {
   const tokens = { alice: alice!, bob: bob!, admin: admin! };
   const clients: RealtimeClient[] = [];
   await sql(server, tokens.admin, 'CREATE NAMESPACE IF NOT EXISTS app');
-  return {
+  const harness: RealtimeHarness = {
     server,
     tokens,
     client(vsn, options = {}) {
@@ -50,9 +52,13 @@ export async function startRealtimeHarness(realtime: SupabaseRealtimeOptions = {
         vsn,
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
         timeout: options.timeout ?? 5000,
-        ...(options.accessToken === undefined ? {} : { accessToken: async () => options.accessToken! }),
       });
       clients.push(c);
+      return c;
+    },
+    async authed(vsn, token) {
+      const c = harness.client(vsn);
+      await c.setAuth(token);
       return c;
     },
     async sql(user, text, params) {
@@ -67,6 +73,7 @@ export async function startRealtimeHarness(realtime: SupabaseRealtimeOptions = {
       await server.close();
     },
   };
+  return harness;
 }
 
 /** Resolves on SUBSCRIBED; rejects on the first CHANNEL_ERROR / TIMED_OUT / CLOSED. */
