@@ -37,8 +37,6 @@ export interface JoinDeps {
   readonly onDestroy: (join: ChannelJoin) => void;
 }
 
-const WATCHDOG_MAX_MS = 5 * 60_000;
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -188,7 +186,10 @@ export class ChannelJoin implements RoomMember {
     this.armWatchdog();
   }
 
-  /** Re-checks expiry at min(5 min, exp − now) (§3.5 watchdog). */
+  /**
+   * Re-checks the token at min(5 min, exp − now) (§3.5 watchdog): expiry, and the same session check
+   * as every HTTP request (a logout, password or role change or DROP USER ends the join within 5 min).
+   */
   private armWatchdog(): void {
     clearTimeout(this.watchdog);
     const exp = this.identity.expiresAtMs;
@@ -197,9 +198,25 @@ export class ChannelJoin implements RoomMember {
     if (wait <= 0) {
       this.watchdog = setTimeout(() => this.kill(expiredMessage(exp)), 0);
     } else {
-      this.watchdog = setTimeout(() => this.armWatchdog(), Math.min(WATCHDOG_MAX_MS, wait + 1));
+      this.watchdog = setTimeout(() => void this.recheck(), Math.min(Math.max(50, this.deps.options.tokenRecheckMs), wait + 1));
     }
     this.watchdog.unref();
+  }
+
+  private async recheck(): Promise<void> {
+    const identity = this.identity;
+    const token = identity.token;
+    if (this.ended) return;
+    if (token !== undefined && (identity.expiresAtMs === undefined || identity.expiresAtMs > Date.now())) {
+      const check = await checkToken(this.deps.engine, token).catch(() => undefined);
+      // A token push meanwhile replaced the identity (and re-armed the watchdog): nothing to do.
+      if (this.ended || this.identity !== identity) return;
+      if (check !== undefined && !check.ok) {
+        this.kill(check.message);
+        return;
+      }
+    }
+    this.armWatchdog();
   }
 
   // postgres_changes (§3.8)

@@ -66,6 +66,7 @@ export class SupabaseRealtime implements SocketHub {
     apikeyUser(this.engine, apikey).then(
       (identity) => {
         if (this.closing || socket.destroyed) return rejectUpgrade(socket, 503, 'Realtime is restarting, please standby');
+        if (identity !== undefined && 'refused' in identity) return rejectUpgrade(socket, 401, `apikey: ${identity.refused}`);
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           if (this.closing) return ws.close(1001, 'Server shutting down');
           const s = new PhoenixSocket(ws, this, vsnParam as Vsn, apikey, {

@@ -29,6 +29,8 @@ export interface SupabaseRealtimeOptions {
   readonly maxPendingMessages?: number;
   /** Join error replies are sent this late (default 5000, Supabase `CHANNEL_ERROR_BACKOFF_MS`). */
   readonly joinErrorDelayMs?: number;
+  /** How often a join's token is re-checked (expiry, live session, role), at most (default 300000: 5 min, like Supabase's watchdog). */
+  readonly tokenRecheckMs?: number;
   /** Delay of "Subscribed to PostgreSQL" after the join reply (default 0; Supabase: typically 1–3 s). */
   readonly postgresReadyDelayMs?: number;
 }
@@ -51,6 +53,7 @@ export const DEFAULT_REALTIME_OPTIONS: ResolvedRealtimeOptions = {
   outboundBufferLimitBytes: 8 * 1024 * 1024,
   maxPendingMessages: 256,
   joinErrorDelayMs: 5000,
+  tokenRecheckMs: 5 * 60_000,
   postgresReadyDelayMs: 0,
 };
 
