@@ -41,7 +41,7 @@ export interface DevServerOptions {
   readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Extra links on the start page (`GET /`), e.g. the Storybook demos. */
   readonly links?: readonly { readonly label: string; readonly href: string }[];
-  /** Limits and timers of the Supabase Realtime endpoint (`/realtime/v1/websocket`). */
+  /** Limits and timers of the Supabase Realtime endpoint (`/realtime/v1/websocket`); frame and outbound bounds default to `ws`'s. */
   readonly realtime?: SupabaseRealtimeOptions;
   /** No log lines. */
   readonly quiet?: boolean;
@@ -96,7 +96,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     for (const u of options.users ?? []) {
       if ((await engine.findUser(u.user)) === undefined) await engine.createUser(u.user, u.password, u.role);
     }
-    const realtime = new SupabaseRealtime(engine, options.realtime ?? {});
+    const realtime = new SupabaseRealtime(engine, { ...wsBoundsForRealtime(options.ws), ...options.realtime });
     realtimeRef = realtime;
     const handlerOptions: Parameters<typeof createRequestHandler>[0] = {
       engine,
@@ -164,6 +164,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await engine.close();
     throw e;
   }
+}
+
+/** The frame and outbound bounds set for `/v1/ws`, as Supabase Realtime options (same limits on both sockets). */
+function wsBoundsForRealtime(ws: KalamWsOptions | undefined): SupabaseRealtimeOptions {
+  const out: { -readonly [K in keyof SupabaseRealtimeOptions]: SupabaseRealtimeOptions[K] } = {};
+  if (ws?.maxMessageBytes !== undefined) out.maxFrameBytes = ws.maxMessageBytes;
+  if (ws?.outboundQueueLimit !== undefined) out.outboundQueueLimit = ws.outboundQueueLimit;
+  if (ws?.outboundBufferLimitBytes !== undefined) out.outboundBufferLimitBytes = ws.outboundBufferLimitBytes;
+  return out;
 }
 
 /**

@@ -9,6 +9,7 @@ import { ChannelJoin, type JoinSocket } from './ChannelJoin.js';
 import { joinChannel, type JoinHub } from './joinChannel.js';
 import { decodeBinary, decodeText, encodeText, type PhoenixMessage, type UserBroadcastPush, type Vsn } from './phoenixFrame.js';
 import type { Identity } from './ChannelJoin.js';
+import { BoundedOutbound, OVERFLOW_CLOSE } from '../ws/wsBounds.js';
 
 export interface SocketCounters {
   framesReceived: number;
@@ -37,6 +38,7 @@ export class PhoenixSocket implements JoinSocket {
   private joinWindowStart = 0;
   private joinWindowCount = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly outbound: BoundedOutbound;
 
   constructor(
     private readonly ws: WebSocket,
@@ -46,6 +48,7 @@ export class PhoenixSocket implements JoinSocket {
     /** Who the apikey identifies (anonymous: user undefined). */
     readonly connection: Identity,
   ) {
+    this.outbound = new BoundedOutbound(ws, hub.options);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('ping', () => this.touch());
     ws.on('pong', () => this.touch());
@@ -61,12 +64,9 @@ export class PhoenixSocket implements JoinSocket {
 
   sendFrame(frame: string | Uint8Array): void {
     if (this.closed) return;
-    this.ws.send(frame, { binary: typeof frame !== 'string' });
-    if (this.ws.bufferedAmount > this.hub.options.outboundBufferLimitBytes) {
-      // A client that does not read: drop it (it reconnects) rather than buffer without bound.
-      this.dispose();
-      this.ws.terminate();
-    }
+    // The bounds of /v1/ws (server/ws/wsBounds.ts): a client that does not read is closed with 1013
+    // (it reconnects and rejoins) rather than buffered for without bound.
+    if (!this.outbound.send(frame, typeof frame !== 'string')) this.closeWith(OVERFLOW_CLOSE.code, OVERFLOW_CLOSE.reason);
   }
 
   push(joinRef: string | null, ref: string | null, topic: string, event: string, payloadJson: string): void {

@@ -1,6 +1,12 @@
-/** Limits and timers of the Supabase Realtime front end (spec §1, §5); every field optional. */
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_OUTBOUND_LIMITS } from '../ws/wsBounds.js';
+
+/**
+ * Limits and timers of the Supabase Realtime front end (spec §1, §5); every field optional. The frame
+ * and outbound bounds are those of `/v1/ws` (server/ws/wsBounds.ts); the dev server passes its `ws`
+ * options' values on unless these are set.
+ */
 export interface SupabaseRealtimeOptions {
-  /** Largest inbound WebSocket frame; larger frames close the socket with 1009 (default 1 MiB; Supabase: 5,000,000 bytes). */
+  /** Largest inbound WebSocket frame; larger frames close the socket with 1009 (default 1 MiB as `/v1/ws` `maxMessageBytes`; Supabase: 5,000,000 bytes). */
   readonly maxFrameBytes?: number;
   /** Largest broadcast payload (JSON text or raw bytes); larger: `payload_size_exceeded` when acked, else dropped (default 256 KiB). */
   readonly maxPayloadBytes?: number;
@@ -23,8 +29,10 @@ export interface SupabaseRealtimeOptions {
   readonly noChannelTimeoutMs?: number;
   /** How often idle sockets are looked for (default 5000). */
   readonly sweepIntervalMs?: number;
-  /** Bytes queued for a socket that does not read before it is closed with 1013 (default 8 MiB). */
+  /** Bytes queued for a socket that does not read before it is closed with 1013 (default 8 MiB, as `/v1/ws`). */
   readonly outboundBufferLimitBytes?: number;
+  /** Unsent messages for a socket before it is closed with 1013 (default 10000, as `/v1/ws`). */
+  readonly outboundQueueLimit?: number;
   /** Messages waiting behind a token check per socket before it is closed with 1013 (default 256). */
   readonly maxPendingMessages?: number;
   /** Join error replies are sent this late (default 5000, Supabase `CHANNEL_ERROR_BACKOFF_MS`). */
@@ -38,7 +46,7 @@ export interface SupabaseRealtimeOptions {
 export type ResolvedRealtimeOptions = { readonly [K in keyof SupabaseRealtimeOptions]-?: number };
 
 export const DEFAULT_REALTIME_OPTIONS: ResolvedRealtimeOptions = {
-  maxFrameBytes: 1024 * 1024,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxPayloadBytes: 256 * 1024,
   maxPresenceBytes: 16 * 1024,
   maxChannelsPerSocket: 100,
@@ -50,7 +58,7 @@ export const DEFAULT_REALTIME_OPTIONS: ResolvedRealtimeOptions = {
   idleTimeoutMs: 60_000,
   noChannelTimeoutMs: 600_000,
   sweepIntervalMs: 5000,
-  outboundBufferLimitBytes: 8 * 1024 * 1024,
+  ...DEFAULT_OUTBOUND_LIMITS,
   maxPendingMessages: 256,
   joinErrorDelayMs: 5000,
   tokenRecheckMs: 5 * 60_000,

@@ -8,6 +8,8 @@ import { eventually } from './realtimeHarness.js';
 export type Frame = { readonly text: unknown } | { readonly bytes: Buffer };
 
 export interface RawPhoenix {
+  /** The `ws` client (e.g. to stop reading: `socket._socket.pause()`). */
+  readonly socket: WebSocket;
   readonly frames: Frame[];
   readonly closed: Promise<{ code: number; reason: string }>;
   send(data: string | Uint8Array | unknown[] | Record<string, unknown>): void;
@@ -29,6 +31,7 @@ export async function rawPhoenix(url: string): Promise<RawPhoenix> {
   });
   const texts = (): any[] => frames.flatMap((f) => ('text' in f ? [f.text] : []));
   return {
+    socket: ws,
     frames,
     closed,
     send(data) {
