@@ -5,13 +5,57 @@
  * same rows (three-valued logic: a NULL cell never matches eq/neq/lt/…, as in PostgreSQL).
  */
 import type { TableInfo } from '../engine/types.js';
-import { LiteralError, typeClassOf, typedLiteral, type RawLiteral, type TypeClass, type TypedLiteral } from '../kalamdb/live/columnTypes.js';
+import { formatTimestampMicros, LiteralError, typeClassOf, typedLiteral, type RawLiteral, type TypeClass, type TypedLiteral } from '../kalamdb/live/columnTypes.js';
 import { likeMatcher, type ColumnRef, type CompareOp, type Filter } from '../kalamdb/live/filterExpr.js';
 import { FilterError, type FilterCondition, type FilterOp } from './postgresFilter.js';
 
 const COMPARE: Partial<Record<FilterOp, CompareOp>> = { eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=' };
 
-function literalFor(col: ColumnRef, text: string): TypedLiteral {
+/**
+ * A filter literal with the query parameter that carries it to SQL (`GET /rest/v1` sends values as
+ * parameters, never as SQL text): its text (or boolean) and the cast that gives the parameter the
+ * type the literal would have had in SQL, so the comparison is the same (`5` → int8, `1.5` →
+ * numeric, a quoted string → the column's type, i.e. no cast).
+ */
+export interface ParamLiteral extends TypedLiteral {
+  readonly param: string | boolean;
+  readonly cast: 'int8' | 'numeric' | 'text' | 'uuid' | 'boolean' | 'date' | 'time' | undefined;
+}
+
+const INT8_MIN = -(2n ** 63n);
+const INT8_MAX = 2n ** 63n - 1n;
+
+function numberCast(normalized: string): 'int8' | 'numeric' {
+  if (!/^-?\d+$/.test(normalized)) return 'numeric';
+  const n = BigInt(normalized);
+  return n >= INT8_MIN && n <= INT8_MAX ? 'int8' : 'numeric';
+}
+
+function paramOf(cls: TypeClass, lit: TypedLiteral, raw: RawLiteral): Pick<ParamLiteral, 'param' | 'cast'> {
+  switch (cls) {
+    case 'decimal':
+      return { param: lit.key as string, cast: numberCast(lit.key as string) };
+    case 'float4':
+    case 'float8':
+      // The SQL literal was the normalized decimal text (a numeric constant).
+      return { param: lit.sql, cast: numberCast(lit.sql) };
+    case 'text':
+      return { param: lit.key as string, cast: 'text' };
+    case 'uuid':
+      return { param: lit.key as string, cast: 'uuid' };
+    case 'bool':
+      return { param: lit.key as boolean, cast: 'boolean' };
+    case 'timestamp':
+      // An untyped quoted literal: Postgres reads it as the column's own type (timestamp or timestamptz).
+      return { param: formatTimestampMicros(lit.key as number), cast: undefined };
+    case 'date':
+      return { param: raw.kind === 'string' ? raw.value : '', cast: 'date' };
+    case 'time':
+      return { param: raw.kind === 'string' ? raw.value : '', cast: 'time' };
+  }
+}
+
+function literalFor(col: ColumnRef, text: string): ParamLiteral {
   let raw: RawLiteral;
   const cls: TypeClass = col.cls;
   if (cls === 'decimal' || cls === 'float4' || cls === 'float8') raw = { kind: 'number', text };
@@ -21,7 +65,8 @@ function literalFor(col: ColumnRef, text: string): TypedLiteral {
     raw = { kind: 'boolean', value: v.startsWith('t') };
   } else raw = { kind: 'string', value: text };
   try {
-    return typedLiteral(cls, raw);
+    const lit = typedLiteral(cls, raw);
+    return { ...lit, ...paramOf(cls, lit, raw) };
   } catch (e) {
     if (e instanceof LiteralError) throw new FilterError(`"${text.slice(0, 64)}" does not fit column ${col.name}: ${e.message}`);
     throw e;

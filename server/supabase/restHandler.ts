@@ -40,7 +40,7 @@ export async function handleRest(req: http.IncomingMessage, res: http.ServerResp
     const query = planRestQuery(table, url.searchParams, REST_MAX_ROWS);
     let result;
     try {
-      result = await engine.executeSql(who.user, { sql: query.sql, namespace: table.namespace });
+      result = await engine.executeSql(who.user, { sql: query.sql, params: query.params, namespace: table.namespace });
     } catch (e) {
       if (e instanceof SqlError) throw new RestError(e.status === 403 ? 403 : 400, e.code === 'PERMISSION_DENIED' ? '42501' : e.code, e.message);
       throw e;

@@ -1,17 +1,21 @@
 /**
  * A PostgREST-style read (`GET /rest/v1/<table>?select=…&col=op.value&order=…&limit=…&offset=…`)
- * → one SELECT over the table's visible columns. Identifiers are quoted, literals typed per column
- * by the same filter tree as postgres_changes (filterPlan.ts), so no client text reaches SQL as is.
+ * → one SELECT over the table's visible columns. Identifiers are the catalog's own names, quoted;
+ * values are typed per column by the same filter tree as postgres_changes (filterPlan.ts) and sent
+ * as query parameters (`$1::int8`), so no client text reaches the SQL text.
  */
 import { quoteIdent, quoteQualified } from '../engine/quoteIdent.js';
 import type { ColumnInfo, TableInfo } from '../engine/types.js';
-import { filterToSql } from '../kalamdb/live/filterExpr.js';
-import { buildFilter } from './filterPlan.js';
+import type { Filter } from '../kalamdb/live/filterExpr.js';
+import type { TypedLiteral } from '../kalamdb/live/columnTypes.js';
+import { buildFilter, type ParamLiteral } from './filterPlan.js';
 import { FilterError, parseCondition, type FilterCondition } from './postgresFilter.js';
 
 export interface RestQuery {
   readonly columns: readonly ColumnInfo[];
   readonly sql: string;
+  /** The filter values, `$1`… of `sql`. */
+  readonly params: readonly (string | boolean)[];
   /** The row limit asked for, or undefined (then the server cap applies and more rows is an error). */
   readonly limit: number | undefined;
   readonly offset: number;
@@ -32,6 +36,39 @@ export class RestError extends Error {
 const RESERVED = new Set(['select', 'order', 'limit', 'offset']);
 const MAX_ORDER_TERMS = 16;
 const MAX_CONDITIONS = 64;
+/** Filter values of one read (keeps the statement well under the SQL surface's length bound). */
+export const MAX_REST_VALUES = 1000;
+
+/** The filter tree as SQL whose every value is a parameter appended to `params`. */
+function filterSql(f: Filter, params: (string | boolean)[]): string {
+  const value = (lit: TypedLiteral | null): string => {
+    if (lit === null) return 'NULL';
+    const p = lit as ParamLiteral;
+    if (p.param === undefined) throw new Error('filter literal without a parameter');
+    params.push(p.param);
+    return `$${params.length}${p.cast === undefined ? '' : `::${p.cast}`}`;
+  };
+  switch (f.k) {
+    case 'and':
+    case 'or':
+      return `(${filterSql(f.a, params)} ${f.k === 'and' ? 'AND' : 'OR'} ${filterSql(f.b, params)})`;
+    case 'not':
+      return `(NOT ${filterSql(f.a, params)})`;
+    case 'const':
+      return f.v === null ? 'NULL' : f.v ? 'TRUE' : 'FALSE';
+    case 'cmp':
+      return `(${quoteIdent(f.col.name)} ${f.op === '!=' ? '<>' : f.op} ${value(f.lit)})`;
+    case 'like':
+      params.push(f.pattern);
+      return `(${quoteIdent(f.col.name)} ${f.ci ? 'ILIKE' : 'LIKE'} $${params.length}::text)`;
+    case 'in':
+      return `(${quoteIdent(f.col.name)} IN (${f.list.map(value).join(', ')}))`;
+    case 'between':
+      return `(${quoteIdent(f.col.name)} BETWEEN ${value(f.lo)} AND ${value(f.hi)})`;
+    case 'isnull':
+      return `(${quoteIdent(f.col.name)} IS NULL)`;
+  }
+}
 
 function column(table: TableInfo, name: string): ColumnInfo {
   const c = table.columns.find((col) => col.name === name);
@@ -84,6 +121,7 @@ export function planRestQuery(table: TableInfo, params: URLSearchParams, maxRows
   const columns = parseSelect(table, params.get('select'));
   if (columns.length === 0) throw new RestError(400, 'PGRST100', 'select names no column');
   const conditions: FilterCondition[] = [];
+  let valueCount = 0;
   for (const [key, value] of params) {
     if (RESERVED.has(key)) continue;
     if (key === 'or' || key === 'and' || key.startsWith('not.')) {
@@ -92,7 +130,10 @@ export function planRestQuery(table: TableInfo, params: URLSearchParams, maxRows
     if (conditions.length >= MAX_CONDITIONS) throw new RestError(400, 'PGRST100', `at most ${MAX_CONDITIONS} conditions`);
     column(table, key);
     try {
-      conditions.push(parseCondition(key, value));
+      const condition = parseCondition(key, value);
+      valueCount += Array.isArray(condition.value) ? condition.value.length : 1;
+      if (valueCount > MAX_REST_VALUES) throw new RestError(400, 'PGRST100', `at most ${MAX_REST_VALUES} filter values in one read`);
+      conditions.push(condition);
     } catch (e) {
       if (e instanceof FilterError) throw new RestError(400, 'PGRST100', `"${key}=${value.slice(0, 64)}": ${e.message}`);
       throw e;
@@ -108,11 +149,13 @@ export function planRestQuery(table: TableInfo, params: URLSearchParams, maxRows
   const order = parseOrder(table, params.get('order'));
   const limit = nonNegativeInt('limit', params.get('limit'), maxRows);
   const offset = nonNegativeInt('offset', params.get('offset'), 1_000_000_000) ?? 0;
+  const values: (string | boolean)[] = [];
+  const where = filter === undefined ? undefined : filterSql(filter, values);
   const sql =
     `SELECT ${columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteQualified(table.namespace, table.name)}` +
-    (filter === undefined ? '' : ` WHERE ${filterToSql(filter)}`) +
+    (where === undefined ? '' : ` WHERE ${where}`) +
     (order.length === 0 ? '' : ` ORDER BY ${order.join(', ')}`) +
     ` LIMIT ${limit ?? maxRows + 1}` +
     (offset > 0 ? ` OFFSET ${offset}` : '');
-  return { columns, sql, limit, offset };
+  return { columns, sql, params: values, limit, offset };
 }
