@@ -87,7 +87,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
     }
     if (path === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
       if (!isLoopback(req)) sendJson(res, 403, { error: 'forbidden', message: 'The start page is only available from localhost' }, headers);
-      else await sendHomePage(req, res, options.engine, { demoLogins: [], ...options.home, version: options.version ?? '0.1.0' }, headers);
+      else await sendHomePage(req, res, options.engine, { demoLogins: [], ...options.home, supabase: options.realtime !== undefined, version: options.version ?? '0.1.0' }, headers);
       return;
     }
     if (options.realtime !== undefined && (await handleSupabaseHttp(req, res, path, options.engine, options.realtime, headers))) return;
