@@ -109,7 +109,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`livebind: could not start the dev server: ${why}\n`);
     return 1;
   }
-  const lines = [`livebind dev server ready`, `  HTTP  ${server.url}`, `  WS    ${server.wsUrl}`];
+  const lines = [`livebind dev server ready`, `  HTTP  ${server.url}`, `  WS    ${server.wsUrl}`, `  Supabase Realtime  ${server.realtimeUrl}`];
   lines.push(`  Data  ${opts.dataDir ?? 'in memory (use --data DIR to persist)'}`);
   if (opts.seed === 'demo') {
     lines.push(`  Demo logins: ${DEMO_USERS.map((u) => `${u.user} / ${u.password} (${u.role})`).join(', ')}`);

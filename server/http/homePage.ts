@@ -8,6 +8,8 @@ export interface HomePageInfo {
   readonly demoLogins: readonly { readonly user: string; readonly password: string; readonly role: string }[];
   /** Extra links (e.g. the Storybook demos started beside the server by `npm start`). */
   readonly links?: readonly { readonly label: string; readonly href: string }[];
+  /** The Supabase Realtime endpoint, `/rest/v1` and `/api/broadcast` are served (server/supabase/). */
+  readonly supabase?: boolean;
   readonly version: string;
 }
 
@@ -33,6 +35,17 @@ export async function sendHomePage(
     { path: '/v1/ws', what: 'KalamDB live queries over WebSocket' },
     { path: '/health', what: 'health check' },
   ];
+  if (info.supabase === true) {
+    endpoints.splice(
+      3,
+      0,
+      { path: '/realtime/v1/websocket', what: 'Supabase Realtime (Phoenix channels: broadcast, presence, postgres_changes) for realtime-js / supabase-js' },
+      { path: '/rest/v1/<table>', what: 'Supabase-style GET reads (PostgREST filters, Bearer token)' },
+      { path: '/api/broadcast', what: 'Supabase REST broadcast (POST)' },
+    );
+  }
+  const supabase =
+    info.supabase === true ? { url: `http://${host}`, realtime_url: `ws://${host}/realtime/v1`, rest_url: `http://${host}/rest/v1` } : undefined;
   if (/\bapplication\/json\b/.test(req.headers.accept ?? '')) {
     sendJson(
       res,
@@ -43,6 +56,7 @@ export async function sendHomePage(
         demo_logins: info.demoLogins,
         tables: tables.map((t) => ({ name: t.qualifiedName, type: t.type, access_level: t.accessLevel ?? null })),
         endpoints,
+        ...(supabase === undefined ? {} : { supabase }),
         links: info.links ?? [],
       },
       headers,
@@ -66,6 +80,12 @@ export async function sendHomePage(
   const logins = info.demoLogins.length
     ? `<ul>${info.demoLogins.map((l) => `<li><code>${esc(l.user)}</code> / <code>${esc(l.password)}</code> <small>(role ${esc(l.role)})</small></li>`).join('')}</ul>`
     : '<p>None seeded (start with <code>--seed demo</code> for demo users and tables).</p>';
+  const supabaseSection =
+    supabase === undefined
+      ? ''
+      : `<h2>Supabase</h2><p>Realtime endpoint: <code>${esc(supabase.realtime_url)}</code> (realtime-js appends <code>/websocket</code>; any <code>apikey</code>).
+With supabase-js: <code>createClient('${esc(supabase.url)}', 'any-key')</code>, then <code>setAuth(access_token)</code> with a token from
+<code>/v1/api/auth/login</code>. Reads: <code>${esc(supabase.rest_url)}/&lt;table&gt;</code>.</p>`;
   const links = (info.links ?? []).map((l) => `<li><a href="${esc(l.href)}">${esc(l.label)}</a></li>`).join('');
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>livebind dev server</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -77,6 +97,7 @@ code{background:#f2f4f8;padding:0 .25rem;border-radius:3px}small{color:#5b6475}l
 <h2>Demo logins</h2>${logins}
 <h2>Namespaces and tables</h2>${namespaces || '<p>No tables yet: create some with <code>CREATE NAMESPACE</code> and <code>CREATE SHARED TABLE</code> as a dba user.</p>'}
 <h2>Endpoints</h2><ul>${endpoints.map((e) => `<li><code>${esc(e.path)}</code> ${esc(e.what)}</li>`).join('')}</ul>
+${supabaseSection}
 <h2>Links</h2><ul>${links}<li><a href="/health">/health</a></li><li>Docs: README.md and docs/ in the livebind repo (client, React hooks, this server)</li></ul>
 </body></html>`;
   res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });

@@ -20,13 +20,18 @@ describe('GET / (start page)', () => {
     expect(html).toContain('id (pk)');
     expect(html).toContain('/v1/ws');
     expect(html).toContain('href="http://127.0.0.1:6006"');
+    // The Supabase Realtime endpoint, with this server's address.
+    expect(html).toContain(`<code>${server.realtimeUrl}</code>`);
+    expect(html).toContain('/realtime/v1/websocket');
+    expect(html).toContain(`createClient('${server.url}', 'any-key')`);
     expect(html).not.toContain('_seq');
   });
 
   it('answers JSON to Accept: application/json', async () => {
     const res = await fetch(`${server.url}/`, { headers: { accept: 'application/json' } });
-    const body = (await res.json()) as { tables: { name: string; type: string }[]; demo_logins: unknown[] };
+    const body = (await res.json()) as { tables: { name: string; type: string }[]; demo_logins: unknown[]; supabase: { realtime_url: string; rest_url: string } };
     expect(body.tables.map((t) => t.name)).toEqual(expect.arrayContaining(['app.messages', 'app.todos', 'app.metrics']));
+    expect(body.supabase).toEqual({ url: server.url, realtime_url: server.realtimeUrl, rest_url: `${server.url}/rest/v1` });
     expect(body.demo_logins).toHaveLength(2);
   });
 

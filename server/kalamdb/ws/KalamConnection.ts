@@ -10,6 +10,7 @@ import type { SubscriptionIndex } from '../live/SubscriptionIndex.js';
 import { planSubscriptionOffThread } from '../live/planSubscription.js';
 import { InvalidMessage, parseClientMessage, type ClientMessage, type WireProtocol } from './clientMessage.js';
 import { authErrorMessage, authSuccessMessage, errorMessage, toFrame, type ErrorCode } from './serverMessages.js';
+import { BoundedOutbound, OVERFLOW_CLOSE } from '../../ws/wsBounds.js';
 
 export interface ResolvedKalamWsOptions {
   readonly authTimeoutMs: number;
@@ -66,7 +67,7 @@ export class KalamConnection implements SubscriptionSink {
   private authTimer: NodeJS.Timeout | undefined;
   private windowStart = 0;
   private windowCount = 0;
-  private pending = 0;
+  private readonly outbound: BoundedOutbound;
   private chain: Promise<void> = Promise.resolve();
   private readonly subs = new Map<string, LiveSubscription>();
 
@@ -78,6 +79,7 @@ export class KalamConnection implements SubscriptionSink {
     defaultProtocol: WireProtocol,
   ) {
     this.protocol = headerAuth?.protocol ?? defaultProtocol;
+    this.outbound = new BoundedOutbound(ws, ctx.options);
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('ping', () => this.touch());
     ws.on('pong', () => this.touch());
@@ -126,16 +128,12 @@ export class KalamConnection implements SubscriptionSink {
   send(json: string): void {
     if (this.closed) return;
     const frame = toFrame(json, this.compress, this.ctx.options.compressThresholdBytes);
-    this.pending++;
-    this.ws.send(frame.data, { binary: frame.binary }, () => {
-      this.pending--;
-    });
     // Bounded in messages and in bytes: a client that stops reading must not make the server hold more.
-    if (this.pending > this.ctx.options.outboundQueueLimit || this.ws.bufferedAmount > this.ctx.options.outboundBufferLimitBytes) this.overflow();
+    if (!this.outbound.send(frame.data, frame.binary)) this.overflow();
   }
 
   overflow(): void {
-    this.closeWith(1013, 'Notification queue overflow');
+    this.closeWith(OVERFLOW_CLOSE.code, OVERFLOW_CLOSE.reason);
   }
 
   failed(sub: LiveSubscription, error: unknown): void {

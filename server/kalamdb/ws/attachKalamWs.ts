@@ -11,6 +11,7 @@ import type { AuthUser, Engine } from '../../engine/types.js';
 import { SubscriptionIndex } from '../live/SubscriptionIndex.js';
 import { DEFAULT_PROTOCOL, type WireProtocol } from './clientMessage.js';
 import { KalamConnection, newInboundCounters, type InboundCounters, type ResolvedKalamWsOptions } from './KalamConnection.js';
+import { DEFAULT_MAX_FRAME_BYTES, DEFAULT_OUTBOUND_LIMITS } from '../../ws/wsBounds.js';
 
 /** Limits and timers of the front end; every field is optional, defaults from spec §5.4. */
 export interface KalamWsOptions {
@@ -60,14 +61,13 @@ export const WS_PATH = '/v1/ws';
 
 export const DEFAULT_KALAM_WS_OPTIONS: ResolvedKalamWsOptions = {
   authTimeoutMs: 3000,
-  maxMessageBytes: 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_FRAME_BYTES,
   maxMessagesPerSec: 50,
   maxSubscriptionsPerConnection: 100,
   maxSubscriptionsPerUser: 10,
   idleTimeoutMs: 10_000,
   heartbeatIntervalMs: 5000,
-  outboundQueueLimit: 10_000,
-  outboundBufferLimitBytes: 8 * 1024 * 1024,
+  ...DEFAULT_OUTBOUND_LIMITS,
   heldBackLimit: 1024,
   compressThresholdBytes: 512,
 };
