@@ -20,7 +20,7 @@ export function ChatRoom({ room, people = [ALICE, BOB] }: ChatRoomProps): ReactN
       <div className={styles.title}>
         <h1>Chat room</h1>
         <p>
-          Each panel is its own client and user on one socket. Messages are live rows of <code>app.messages</code>; sending is an{' '}
+          Each panel is its own client: its own user and WebSocket. Messages are live rows of <code>app.messages</code>; sending is an{' '}
           <code>INSERT</code> over the SQL API. <span className={styles.count}>{total.snapshot.size} messages in #{room}</span>
         </p>
       </div>

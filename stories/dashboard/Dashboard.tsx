@@ -124,7 +124,7 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
 function OrderHeader(): ReactNode {
   return (
     <div className={`${styles.orderRow} ${styles.orderHead}`}>
-      <span>Order</span>
+      <span>Placed</span>
       <span>Customer</span>
       <span>Region</span>
       <span>Status</span>
@@ -136,7 +136,9 @@ function OrderHeader(): ReactNode {
 function OrderRow({ order }: { readonly order: Order }): ReactNode {
   return (
     <div className={styles.orderRow} data-order-id={order.id} data-status={order.status}>
-      <span className={styles.orderId}>#{order.id.slice(-6)}</span>
+      <span className={styles.orderId} title={`order ${order.id}`}>
+        {placed(order.created_at)}
+      </span>
       <span>{order.customer}</span>
       <span>{order.region}</span>
       <span>
@@ -145,6 +147,13 @@ function OrderRow({ order }: { readonly order: Order }): ReactNode {
       <span className={styles.amount}>{moneyCents(order.amount)}</span>
     </div>
   );
+}
+
+function placed(micros: number | null): string {
+  if (micros === null) return '';
+  const date = new Date(Number(micros) / 1000);
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? date.toLocaleTimeString('en-GB') : date.toLocaleDateString('en-GB', { day: '2-digit', month: 'short' });
 }
 
 /** `size` new orders, and half as many existing orders moved one status on (pending → paid → shipped). */
