@@ -1,0 +1,120 @@
+import { useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useLivebindClient, useLiveQuery } from '../../react/index.js';
+import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
+import { liveQueryAttributes } from '../play.js';
+import { useStoryLivebind } from '../withLivebind.js';
+import styles from './chat.module.css';
+
+export interface Message {
+  readonly id: string;
+  readonly room: string;
+  readonly author: string;
+  readonly body: string;
+  /** Microseconds since the epoch. */
+  readonly created_at: number | null;
+}
+
+const PALETTE = ['#7c3aed', '#0891b2', '#db2777', '#ea580c', '#16a34a', '#4f46e5'];
+
+/** A stable colour per author name. */
+export function authorColor(author: string): string {
+  let h = 0;
+  for (const ch of author) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return PALETTE[h % PALETTE.length]!;
+}
+
+function time(micros: number | null): string {
+  if (micros === null) return '';
+  return new Date(Number(micros) / 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * One person's view of a chat room: live messages (`useLiveQuery`) and a composer that sends
+ * through the SQL API (`client.execute`). Uses the nearest <StoryClient>'s client and user.
+ */
+export function ChatPanel({ room }: { readonly room: string }): ReactNode {
+  const { user } = useStoryLivebind();
+  const client = useLivebindClient();
+  const messages = useLiveQuery<Message>('SELECT id, room, author, body, created_at FROM app.messages WHERE room = $1', [room], {
+    orderBy: 'id',
+    lastRows: 200,
+  });
+  const [draft, setDraft] = useState('');
+  const [sendError, setSendError] = useState<string | undefined>(undefined);
+  const list = useRef<HTMLOListElement>(null);
+
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [messages.snapshot]);
+
+  async function send(event: FormEvent): Promise<void> {
+    event.preventDefault();
+    const body = draft.trim();
+    if (body === '') return;
+    setDraft('');
+    try {
+      await client.execute('INSERT INTO app.messages (room, author, body) VALUES ($1, $2, $3)', [room, user.user, body]);
+      setSendError(undefined);
+    } catch (error) {
+      setDraft(body);
+      setSendError((error as Error).message);
+    }
+  }
+
+  return (
+    <section className={styles.panel} data-chat-user={user.user}>
+      <header className={styles.header}>
+        <span className={styles.avatar} style={{ background: authorColor(user.user) }}>
+          {user.user.slice(0, 1).toUpperCase()}
+        </span>
+        <div className={styles.who}>
+          <strong>{user.user}</strong>
+          <span className={styles.room}>#{room}</span>
+        </div>
+        <ConnectionBadge />
+      </header>
+
+      {/* SLOT "who is online": usePresence(`room:${room}`) + useTrack({ user }) render the avatars of
+          everyone here (issue 11, after the channels work lands). */}
+      <div className={styles.presenceSlot} data-slot="presence" aria-hidden="true" />
+
+      <ol ref={list} className={styles.messages} {...liveQueryAttributes('messages', messages)}>
+        {messages.status === 'loading' && messages.rows.length === 0 ? <li className={styles.empty}>Loading messages…</li> : null}
+        {messages.error ? <li className={styles.error}>{messages.error.message}</li> : null}
+        {messages.rows.map((m) => {
+          const mine = m.author === user.user;
+          return (
+            <li key={m.id} className={mine ? styles.mine : styles.theirs} data-message-id={m.id}>
+              {mine ? null : (
+                <span className={styles.author} style={{ color: authorColor(m.author) }}>
+                  {m.author}
+                </span>
+              )}
+              <span className={styles.bubble}>{m.body}</span>
+              <span className={styles.time}>{time(m.created_at)}</span>
+            </li>
+          );
+        })}
+      </ol>
+
+      {/* SLOT "typing": useBroadcast(`room:${room}`, 'typing') shows "bob is typing…" here and
+          useSend(...) announces this user's typing from the composer (issue 11, channels). */}
+      <div className={styles.typingSlot} data-slot="typing" aria-hidden="true" />
+
+      <form className={styles.composer} onSubmit={(e) => void send(e)}>
+        <input
+          className={styles.input}
+          value={draft}
+          placeholder={`Message #${room} as ${user.user}`}
+          aria-label={`Message as ${user.user}`}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <button className={styles.send} type="submit" disabled={draft.trim() === ''}>
+          Send
+        </button>
+      </form>
+      {sendError ? <p className={styles.error}>{sendError}</p> : null}
+    </section>
+  );
+}

@@ -1,0 +1,173 @@
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useLivebindClient, useLiveQuery } from '../../react/index.js';
+import type { LivebindClient } from '../../src/index.js';
+import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
+import { insertOrders } from '../livebind/demoData.js';
+import { liveQueryAttributes } from '../play.js';
+import { RegionBars, RevenueChart, type Sample } from './LiveChart.js';
+import { ORDERS_SQL, money, moneyCents, orderTotals, type Order } from './order.js';
+import { useOrderArchive } from './useOrderArchive.js';
+import { VirtualList } from './VirtualList.js';
+import styles from './dashboard.module.css';
+
+export interface DashboardProps {
+  /** Orders inserted by one "Burst" click (plus half as many updates). */
+  readonly burstSize: number;
+  /** Archived orders under the live ones in the history list. */
+  readonly archiveSize: number;
+}
+
+const MAX_SAMPLES = 60;
+
+/** A live sales dashboard over `app.orders`: totals, a live chart, bursts of writes, virtualized lists. */
+export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode {
+  const client = useLivebindClient();
+  const orders = useLiveQuery<Order>(ORDERS_SQL, [], { orderBy: [{ column: 'id', direction: 'desc' }] });
+  const totals = useMemo(() => orderTotals(orders.rows), [orders.rows]);
+  const history = useOrderArchive(orders.snapshot, archiveSize);
+  const [samples, setSamples] = useState<readonly Sample[]>([]);
+  const [writing, setWriting] = useState(false);
+  const [auto, setAuto] = useState(false);
+  const [writeError, setWriteError] = useState<string | undefined>(undefined);
+
+  useEffect(() => {
+    if (orders.status !== 'ready') return;
+    setSamples((s) => [...s, { at: Date.now(), value: totals.revenue }].slice(-MAX_SAMPLES));
+  }, [orders.status, totals]);
+
+  async function burst(size: number): Promise<void> {
+    setWriting(true);
+    try {
+      await writeBurst(client, orders.rows, size);
+      setWriteError(undefined);
+    } catch (error) {
+      setWriteError((error as Error).message);
+    } finally {
+      setWriting(false);
+    }
+  }
+
+  useEffect(() => {
+    if (!auto) return;
+    const timer = setInterval(() => void writeBurst(client, orders.rows, 3).catch(() => setAuto(false)), 1200);
+    return () => clearInterval(timer);
+  }, [auto, client, orders.rows]);
+
+  const kpis = [
+    { id: 'orders', label: 'Orders', value: totals.count.toLocaleString('en-US'), raw: totals.count },
+    { id: 'revenue', label: 'Revenue', value: money(totals.revenue), raw: Math.round(totals.revenue * 100) / 100 },
+    { id: 'average', label: 'Average order', value: moneyCents(totals.count ? totals.revenue / totals.count : 0), raw: 0 },
+    { id: 'pending', label: 'Pending', value: totals.pending.toLocaleString('en-US'), raw: totals.pending },
+  ];
+
+  return (
+    <div className={styles.canvas} {...liveQueryAttributes('orders', orders)}>
+      <header className={styles.top}>
+        <div>
+          <h1>Live sales</h1>
+          <p>
+            <code>useLiveQuery</code> over <code>app.orders</code>: every insert and update arrives as a new snapshot.
+          </p>
+        </div>
+        <div className={styles.controls}>
+          <ConnectionBadge />
+          <label className={styles.toggle}>
+            <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> Auto
+          </label>
+          <button className={styles.primary} type="button" disabled={writing} onClick={() => void burst(burstSize)}>
+            {writing ? 'Writing…' : `Burst: +${burstSize} orders, ${Math.ceil(burstSize / 2)} updates`}
+          </button>
+        </div>
+      </header>
+      {writeError ? <p className={styles.error}>{writeError}</p> : null}
+
+      <section className={styles.kpis}>
+        {kpis.map((k) => (
+          <div key={k.id} className={styles.kpi} data-kpi={k.id} data-value={k.raw}>
+            <span>{k.label}</span>
+            <strong>{orders.status === 'loading' ? '…' : k.value}</strong>
+          </div>
+        ))}
+      </section>
+
+      <section className={styles.charts}>
+        <div className={styles.card}>
+          <h2>Revenue, live</h2>
+          <RevenueChart samples={samples} />
+        </div>
+        <div className={styles.card}>
+          <h2>By region</h2>
+          <RegionBars byRegion={totals.byRegion} />
+        </div>
+      </section>
+
+      <section className={styles.lists}>
+        <div className={styles.card}>
+          <h2>
+            Latest orders <small>{orders.snapshot.size.toLocaleString('en-US')} live rows</small>
+          </h2>
+          <OrderHeader />
+          <VirtualList name="orders" rows={orders.snapshot} rowHeight={34} height={238} rowKey={(o) => o.id} renderRow={(o) => <OrderRow order={o} />} />
+        </div>
+        <div className={styles.card}>
+          <h2>
+            Order history <small>{history.size.toLocaleString('en-US')} rows, virtualized with slice()</small>
+          </h2>
+          <OrderHeader />
+          <VirtualList name="history" rows={history} rowHeight={34} height={238} rowKey={(o) => o.id} renderRow={(o) => <OrderRow order={o} />} />
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function OrderHeader(): ReactNode {
+  return (
+    <div className={`${styles.orderRow} ${styles.orderHead}`}>
+      <span>Placed</span>
+      <span>Customer</span>
+      <span>Region</span>
+      <span>Status</span>
+      <span className={styles.amount}>Amount</span>
+    </div>
+  );
+}
+
+function OrderRow({ order }: { readonly order: Order }): ReactNode {
+  return (
+    <div className={styles.orderRow} data-order-id={order.id} data-status={order.status}>
+      <span className={styles.orderId} title={`order ${order.id}`}>
+        {placed(order.created_at)}
+      </span>
+      <span>{order.customer}</span>
+      <span>{order.region}</span>
+      <span>
+        <span className={`${styles.status} ${styles[order.status] ?? ''}`}>{order.status}</span>
+      </span>
+      <span className={styles.amount}>{moneyCents(order.amount)}</span>
+    </div>
+  );
+}
+
+function placed(micros: number | null): string {
+  if (micros === null) return '';
+  const date = new Date(Number(micros) / 1000);
+  const today = new Date().toDateString() === date.toDateString();
+  return today ? date.toLocaleTimeString('en-GB') : date.toLocaleDateString('en-GB', { day: '2-digit', month: 'short' });
+}
+
+/** `size` new orders, and half as many existing orders moved one status on (pending → paid → shipped). */
+async function writeBurst(client: LivebindClient, current: readonly Order[], size: number): Promise<void> {
+  await insertOrders(client, size);
+  const movable = current.filter((o) => o.status !== 'shipped');
+  const picked = new Set<string>();
+  const want = Math.min(Math.ceil(size / 2), movable.length);
+  while (picked.size < want) picked.add(movable[Math.floor(Math.random() * movable.length)]!.id);
+  if (picked.size === 0) return;
+  const ids = [...picked];
+  await client.execute(
+    `UPDATE app.orders SET status = CASE status WHEN 'pending' THEN 'paid' ELSE 'shipped' END, amount = amount + 10 ` +
+      `WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+    ids,
+  );
+}
