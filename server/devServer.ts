@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { persistentSecret } from './auth/persistentSecret.js';
 import { TokenService } from './auth/tokens.js';
 import { DEMO_USERS, seedDemo } from './engine/demoSeed.js';
@@ -7,7 +8,9 @@ import { PgliteEngine } from './engine/pgliteEngine.js';
 import type { Role } from './engine/types.js';
 import type { CorsOrigins } from './http/cors.js';
 import { createRequestHandler } from './http/createRequestHandler.js';
-import { attachKalamWs, type KalamWsOptions, type KalamWsServer } from './kalamdb/ws/attachKalamWs.js';
+import { attachKalamWs, WS_PATH, type KalamWsOptions, type KalamWsServer } from './kalamdb/ws/attachKalamWs.js';
+import type { SupabaseRealtimeOptions } from './supabase/realtimeOptions.js';
+import { REALTIME_PATHS, rejectUpgrade, SupabaseRealtime } from './supabase/SupabaseRealtime.js';
 
 export interface DevServerUser {
   readonly user: string;
@@ -38,6 +41,8 @@ export interface DevServerOptions {
   readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Extra links on the start page (`GET /`), e.g. the Storybook demos. */
   readonly links?: readonly { readonly label: string; readonly href: string }[];
+  /** Limits and timers of the Supabase Realtime endpoint (`/realtime/v1/websocket`). */
+  readonly realtime?: SupabaseRealtimeOptions;
   /** No log lines. */
   readonly quiet?: boolean;
   /**
@@ -63,6 +68,10 @@ export interface DevServer {
   readonly port: number;
   readonly engine: PgliteEngine;
   readonly ws: KalamWsServer;
+  /** `ws://host:port/realtime/v1` (realtime-js appends `/websocket`). */
+  readonly realtimeUrl: string;
+  /** The Supabase Realtime front end (stats, `dropSockets()` test hook). */
+  readonly realtime: SupabaseRealtime;
   /** Stops accepting, closes sockets with 1001, flushes and closes storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -81,13 +90,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ...(options.reuseTemplate !== undefined ? { reuseTemplate: options.reuseTemplate } : {}),
   });
   let server: http.Server | undefined;
+  let realtimeRef: SupabaseRealtime | undefined;
   try {
     if (options.seed === 'demo') await seedDemo(engine);
     for (const u of options.users ?? []) {
       if ((await engine.findUser(u.user)) === undefined) await engine.createUser(u.user, u.password, u.role);
     }
+    const realtime = new SupabaseRealtime(engine, options.realtime ?? {});
+    realtimeRef = realtime;
     const handlerOptions: Parameters<typeof createRequestHandler>[0] = {
       engine,
+      realtime,
       ...(options.authRateLimitPerSec !== undefined ? { authRateLimitPerSec: options.authRateLimitPerSec } : {}),
       ...(options.corsOrigins !== undefined ? { corsOrigins: options.corsOrigins } : {}),
       home: { demoLogins: options.seed === 'demo' ? DEMO_USERS : [], ...(options.links ? { links: options.links } : {}) },
@@ -110,6 +123,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       else socket.destroy();
     });
     const ws = attachKalamWs(server, engine, options.ws ?? {});
+    routeUpgrades(server, realtime);
     const s = server;
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -122,17 +136,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const hostPart = host.includes(':') ? `[${host}]` : host;
     const url = `http://${hostPart}:${port}`;
     let closing: Promise<void> | undefined;
-    if (options.quiet !== true) console.log(`livebind dev server listening on ${url} (ws: ws://${hostPart}:${port}/v1/ws)`);
+    if (options.quiet !== true) console.log(`livebind dev server listening on ${url} (ws: ws://${hostPart}:${port}/v1/ws, supabase realtime: ws://${hostPart}:${port}/realtime/v1)`);
     return {
       url,
       wsUrl: `ws://${hostPart}:${port}/v1/ws`,
       port,
       engine,
       ws,
+      realtimeUrl: `ws://${hostPart}:${port}/realtime/v1`,
+      realtime,
       close() {
         closing ??= (async () => {
           const stopped = new Promise<void>((resolve) => s.close(() => resolve()));
-          await ws.close();
+          await Promise.all([ws.close(), realtime.close()]);
           s.closeIdleConnections();
           const force = setTimeout(() => s.closeAllConnections(), 2000);
           await stopped;
@@ -143,8 +159,34 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       },
     };
   } catch (e) {
+    await realtimeRef?.close();
     server?.close();
     await engine.close();
     throw e;
   }
+}
+
+/**
+ * The one upgrade router of the dev server: `/v1/ws` → KalamDB, `/realtime/v1/websocket` and
+ * `/socket/websocket` → Supabase Realtime, anything else → HTTP 404 without an upgrade.
+ * attachKalamWs registers its own 'upgrade' listener; it is taken off the server here and called
+ * by the router instead, so exactly one listener decides every path.
+ */
+function routeUpgrades(server: http.Server, realtime: SupabaseRealtime): void {
+  const kalam = server.listeners('upgrade') as ((req: http.IncomingMessage, socket: Duplex, head: Buffer) => void)[];
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      rejectUpgrade(socket, 400, 'Bad request URL');
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (path === WS_PATH) for (const listener of kalam) listener(req, socket, head);
+    else if (REALTIME_PATHS.includes(path)) realtime.handleUpgrade(req, socket, head, url);
+    else rejectUpgrade(socket, 404, `No WebSocket endpoint at ${url.pathname.slice(0, 200)} (use ${WS_PATH} or ${REALTIME_PATHS.join(' or ')})`);
+  });
 }

@@ -52,7 +52,7 @@ export function handlePreflight(req: http.IncomingMessage, res: http.ServerRespo
   res.writeHead(204, {
     ...headers,
     'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-    'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Request-ID',
+    'Access-Control-Allow-Headers': 'Authorization, Content-Type, X-Request-ID, apikey, Accept-Profile, Content-Profile, Prefer, Range, X-Client-Info',
     'Access-Control-Max-Age': '600',
     'Content-Length': '0',
   });

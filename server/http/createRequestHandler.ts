@@ -6,6 +6,8 @@ import { corsHeaders, handlePreflight, type CorsOrigins } from './cors.js';
 import { isLoopback, sendJson } from './httpIo.js';
 import { sendHomePage, type HomePageInfo } from './homePage.js';
 import { handleSql } from './sqlHandler.js';
+import { handleSupabaseHttp } from '../supabase/supabaseHttp.js';
+import type { SupabaseRealtime } from '../supabase/SupabaseRealtime.js';
 
 export interface RequestHandlerOptions {
   readonly engine: PgliteEngine;
@@ -15,6 +17,8 @@ export interface RequestHandlerOptions {
   readonly version?: string;
   /** What `GET /` shows besides the tables (demo logins, extra links). */
   readonly home?: Omit<HomePageInfo, 'version'>;
+  /** Supabase-style routes (`/rest/v1/<table>`, `/api/broadcast`, `/realtime/v1/api/broadcast`). */
+  readonly realtime?: SupabaseRealtime;
 }
 
 const BUILD_DATE = new Date().toISOString().slice(0, 10);
@@ -86,6 +90,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       else await sendHomePage(req, res, options.engine, { demoLogins: [], ...options.home, version: options.version ?? '0.1.0' }, headers);
       return;
     }
+    if (options.realtime !== undefined && (await handleSupabaseHttp(req, res, path, options.engine, options.realtime, headers))) return;
     sendJson(res, 404, { error: 'not_found', message: `No route for ${req.method ?? 'GET'} ${path.slice(0, 200)}` }, headers);
   }
 }
