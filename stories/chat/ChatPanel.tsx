@@ -1,8 +1,13 @@
-import { useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { useLivebindClient, useLiveQuery } from '../../react/index.js';
+import { useLayoutEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { shallow, useLiveQuery, usePresence, useTrack } from '../../react/index.js';
+import type { ChannelHookOptions } from '../../react/index.js';
+
+/** Channel options as the hooks take them (`ChannelOptions` is not exported from `livebind` itself). */
+type ChannelOptions = NonNullable<ChannelHookOptions['channel']>;
 import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
 import { liveQueryAttributes } from '../play.js';
 import { useStoryLivebind } from '../withLivebind.js';
+import { typingText, useTyping } from './useTyping.js';
 import styles from './chat.module.css';
 
 export interface Message {
@@ -29,12 +34,23 @@ function time(micros: number | null): string {
 }
 
 /**
- * One person's view of a chat room: live messages (`useLiveQuery`) and a composer that sends
- * through the SQL API (`client.execute`). Uses the nearest <StoryClient>'s client and user.
+ * One person's view of a chat room: live messages (`useLiveQuery`), who is here (`usePresence` +
+ * `useTrack`), who is typing (broadcast), and a composer that sends through the SQL API
+ * (`execute`). Uses the nearest <StoryClient>'s clients and user: over the Supabase protocol rows,
+ * presence and typing share one socket; the INSERT goes over HTTP.
  */
 export function ChatPanel({ room }: { readonly room: string }): ReactNode {
-  const { user } = useStoryLivebind();
-  const client = useLivebindClient();
+  const { user, sql: client } = useStoryLivebind();
+  const topic = `room:${room}`;
+  // One presence key per user: two tabs of one user are one member with two connections.
+  const channel = useMemo<ChannelOptions>(() => ({ presence: { key: user.user } }), [user.user]);
+  useTrack(topic, { name: user.user }, { channel });
+  const online = usePresence<{ name: string }, readonly string[]>(topic, {
+    channel,
+    selector: (p) => p.members.map((m) => m.key),
+    isEqual: shallow,
+  });
+  const { typists, typing, stopped } = useTyping(topic, user.user, channel);
   const messages = useLiveQuery<Message>('SELECT id, room, author, body, created_at FROM app.messages WHERE room = $1', [room], {
     orderBy: 'id',
     lastRows: 200,
@@ -53,6 +69,7 @@ export function ChatPanel({ room }: { readonly room: string }): ReactNode {
     const body = draft.trim();
     if (body === '') return;
     setDraft('');
+    stopped();
     try {
       await client.execute('INSERT INTO app.messages (room, author, body) VALUES ($1, $2, $3)', [room, user.user, body]);
       setSendError(undefined);
@@ -75,9 +92,16 @@ export function ChatPanel({ room }: { readonly room: string }): ReactNode {
         <ConnectionBadge />
       </header>
 
-      {/* SLOT "who is online": usePresence(`room:${room}`) + useTrack({ user }) render the avatars of
-          everyone here (issue 11, after the channels work lands). */}
-      <div className={styles.presenceSlot} data-slot="presence" aria-hidden="true" />
+      <div className={styles.presence} data-presence={online.join(',')}>
+        <span className={styles.presenceLabel}>Here now</span>
+        {online.map((name) => (
+          <span key={name} className={styles.chip} title={name === user.user ? `${name} (you)` : name}>
+            <span className={styles.dot} style={{ background: authorColor(name) }} />
+            {name}
+            {name === user.user ? <small> (you)</small> : null}
+          </span>
+        ))}
+      </div>
 
       <ol ref={list} className={styles.messages} {...liveQueryAttributes('messages', messages)}>
         {messages.status === 'loading' && messages.rows.length === 0 ? <li className={styles.empty}>Loading messages…</li> : null}
@@ -98,9 +122,18 @@ export function ChatPanel({ room }: { readonly room: string }): ReactNode {
         })}
       </ol>
 
-      {/* SLOT "typing": useBroadcast(`room:${room}`, 'typing') shows "bob is typing…" here and
-          useSend(...) announces this user's typing from the composer (issue 11, channels). */}
-      <div className={styles.typingSlot} data-slot="typing" aria-hidden="true" />
+      <div className={styles.typing} data-typing={typists.join(',')} aria-live="polite">
+        {typists.length > 0 ? (
+          <>
+            <span className={styles.dots}>
+              <i />
+              <i />
+              <i />
+            </span>
+            {typingText(typists)}
+          </>
+        ) : null}
+      </div>
 
       <form className={styles.composer} onSubmit={(e) => void send(e)}>
         <input
@@ -108,7 +141,10 @@ export function ChatPanel({ room }: { readonly room: string }): ReactNode {
           value={draft}
           placeholder={`Message #${room} as ${user.user}`}
           aria-label={`Message as ${user.user}`}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            if (e.target.value !== '') typing();
+          }}
         />
         <button className={styles.send} type="submit" disabled={draft.trim() === ''}>
           Send

@@ -3,7 +3,6 @@ import { expect } from 'storybook/test';
 import { createClient } from '../../src/index.js';
 import { ADMIN } from '../livebind/demoData.js';
 import { devServerUrl } from '../livebind/devServerUrl.js';
-import { loadDemoData } from '../livebind/loadDemoData.js';
 import { waitForConnection, waitForElement, waitForQueryReady } from '../play.js';
 import { withLivebind, type LivebindParameters } from '../withLivebind.js';
 import { ConnectionLab } from './ConnectionLab.js';
@@ -18,7 +17,6 @@ const meta = {
   title: 'Demos/Connection lab',
   component: ConnectionLab,
   decorators: [withLivebind],
-  loaders: [loadDemoData],
   parameters: { livebind },
   args: { room: 'lab' },
 } satisfies Meta<typeof ConnectionLab>;

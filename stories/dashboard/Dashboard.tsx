@@ -1,30 +1,36 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { useLivebindClient, useLiveQuery } from '../../react/index.js';
-import type { LivebindClient } from '../../src/index.js';
+import { useLiveQuery } from '../../react/index.js';
+import type { LivebindClient, LiveRows } from '../../src/index.js';
 import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
 import { insertOrders } from '../livebind/demoData.js';
 import { liveQueryAttributes } from '../play.js';
+import { useStoryLivebind } from '../withLivebind.js';
 import { RegionBars, RevenueChart, type Sample } from './LiveChart.js';
 import { ORDERS_SQL, money, moneyCents, orderTotals, type Order } from './order.js';
-import { useOrderArchive } from './useOrderArchive.js';
 import { VirtualList } from './VirtualList.js';
 import styles from './dashboard.module.css';
+
+export type OrderScope = 'all' | 'open';
 
 export interface DashboardProps {
   /** Orders inserted by one "Burst" click (plus half as many updates). */
   readonly burstSize: number;
-  /** Archived orders under the live ones in the history list. */
-  readonly archiveSize: number;
+  /** `all`: every order (100,000 seeded); `open`: pending and paid ones only (rows leave the view once shipped). */
+  readonly scope: OrderScope;
 }
 
 const MAX_SAMPLES = 60;
+const SCOPE_SQL: Record<OrderScope, string> = {
+  all: ORDERS_SQL,
+  open: `${ORDERS_SQL} WHERE status IN ('pending', 'paid')`,
+};
 
-/** A live sales dashboard over `app.orders`: totals, a live chart, bursts of writes, virtualized lists. */
-export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode {
-  const client = useLivebindClient();
-  const orders = useLiveQuery<Order>(ORDERS_SQL, [], { orderBy: [{ column: 'id', direction: 'desc' }] });
+/** A live sales dashboard over `app.orders`: totals, a live chart, bursts of writes, a virtualized list over every row. */
+export function Dashboard({ burstSize, scope }: DashboardProps): ReactNode {
+  const { sql: client, protocol } = useStoryLivebind();
+  const orders = useLiveQuery<Order>(SCOPE_SQL[scope], [], { orderBy: [{ column: 'id', direction: 'desc' }] });
+  const loaded = (orders.snapshot as Partial<LiveRows<Order>>).progress?.loaded;
   const totals = useMemo(() => orderTotals(orders.rows), [orders.rows]);
-  const history = useOrderArchive(orders.snapshot, archiveSize);
   const [samples, setSamples] = useState<readonly Sample[]>([]);
   const [writing, setWriting] = useState(false);
   const [auto, setAuto] = useState(false);
@@ -38,7 +44,7 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
   async function burst(size: number): Promise<void> {
     setWriting(true);
     try {
-      await writeBurst(client, orders.rows, size);
+      await writeBurst(client, orders.snapshot.slice(0, 400), size);
       setWriteError(undefined);
     } catch (error) {
       setWriteError((error as Error).message);
@@ -49,9 +55,9 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
 
   useEffect(() => {
     if (!auto) return;
-    const timer = setInterval(() => void writeBurst(client, orders.rows, 3).catch(() => setAuto(false)), 1200);
+    const timer = setInterval(() => void writeBurst(client, orders.snapshot.slice(0, 400), 3).catch(() => setAuto(false)), 1200);
     return () => clearInterval(timer);
-  }, [auto, client, orders.rows]);
+  }, [auto, client, orders.snapshot]);
 
   const kpis = [
     { id: 'orders', label: 'Orders', value: totals.count.toLocaleString('en-US'), raw: totals.count },
@@ -66,7 +72,8 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
         <div>
           <h1>Live sales</h1>
           <p>
-            <code>useLiveQuery</code> over <code>app.orders</code>: every insert and update arrives as a new snapshot.
+            <code>useLiveQuery</code> over <code>app.orders</code> ({scope === 'all' ? 'every order' : 'open orders'}) through the{' '}
+            <strong>{protocol === 'kalamdb' ? 'KalamDB' : 'Supabase Realtime'}</strong> endpoint: each insert and update is a new snapshot.
           </p>
         </div>
         <div className={styles.controls}>
@@ -74,7 +81,7 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
           <label className={styles.toggle}>
             <input type="checkbox" checked={auto} onChange={(e) => setAuto(e.target.checked)} /> Auto
           </label>
-          <button className={styles.primary} type="button" disabled={writing} onClick={() => void burst(burstSize)}>
+          <button className={styles.primary} type="button" disabled={writing} data-writing={writing} onClick={() => void burst(burstSize)}>
             {writing ? 'Writing…' : `Burst: +${burstSize} orders, ${Math.ceil(burstSize / 2)} updates`}
           </button>
         </div>
@@ -86,6 +93,7 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
           <div key={k.id} className={styles.kpi} data-kpi={k.id} data-value={k.raw}>
             <span>{k.label}</span>
             <strong>{orders.status === 'loading' ? '…' : k.value}</strong>
+            {orders.status === 'loading' && k.id === 'orders' ? <small>{(loaded ?? 0).toLocaleString('en-US')} rows loaded</small> : null}
           </div>
         ))}
       </section>
@@ -104,17 +112,21 @@ export function Dashboard({ burstSize, archiveSize }: DashboardProps): ReactNode
       <section className={styles.lists}>
         <div className={styles.card}>
           <h2>
-            Latest orders <small>{orders.snapshot.size.toLocaleString('en-US')} live rows</small>
+            Latest orders <small>newest first</small>
           </h2>
           <OrderHeader />
-          <VirtualList name="orders" rows={orders.snapshot} rowHeight={34} height={238} rowKey={(o) => o.id} renderRow={(o) => <OrderRow order={o} />} />
+          <div className={styles.latest} data-list="latest">
+            {orders.snapshot.slice(0, 7).map((o) => (
+              <OrderRow key={o.id} order={o} />
+            ))}
+          </div>
         </div>
         <div className={styles.card}>
           <h2>
-            Order history <small>{history.size.toLocaleString('en-US')} rows, virtualized with slice()</small>
+            All {scope === 'open' ? 'open ' : ''}orders <small>{orders.snapshot.size.toLocaleString('en-US')} live rows, virtualized with slice()</small>
           </h2>
           <OrderHeader />
-          <VirtualList name="history" rows={history} rowHeight={34} height={238} rowKey={(o) => o.id} renderRow={(o) => <OrderRow order={o} />} />
+          <VirtualList name="orders" rows={orders.snapshot} rowHeight={34} height={238} rowKey={(o) => o.id} renderRow={(o) => <OrderRow order={o} />} />
         </div>
       </section>
     </div>
@@ -157,9 +169,9 @@ function placed(micros: number | null): string {
 }
 
 /** `size` new orders, and half as many existing orders moved one status on (pending → paid → shipped). */
-async function writeBurst(client: LivebindClient, current: readonly Order[], size: number): Promise<void> {
+async function writeBurst(client: LivebindClient, recent: readonly Order[], size: number): Promise<void> {
   await insertOrders(client, size);
-  const movable = current.filter((o) => o.status !== 'shipped');
+  const movable = recent.filter((o) => o.status !== 'shipped');
   const picked = new Set<string>();
   const want = Math.min(Math.ceil(size / 2), movable.length);
   while (picked.size < want) picked.add(movable[Math.floor(Math.random() * movable.length)]!.id);
