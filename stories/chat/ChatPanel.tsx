@@ -5,6 +5,7 @@ import type { ChannelHookOptions } from '../../react/index.js';
 /** Channel options as the hooks take them (`ChannelOptions` is not exported from `livebind` itself). */
 type ChannelOptions = NonNullable<ChannelHookOptions['channel']>;
 import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
+import { timestampDate } from '../livebind/time.js';
 import { liveQueryAttributes } from '../play.js';
 import { useStoryLivebind } from '../withLivebind.js';
 import { typingText, useTyping } from './useTyping.js';
@@ -16,7 +17,8 @@ export interface Message {
   readonly author: string;
   readonly body: string;
   /** Microseconds since the epoch. */
-  readonly created_at: number | null;
+  /** KalamDB: microseconds since the epoch; Supabase: ISO text. */
+  readonly created_at: number | string | null;
 }
 
 const PALETTE = ['#7c3aed', '#0891b2', '#db2777', '#ea580c', '#16a34a', '#4f46e5'];
@@ -28,9 +30,8 @@ export function authorColor(author: string): string {
   return PALETTE[h % PALETTE.length]!;
 }
 
-function time(micros: number | null): string {
-  if (micros === null) return '';
-  return new Date(Number(micros) / 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+function time(value: number | string | null): string {
+  return timestampDate(value)?.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) ?? '';
 }
 
 /**
@@ -53,7 +54,6 @@ export function ChatPanel({ room }: { readonly room: string }): ReactNode {
   const { typists, typing, stopped } = useTyping(topic, user.user, channel);
   const messages = useLiveQuery<Message>('SELECT id, room, author, body, created_at FROM app.messages WHERE room = $1', [room], {
     orderBy: 'id',
-    lastRows: 200,
   });
   const [draft, setDraft] = useState('');
   const [sendError, setSendError] = useState<string | undefined>(undefined);

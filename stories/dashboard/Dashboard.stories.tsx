@@ -37,7 +37,7 @@ const play: Story['play'] = async ({ canvasElement, args, step, userEvent, canva
         (el.textContent ?? '').includes(customer),
       );
       id = row.dataset['orderId'] ?? '';
-      await waitForElement(canvasElement, '[data-list="latest"] [data-order-id]', (el) => el.dataset['orderId'] === id);
+      await waitForElement(canvasElement, `[data-list="activity"] [data-order-id="${id}"]`);
       await waitForElement(canvasElement, '[data-kpi="orders"]', (el) => Number(el.dataset['value']) === before + 1);
     });
 

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { useLiveQuery } from '../../react/index.js';
-import type { LivebindClient, LiveRows } from '../../src/index.js';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useChanges, useLiveQuery } from '../../react/index.js';
+import type { ChangeEvent, LivebindClient, LiveRows } from '../../src/index.js';
 import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
 import { insertOrders } from '../livebind/demoData.js';
+import { timestampDate } from '../livebind/time.js';
 import { liveQueryAttributes } from '../play.js';
 import { useStoryLivebind } from '../withLivebind.js';
 import { RegionBars, RevenueChart, type Sample } from './LiveChart.js';
@@ -112,14 +113,9 @@ export function Dashboard({ burstSize, scope }: DashboardProps): ReactNode {
       <section className={styles.lists}>
         <div className={styles.card}>
           <h2>
-            Latest orders <small>newest first</small>
+            Activity <small>useChanges(): each insert and update as it happens</small>
           </h2>
-          <OrderHeader />
-          <div className={styles.latest} data-list="latest">
-            {orders.snapshot.slice(0, 7).map((o) => (
-              <OrderRow key={o.id} order={o} />
-            ))}
-          </div>
+          <Activity sql={SCOPE_SQL[scope]} />
         </div>
         <div className={styles.card}>
           <h2>
@@ -130,6 +126,38 @@ export function Dashboard({ burstSize, scope }: DashboardProps): ReactNode {
         </div>
       </section>
     </div>
+  );
+}
+
+interface Entry {
+  readonly id: number;
+  readonly type: ChangeEvent<Order>['type'];
+  /** A delete may carry only the key. */
+  readonly order: Partial<Order>;
+}
+
+/** The last changes of the query (not its initial rows): one line per insert, update or delete. */
+function Activity({ sql }: { readonly sql: string }): ReactNode {
+  const [entries, setEntries] = useState<readonly Entry[]>([]);
+  const counter = useRef(0);
+  useChanges<Order>(sql, (event) => {
+    const entry = { id: ++counter.current, type: event.type, order: event.row };
+    setEntries((list) => [entry, ...list].slice(0, 7));
+  });
+  if (entries.length === 0) return <p className={styles.quiet}>Waiting for writes: press Burst, or INSERT over SQL.</p>;
+  return (
+    <ol className={styles.activity} data-list="activity">
+      {entries.map(({ id, type, order }) => (
+        <li key={id} data-order-id={order.id}>
+          <span className={`${styles.op} ${styles[type] ?? ''}`}>{type}</span>
+          <span>
+            <strong>{order.customer}</strong> · {order.region}
+          </span>
+          <span className={`${styles.status} ${styles[order.status ?? ''] ?? ''}`}>{order.status}</span>
+          <span className={styles.amount}>{order.amount === undefined ? '' : moneyCents(order.amount)}</span>
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -161,9 +189,9 @@ function OrderRow({ order }: { readonly order: Order }): ReactNode {
   );
 }
 
-function placed(micros: number | null): string {
-  if (micros === null) return '';
-  const date = new Date(Number(micros) / 1000);
+function placed(value: number | string | null): string {
+  const date = timestampDate(value);
+  if (date === undefined) return '';
   const today = new Date().toDateString() === date.toDateString();
   return today ? date.toLocaleTimeString('en-GB') : date.toLocaleDateString('en-GB', { day: '2-digit', month: 'short' });
 }

@@ -8,8 +8,8 @@ export interface Order {
   readonly region: string;
   readonly status: string;
   readonly amount: number;
-  /** Microseconds since the epoch. */
-  readonly created_at: number | null;
+  /** KalamDB: microseconds since the epoch; Supabase: ISO text. */
+  readonly created_at: number | string | null;
 }
 
 export const ORDERS_SQL = 'SELECT id, customer, region, status, amount, created_at FROM app.orders';
