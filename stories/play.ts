@@ -25,13 +25,13 @@ function query(root: HTMLElement, selector: string): HTMLElement {
 }
 
 /** Waits until the live query `name` (optionally the n-th one with that name) is ready; returns its element. */
-export async function waitForQueryReady(root: HTMLElement, name: string, index = 0): Promise<HTMLElement> {
+export async function waitForQueryReady(root: HTMLElement, name: string, index = 0, timeout = LIVE_TIMEOUT_MS): Promise<HTMLElement> {
   return waitFor(() => {
     const el = root.querySelectorAll<HTMLElement>(`[data-live-query="${name}"]`)[index];
     if (el === undefined) throw new Error(`No element with data-live-query="${name}" (#${index}) yet`);
     if (el.dataset['status'] !== 'ready') throw new Error(`Live query "${name}" is ${el.dataset['status']}, not ready`);
     return el;
-  }, options);
+  }, { ...options, timeout });
 }
 
 /** Waits until every element marked `data-live-query="name"` is ready. */

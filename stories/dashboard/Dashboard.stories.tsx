@@ -25,7 +25,8 @@ const kpi = (root: HTMLElement, id: string): number => Number(root.querySelector
 
 /** The shared play: an SQL insert and update reach the dashboard, a burst lands in the totals. */
 const play: Story['play'] = async ({ canvasElement, args, step, userEvent, canvas }) => {
-  await waitForQueryReady(canvasElement, 'orders');
+  // 100,000 rows page in over the socket: a few seconds on a laptop, more on a busy CI machine.
+  await waitForQueryReady(canvasElement, 'orders', 0, 90_000);
   const admin = createClient({ url: devServerUrl(), auth: ADMIN });
   try {
     let id = '';
