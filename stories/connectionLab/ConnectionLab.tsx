@@ -1,9 +1,11 @@
-import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { useConnectionState, useLivebindClient, useLiveQuery } from '../../react/index.js';
+import { useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { shallow, useConnectionState, useLiveQuery, usePresence, useTrack } from '../../react/index.js';
+import type { ChannelHookOptions } from '../../react/index.js';
 import type { ConnectionState, LivebindClient, RowSet } from '../../src/index.js';
 import { ConnectionBadge } from '../livebind/ConnectionBadge.js';
 import type { FaultInjector } from '../livebind/faultInjector.js';
 import { liveQueryAttributes } from '../play.js';
+import { BOB } from '../livebind/demoData.js';
 import { StoryClient, useStoryLivebind } from '../withLivebind.js';
 import styles from './lab.module.css';
 
@@ -25,20 +27,24 @@ export interface ConnectionLabProps {
  * healthy client shows what the server has. After any fault the two converge.
  */
 export function ConnectionLab({ room }: ConnectionLabProps): ReactNode {
-  const { faults, url, protocol, user, client } = useStoryLivebind();
+  const { faults, url, protocol, client } = useStoryLivebind();
   if (faults === undefined) return <p>Set parameters.livebind.faults to use the connection lab.</p>;
+  const presence = protocol === 'supabase';
   return (
     <div className={styles.canvas}>
       <header className={styles.top}>
         <h1>Connection lab</h1>
-        <p>Break the link of the left client and watch it reconnect, resume and converge with the server.</p>
+        <p>
+          Break the link of the left client and watch it reconnect, {presence ? 'rejoin its channel, ' : ''}resume and converge with the server (
+          {protocol === 'kalamdb' ? 'KalamDB: resumes from its last _seq' : 'Supabase Realtime: rows reload over /rest/v1, presence re-tracked'}).
+        </p>
       </header>
       <div className={styles.grid}>
         <Controls faults={faults} />
-        <Side room={room} name="lab" title="This client" subtitle="through the fault injector" />
-        {/* A second client of the same user, on its own healthy socket. */}
-        <StoryClient url={url} protocol={protocol} user={user}>
-          <Side room={room} name="server" title="Server" subtitle="a healthy second client" writer>
+        <Side room={room} name="lab" title="This client" subtitle="through the fault injector" presence={presence} />
+        {/* A second client (another user) on its own healthy socket. */}
+        <StoryClient url={url} protocol={protocol} user={BOB}>
+          <Side room={room} name="server" title="Server" subtitle="a healthy second client" writer presence={presence}>
             <SyncBadge room={room} lab={client} />
           </Side>
         </StoryClient>
@@ -53,12 +59,14 @@ interface SideProps {
   readonly title: string;
   readonly subtitle: string;
   readonly writer?: boolean;
+  /** Track this client's presence on `lab:<room>` and show who is there (channels: Supabase only). */
+  readonly presence: boolean;
   readonly children?: ReactNode;
 }
 
-function Side({ room, name, title, subtitle, writer = false, children }: SideProps): ReactNode {
+function Side({ room, name, title, subtitle, writer = false, presence, children }: SideProps): ReactNode {
   const notes = useLiveQuery<Note>(SQL, [room], { orderBy: { column: 'id', direction: 'desc' } });
-  const client = useLivebindClient();
+  const { sql: client } = useStoryLivebind();
   const [count, setCount] = useState(0);
   const write = async (): Promise<void> => {
     setCount((c) => c + 1);
@@ -74,6 +82,7 @@ function Side({ room, name, title, subtitle, writer = false, children }: SidePro
         <span className={styles.rowCount}>{notes.snapshot.size} rows</span>
         <span className={`${styles.liveStatus} ${styles[notes.status]}`}>{notes.status}</span>
       </div>
+      {presence ? <Presence topic={`lab:${room}`} /> : null}
       {children}
       {writer ? (
         <button type="button" className={styles.secondary} onClick={() => void write()}>
@@ -89,6 +98,21 @@ function Side({ room, name, title, subtitle, writer = false, children }: SidePro
         {notes.snapshot.size > 12 ? <li className={styles.more}>… {notes.snapshot.size - 12} more</li> : null}
       </ol>
     </section>
+  );
+}
+
+type ChannelOptions = NonNullable<ChannelHookOptions['channel']>;
+
+/** Tracks this client's user on `topic` and lists who is present, as this client sees it. */
+function Presence({ topic }: { readonly topic: string }): ReactNode {
+  const { user } = useStoryLivebind();
+  const channel = useMemo<ChannelOptions>(() => ({ presence: { key: user.user } }), [user.user]);
+  useTrack(topic, { name: user.user }, { channel });
+  const present = usePresence<{ name: string }, readonly string[]>(topic, { channel, selector: (p) => p.members.map((m) => m.key), isEqual: shallow });
+  return (
+    <p className={styles.presence} data-presence={present.join(',')}>
+      Present: {present.length === 0 ? <em>nobody</em> : present.map((k) => <span key={k} className={styles.who}>{k}</span>)}
+    </p>
   );
 }
 
@@ -119,6 +143,9 @@ function Controls({ faults }: { readonly faults: FaultInjector }): ReactNode {
       <div className={styles.buttons}>
         <button type="button" className={styles.danger} onClick={() => faults.dropConnection()} disabled={f.openSockets === 0}>
           Drop connection
+        </button>
+        <button type="button" className={styles.danger} onClick={() => faults.restartServerSide(1500)} disabled={f.offline}>
+          Restart server side
         </button>
         {f.offline ? (
           <button type="button" className={styles.good} onClick={() => faults.goOnline()}>

@@ -73,6 +73,16 @@ export class FaultInjector {
     for (const socket of [...this.sockets]) socket.kill();
   }
 
+  /**
+   * What a restart of the server's side of the link looks like to the client: every open socket
+   * closes with 1012 (service restart), and new sockets are refused for `downMs`, then accepted.
+   */
+  restartServerSide(downMs = 1500): void {
+    this.update({ offline: true });
+    for (const socket of [...this.sockets]) socket.kill(1012, 'service restart (fault injection)');
+    setTimeout(() => this.goOnline(), downMs);
+  }
+
   /** Kills every open socket and refuses new ones until `goOnline()`. */
   goOffline(): void {
     this.update({ offline: true });
@@ -169,7 +179,7 @@ class FaultySocket implements SocketLike {
   }
 
   /** A network drop: the server's side is closed, the client gets 1006 without a close frame. */
-  kill(): void {
+  kill(code = 1006, reason = 'connection dropped (fault injection)'): void {
     if (this.state === CLOSED) return;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -180,7 +190,7 @@ class FaultySocket implements SocketLike {
     }
     this.injector.count('drops');
     this.state = CLOSING;
-    this.later(() => this.finish(1006, 'connection dropped (fault injection)', true), 0);
+    this.later(() => this.finish(code, reason, code === 1006), 0);
   }
 
   private finish(code: number, reason: string, withError: boolean): void {
