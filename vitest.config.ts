@@ -1,3 +1,4 @@
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -34,6 +35,7 @@ const chromiumArgs = [
 //   react19      React bindings (jsdom) vs the real dev server        test/react/**/*.test.tsx
 //   react18      the same tests with react/react-dom aliased to test/react18/node_modules
 //   types        type tests (expectTypeOf) for the public generics     test/**/*.test-d.ts
+//   stories      every Storybook demo story (play function) in real Chromium vs the dev server  stories/**/*.stories.tsx
 // More projects (react19, react18, browser, types) are added beside these.
 export default defineConfig({
   test: {
@@ -89,6 +91,27 @@ export default defineConfig({
           include: ['test/react/**/*.test.tsx'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Storybook's Vitest addon turns every story in stories/ into a test (render + play).
+        plugins: [storybookTest({ configDir: fileURLToPath(new URL('./.storybook', import.meta.url)), storybookScript: 'npm run storybook -- --ci' })],
+        test: {
+          name: 'stories',
+          globalSetup: ['test/stories/globalSetup.ts'],
+          setupFiles: ['test/stories/setup.ts'],
+          // One story file at a time: the stories share one dev server and two cores on CI; the
+          // 100k-row dashboard loads faster alone than beside three others.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
+            viewport: { width: 1280, height: 820 },
+          },
         },
       },
       {

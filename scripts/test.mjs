@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: type check, then every vitest project (unit, integration against the real dev
-// server, React 18 + 19, browser tests in real Chromium), then prints one plain summary line
+// server, React 18 + 19, browser tests and the Storybook demo stories in real Chromium), then prints one plain summary line
 // `N passed, N failed` (the type check counts as one check). Finds or installs a Chromium first
 // (scripts/findChromium.mjs). Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
@@ -14,7 +14,7 @@ mkdirSync(out, { recursive: true });
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const extraArgs = process.argv.slice(2);
 
-/** Every vitest project that needs no browser (run alone when no Chromium can be had). */
+/** Every vitest project that needs no browser (run alone when no Chromium can be had; not `browser`, not `stories`). */
 const BROWSER_FREE_PROJECTS = ['unit', 'integration', 'react19', 'react18', 'types'];
 
 let passed = 0;

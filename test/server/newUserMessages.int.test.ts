@@ -18,13 +18,14 @@ afterAll(() => server.close());
 describe('first-run messages', () => {
   it('SHOW NAMESPACES and SHOW TABLES [IN ns] list what the caller may read', async () => {
     const ns = await sql(server, demo, 'SHOW NAMESPACES');
-    expect(ns.json.results[0].rows).toEqual([['app', 3]]); // the PRIVATE app.vault is not the demo user's to see
-    expect((await sql(server, admin, 'SHOW NAMESPACES')).json.results[0].rows).toEqual([['app', 4]]);
+    expect(ns.json.results[0].rows).toEqual([['app', 4]]); // the PRIVATE app.vault is not the demo user's to see
+    expect((await sql(server, admin, 'SHOW NAMESPACES')).json.results[0].rows).toEqual([['app', 5]]);
     const tables = await sql(server, demo, 'SHOW TABLES IN app');
     expect(tables.json.results[0].schema.map((f: { name: string }) => f.name)).toEqual(['namespace_id', 'table_name', 'table_type', 'access_level']);
     expect(tables.json.results[0].rows).toEqual([
       ['app', 'messages', 'SHARED', 'PUBLIC'],
       ['app', 'metrics', 'SHARED', 'PUBLIC'],
+      ['app', 'orders', 'SHARED', 'PUBLIC'],
       ['app', 'todos', 'USER', null],
     ]);
     const all = await sql(server, admin, 'SHOW TABLES');

@@ -34,6 +34,8 @@ async function nothingChanged(): Promise<void> {
   const users = (await server.engine.internalQuery('SELECT id, role FROM livebind.users ORDER BY id')) as { id: string; role: string }[];
   expect(users).toEqual([
     { id: 'admin', role: 'dba' },
+    { id: 'alice', role: 'user' },
+    { id: 'bob', role: 'user' },
     { id: 'demo', role: 'user' },
   ]);
   const mine = await sql(server, admin, 'SELECT title FROM app.todos');
