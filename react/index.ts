@@ -1,3 +1,4 @@
+'use client';
 /**
  * livebind/react: thin hooks over the core's store contract ({subscribe, getSnapshot}).
  * Every hook reads its client from <LiveProvider> or from its own `client` option.

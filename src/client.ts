@@ -45,6 +45,8 @@ function commonOptions(options: CommonClientOptions): CommonClientOptions {
     'maxAuthFailures',
     'connectTimeoutMs',
     'channels',
+    'logger',
+    'logLevel',
   ] as const satisfies readonly (keyof CommonClientOptions)[];
   for (const key of keys) if (options[key] !== undefined) (picked as Record<string, unknown>)[key] = options[key];
   return picked;

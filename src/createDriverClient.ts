@@ -14,9 +14,9 @@ import type { WebSocketConstructor } from './connection/socket.js';
 import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
 import { QueryRegistry } from './live/QueryRegistry.js';
-import { ChannelRegistry } from './channel/ChannelRegistry.js';
-import { resolveChannelRuntime } from './channel/channelRuntime.js';
 import type { ChannelRuntime } from './channel/channelRuntime.js';
+import { createLog, logConnection, logFeeds } from './logger.js';
+import type { Logger, LogLevel } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
 import type { ConnectionState, LivebindClient, QueryOptions, SqlParam } from './types.js';
@@ -49,6 +49,13 @@ export interface CommonClientOptions {
    * `onDiagnostic` (default console.warn). Their grace period is `releaseGraceMs`.
    */
   readonly channels?: Partial<Omit<ChannelRuntime, 'timers' | 'now' | 'graceMs'>>;
+  /**
+   * Where connection and subscription events go (`console` fits); nothing is logged by default.
+   * Tokens, passwords and parameter values are never logged.
+   */
+  readonly logger?: Logger;
+  /** The lowest level logged (default `info`: connection changes and failures; `debug` adds each subscription). */
+  readonly logLevel?: LogLevel;
 }
 
 export interface DriverClientOptions extends CommonClientOptions {
@@ -64,6 +71,8 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     throw new UsageError('Option "driver" must be a driver such as kalamdbDriver({ url }) from "livebind/kalamdb".', { code: 'INVALID_OPTION' });
   }
   const timers = options.timers ?? defaultTimers;
+  const log = createLog(options.logger, options.logLevel);
+  const logState = log === undefined ? undefined : logConnection(log);
   const now = options.now ?? Date.now;
   const credentials = new Credentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
 
@@ -91,25 +100,27 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       WebSocket: options.WebSocket,
     },
     {
-      onState: (state) => status.set(state),
+      onState: (state) => {
+        logState?.(state);
+        status.set(state);
+      },
       onStopped: (error) => driver.stopped(error),
     },
   );
   const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
   credentials.onNewToken((token) => connection.tokenChanged(token));
   const registry = new QueryRegistry(
-    driver.liveFeed?.bind(driver),
+    driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : logFeeds(log, driver.liveFeed.bind(driver)),
     driver.name,
     timers,
     options.releaseGraceMs ?? 50,
     options.unusedQueryTtlMs ?? 30_000,
   );
 
-  const channels = new ChannelRegistry(
-    driver.channel === undefined ? undefined : (topic, config, sink) => driver.channel!(topic, config, sink),
-    resolveChannelRuntime({ ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }),
-    driver.name,
-  );
+  const channels =
+    driver.channel === undefined || factory.channels === undefined
+      ? undefined
+      : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
 
   let closed = false;
   const assertOpen = (): void => {
@@ -139,6 +150,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     channel: (topic, channelOptions) => {
       assertOpen();
+      if (channels === undefined) {
+        throw new UnsupportedError(`Channels (presence and broadcast) are not available over ${driver.name}; use a driver that has them (Supabase Realtime).`, {
+          code: 'UNSUPPORTED',
+          capability: 'channel',
+        });
+      }
       return channels.channel(topic, channelOptions);
     },
     status$: status.observable,
@@ -146,7 +163,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       if (closed) return;
       closed = true;
       registry.closeAll();
-      channels.closeAll();
+      channels?.closeAll();
       connection.close();
       driver.close?.();
       status.complete();

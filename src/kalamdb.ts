@@ -3,6 +3,7 @@
  * (or `createDriverClient`, which bundles no other protocol).
  */
 export { kalamdbDriver, kalamWsUrl } from './protocol/kalamdb/kalamdbDriver.js';
-export type { KalamDriverOptions } from './protocol/kalamdb/kalamdbDriver.js';
+export type { KalamDriverOptions, LiveSqlCheck } from './protocol/kalamdb/kalamdbDriver.js';
+export { checkLiveSql } from './sql/checkLiveSql.js';
 export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
 export type { FetchLike } from './protocol/fetch.js';

@@ -12,12 +12,22 @@
 import { UnsupportedError, UsageError } from '../errors.js';
 import { Channel } from './Channel.js';
 import type { ChannelConfig, ChannelPortFactory } from './ChannelPort.js';
+import { resolveChannelRuntime } from './channelRuntime.js';
 import type { ChannelRuntime } from './channelRuntime.js';
 import type { ChannelHandle, ChannelOptions } from './types.js';
 
 interface Entry {
   readonly channel: Channel;
   readonly key: string;
+}
+
+/** The `ChannelCore` a channel-capable driver hands to the client (src/protocol/driver.ts). */
+export function channelRegistry(
+  port: ChannelPortFactory,
+  settings: Partial<ChannelRuntime>,
+  backend: string,
+): ChannelRegistry {
+  return new ChannelRegistry(port, resolveChannelRuntime(settings), backend);
 }
 
 export class ChannelRegistry {

@@ -17,6 +17,8 @@ import type { AuthError, ConnectionError, LivebindError, ProtocolError } from '.
 import type { QueryOptions, SqlParam } from '../types.js';
 import type { Timers } from '../connection/timers.js';
 import type { ChannelConfig, ChannelPort, ChannelSink } from '../channel/ChannelPort.js';
+import type { ChannelRuntime } from '../channel/channelRuntime.js';
+import type { ChannelHandle, ChannelOptions } from '../channel/types.js';
 
 /** One WebSocket frame, either way: text, or binary handed over raw (a session decodes it). */
 export type Frame = string | Uint8Array;
@@ -132,8 +134,20 @@ export interface DriverFactory {
   readonly login?: LoginCalls | undefined;
   /** The token used when the client has no `auth` option (e.g. Supabase's apikey); undefined: `auth` is required. */
   readonly anonymousToken?: string | undefined;
+  /**
+   * The channel core (src/channel's `channelRegistry`) for drivers whose `Driver.channel` exists.
+   * Supplied by the driver so a client of a protocol without channels bundles none of it.
+   */
+  readonly channels?: ChannelCore | undefined;
   create(context: DriverContext): Driver;
 }
+
+/** Builds a client's channel registry: ports from the driver, settings from the client options. */
+export type ChannelCore = (
+  port: (topic: string, config: ChannelConfig, sink: ChannelSink) => ChannelPort,
+  settings: Partial<ChannelRuntime>,
+  backend: string,
+) => { channel<M>(topic: string, options?: ChannelOptions): ChannelHandle<M>; closeAll(): void };
 
 /** One client's protocol instance. */
 export interface Driver {

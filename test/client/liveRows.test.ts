@@ -1,5 +1,6 @@
 // Subscriptions, paging, resume, sharing and materialization through createClient with a fake
 // socket and fake timers (docs/SPEC.md §2, §3).
+import { checkLiveSql } from '../../src/kalamdb.js';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { ChangeEvent, LiveRows, Store } from '../../src/types.js';
 import { FakeSocket } from '../connection/fakeSocket.js';
@@ -420,9 +421,9 @@ describe('changes() (SPEC §3.3)', () => {
   });
 });
 
-describe('strictLiveSql (spec §11.11)', () => {
+describe('strictLiveSql: checkLiveSql, opted into by import', () => {
   test('SQL KalamDB would silently mis-evaluate fails at once and sends nothing', async () => {
-    const h = harness({ strictLiveSql: true });
+    const h = harness({ strictLiveSql: checkLiveSql });
     const live = h.client.liveRows('SELECT * FROM app.t WHERE body IS NULL');
     live.subscribe(() => {});
     expect(live.getSnapshot().status).toBe('error');
@@ -432,6 +433,10 @@ describe('strictLiveSql (spec §11.11)', () => {
     expect(error).toMatchObject({ code: 'UNSUPPORTED_LIVE_SQL' });
     await flush();
     expect(FakeSocket.instances).toHaveLength(0);
+  });
+
+  test('strictLiveSql: true (the old boolean) is refused with the import to use', () => {
+    expect(() => harness({ strictLiveSql: true as unknown as typeof checkLiveSql })).toThrow(/import \{ checkLiveSql \} from "livebind\/kalamdb"/);
   });
 
   test('liveRows after close() is a UsageError', async () => {

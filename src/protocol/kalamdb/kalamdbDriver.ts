@@ -11,7 +11,6 @@
  */
 import { isLivebindError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
-import { checkLiveSql } from '../../sql/checkLiveSql.js';
 import type { QueryOptions, SqlParam } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
@@ -23,6 +22,9 @@ import type { SqlResult } from './http.js';
 import { KalamFeed } from './KalamFeed.js';
 import { KalamSession } from './KalamSession.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
+
+/** A live-SQL check: the reason the query cannot run live, or undefined (`checkLiveSql`). */
+export type LiveSqlCheck = (sql: string) => string | undefined;
 
 export interface KalamDriverOptions {
   /** HTTP base URL of the server, e.g. `http://127.0.0.1:8080`. The WebSocket URL is derived (`/v1/ws`). */
@@ -43,12 +45,13 @@ export interface KalamDriverOptions {
    */
   readonly resume?: 'auto' | 'seq' | 'reload';
   /**
-   * Check live-query SQL against what KalamDB's live evaluator handles (spec §7.4, §7.5) before
-   * sending; failures end the query with a SubscriptionError `UNSUPPORTED_LIVE_SQL` instead of
+   * Check live-query SQL against what KalamDB's live evaluator handles before sending: pass
+   * `checkLiveSql` from `livebind/kalamdb` (an import you opt into, so apps that do not check bundle
+   * none of it). Failures end the query with a SubscriptionError `UNSUPPORTED_LIVE_SQL` instead of
    * KalamDB's silent skipping. Recommended against KalamDB; off by default (the dev server
    * evaluates IN, BETWEEN and IS NULL exactly and rejects what it cannot evaluate).
    */
-  readonly strictLiveSql?: boolean;
+  readonly strictLiveSql?: LiveSqlCheck;
   /**
    * Outbound WebSocket messages per rolling second (default 45; the server drops what exceeds 50/s,
    * pings included). Halved for the rest of the client's life if the server still reports `rate_limit`.
@@ -64,6 +67,11 @@ export interface KalamDriverOptions {
 export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
     throw new UsageError('kalamdbDriver needs the server\'s HTTP base URL: { url: "http://127.0.0.1:8080" }.', { code: 'INVALID_OPTION' });
+  }
+  if (options.strictLiveSql !== undefined && typeof options.strictLiveSql !== 'function') {
+    throw new UsageError('strictLiveSql takes the check itself: import { checkLiveSql } from "livebind/kalamdb" and pass { strictLiveSql: checkLiveSql }.', {
+      code: 'INVALID_OPTION',
+    });
   }
   const http = new KalamHttp(options.url, options.fetch ?? defaultFetch());
   const limits = {
@@ -124,7 +132,7 @@ class KalamDriver implements Driver {
         load: spec.load,
         batchSize: spec.batchSize,
         lastRows: spec.lastRows,
-        rejectReason: this.options.strictLiveSql === true ? checkLiveSql(spec.sql) : undefined,
+        rejectReason: this.options.strictLiveSql?.(spec.sql),
       },
       new KalamFeed(sink, spec.key, !spec.load),
     );

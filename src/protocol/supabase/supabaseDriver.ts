@@ -5,6 +5,7 @@
  * connection (socket, backoff, queue), the channel and the live machinery are neutral.
  */
 import type { ChannelConfig, ChannelPort, ChannelSink } from '../../channel/ChannelPort.js';
+import { channelRegistry } from '../../channel/ChannelRegistry.js';
 import { REJOIN_DELAYS_MS } from '../../channel/rejoinDelay.js';
 import { UnsupportedError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
@@ -58,6 +59,7 @@ export function supabaseDriver(options: SupabaseDriverOptions): DriverFactory {
     limits,
     login: devServerLogin(options.url, fetch),
     anonymousToken: options.apikey,
+    channels: channelRegistry,
     create: (context) => new SupabaseDriver(options, limits, fetch, context),
   };
 }
