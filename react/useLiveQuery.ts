@@ -1,5 +1,5 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { LiveQueryObserver, type LiveQueryInput, type LiveQueryObserverOptions, type LiveQueryResult } from '../src/observer/LiveQueryObserver.js';
+import { createLiveQueryObserver, type LiveQueryInput, type LiveQueryObserverOptions, type LiveQueryResult } from '../src/observer/LiveQueryObserver.js';
 import { useLivebindClient, type ClientOption } from './LiveProvider.js';
 import type { SqlParam } from '../src/types.js';
 
@@ -27,7 +27,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
 ): LiveQueryResult<Row> {
   const client = useLivebindClient(options?.client, 'useLiveQuery');
   const input: LiveQueryInput<Row> = { client, sql, params, options };
-  const [observer] = useState(() => new LiveQueryObserver<Row>(input));
+  const [observer] = useState(() => createLiveQueryObserver<Row>(input));
   const committed = useSyncExternalStore(observer.subscribe, observer.getSnapshot, observer.getServerSnapshot);
   // Commit new SQL/params after render (the observer compares by value, so this is cheap when equal).
   useEffect(() => observer.setOptions(input));

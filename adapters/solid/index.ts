@@ -6,7 +6,7 @@
  */
 import { createComponent, createContext, createRenderEffect, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
-import { channelOf, listenBroadcast, LiveQueryObserver, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
 import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
 import type { ConnectionState, LivebindClient, LiveStatus, SqlParam, Store } from '../../src/types.js';
@@ -58,7 +58,7 @@ export function createLiveQuery<Row extends object = Keyed>(
 ): LiveQueryState<Row> & { readonly result: Accessor<LiveQueryResult<Row>> } {
   const client = clientOf(options?.client, 'createLiveQuery');
   const input = () => ({ client, sql: typeof sql === 'function' ? sql() : sql, params: params?.(), options });
-  const observer = new LiveQueryObserver<Row>(input());
+  const observer = createLiveQueryObserver<Row>(input());
   createRenderEffect(() => observer.setOptions(input()));
   const result = fromStore(observer);
   const [state, setState] = createStore<LiveQueryState<Row>>({ rows: [], status: 'loading', error: undefined, isLoading: true, isPlaceholder: false });

@@ -7,7 +7,7 @@
  */
 import { getContext, setContext } from 'svelte';
 import { createSubscriber } from 'svelte/reactivity';
-import { channelOf, listenBroadcast, LiveQueryObserver, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
 import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
 import type { ConnectionState, LivebindClient, SqlParam, Store } from '../../src/types.js';
@@ -59,7 +59,7 @@ export interface LiveQuery<Row> extends Reactive<LiveQueryResult<Row>>, Omit<Liv
 export function liveQuery<Row = Record<string, unknown>>(sql: string | (() => string), params?: () => readonly SqlParam[] | undefined, options?: LiveQueryOptions<Row>): LiveQuery<Row> {
   const client = clientOf(options?.client, 'liveQuery');
   const input = () => ({ client, sql: typeof sql === 'function' ? sql() : sql, params: params?.(), options });
-  const observer = new LiveQueryObserver<Row>(input());
+  const observer = createLiveQueryObserver<Row>(input());
   if (typeof sql === 'function' || params !== undefined) $effect.pre(() => observer.setOptions(input()));
   const r = fromStore(observer);
   return {

@@ -4,7 +4,7 @@
  * is released on `onScopeDispose`. The client comes from the `client` option or `provideLivebind`.
  */
 import { inject, onScopeDispose, provide, shallowRef, toValue, watch, type App, type InjectionKey, type MaybeRefOrGetter, type ShallowRef } from 'vue';
-import { channelOf, listenBroadcast, LiveQueryObserver, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
 import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
 import type { ConnectionState, LivebindClient, SqlParam, Store } from '../../src/types.js';
@@ -55,7 +55,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
 ): Readonly<ShallowRef<LiveQueryResult<Row>>> {
   const client = useClient(options?.client, 'useLiveQuery');
   const input = () => ({ client, sql: toValue(sql), params: toValue(params), options });
-  const observer = new LiveQueryObserver<Row>(input());
+  const observer = createLiveQueryObserver<Row>(input());
   const result = useStore(observer);
   watch(input, (next) => observer.setOptions(next));
   onScopeDispose(() => observer.dispose());

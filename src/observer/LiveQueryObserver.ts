@@ -79,120 +79,104 @@ export function liveRowsOptions(params: readonly SqlParam[] | undefined, o: Omit
   return out;
 }
 
-export class LiveQueryObserver<Row = Record<string, unknown>> implements Store<LiveQueryResult<Row>> {
-  private current: Current<Row>;
-  private keepPrevious: boolean;
-  private readonly initial: LiveRows<Row> | undefined;
-  /** The last ready/reconnecting snapshot seen (what keepPrevious shows). */
-  private settled: LiveRows<Row> | undefined;
-  private readonly listeners = new Set<() => void>();
-  private unsubscribeSource: (() => void) | undefined;
-  private committed: Cached<Row> | undefined;
-  private optimistic: Cached<Row> | undefined;
-  private server: LiveQueryResult<Row> | undefined;
-  private notified: LiveQueryResult<Row> | undefined;
-
-  constructor(input: LiveQueryInput<Row>) {
-    this.current = this.resolve(input);
-    this.keepPrevious = input.options?.keepPrevious === true;
-    const initialData = input.options?.initialData;
-    this.initial = initialData === undefined ? undefined : placeholderRows(initialData, input.options?.key);
-  }
-
+/** A live-query observer (see the file comment); create one with {@link createLiveQueryObserver}. */
+export interface LiveQueryObserver<Row = Record<string, unknown>> extends Store<LiveQueryResult<Row>> {
   /** The live rows observable currently watched (shared by every consumer of the same query). */
-  get source(): LiveObservable<LiveRows<Row>> {
-    return this.current.source;
-  }
-
+  readonly source: LiveObservable<LiveRows<Row>>;
   /** True when `input` is the query this observer watches (same client, SQL and options by value). */
-  isCurrent(input: LiveQueryInput<Row>): boolean {
-    return input.client === this.current.client && liveQueryKey(input) === this.current.key;
-  }
-
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    if (this.unsubscribeSource === undefined) this.unsubscribeSource = (this.current.source as Store<LiveRows<Row>>).subscribe(this.onChange);
-    return () => {
-      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
-      this.unsubscribeSource?.();
-      this.unsubscribeSource = undefined;
-    };
-  };
-
-  readonly getSnapshot = (): LiveQueryResult<Row> => {
-    const snapshot = this.current.source.getSnapshot();
-    const cached = this.result(snapshot, this.keepPrevious, this.committed);
-    this.committed = cached;
-    return cached.result;
-  };
-
+  isCurrent(input: LiveQueryInput<Row>): boolean;
   /** What a server render shows: `initialData` (or empty `loading` rows). The same object on every call. */
-  readonly getServerSnapshot = (): LiveQueryResult<Row> => {
-    if (this.server === undefined) {
-      const shown = this.initial ?? (EMPTY_LOADING as LiveRows<Row>);
-      this.server = resultOf(shown, 'loading', this.initial !== undefined);
-    }
-    return this.server;
-  };
-
+  getServerSnapshot(): LiveQueryResult<Row>;
   /** Commit a new query or options; a no-op when nothing changed by value. Notifies when the result changed. */
-  setOptions(input: LiveQueryInput<Row>): void {
-    this.keepPrevious = input.options?.keepPrevious === true;
-    if (!this.isCurrent(input)) {
-      this.current = this.resolve(input);
-      if (this.unsubscribeSource !== undefined) {
-        const previous = this.unsubscribeSource;
-        // Subscribe to the new query before releasing the old one (the client's grace period keeps it briefly).
-        this.unsubscribeSource = (this.current.source as Store<LiveRows<Row>>).subscribe(this.onChange);
-        previous();
-      }
-    }
-    this.onChange();
-  }
-
-  /** The result `input` would show, without committing it (same as getSnapshot() when `input` is current). */
-  getOptimisticResult(input: LiveQueryInput<Row>): LiveQueryResult<Row> {
-    if (this.isCurrent(input)) return this.getSnapshot();
-    const source = input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options));
-    const cached = this.result(source.getSnapshot(), input.options?.keepPrevious === true, this.optimistic);
-    this.optimistic = cached;
-    return cached.result;
-  }
-
+  setOptions(input: LiveQueryInput<Row>): void;
+  /** The result `input` would show, without committing it (getSnapshot() when `input` is current). */
+  getOptimisticResult(input: LiveQueryInput<Row>): LiveQueryResult<Row>;
   /** Drop every listener (and with them the server subscription, after the client's grace period). */
-  dispose(): void {
-    this.listeners.clear();
-    this.unsubscribeSource?.();
-    this.unsubscribeSource = undefined;
-  }
+  dispose(): void;
+}
 
-  private readonly onChange = (): void => {
-    if (this.listeners.size === 0) return;
-    const result = this.getSnapshot();
-    if (result === this.notified) return;
-    this.notified = result;
-    for (const listener of [...this.listeners]) listener();
-  };
+// Closures rather than a class: local names minify, property names do not (this sits in every React bundle).
+export function createLiveQueryObserver<Row = Record<string, unknown>>(first: LiveQueryInput<Row>): LiveQueryObserver<Row> {
+  const resolve = (input: LiveQueryInput<Row>): Current<Row> => ({
+    client: input.client,
+    key: liveQueryKey(input),
+    source: input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options)),
+  });
+  let current = resolve(first);
+  let keepPrevious = first.options?.keepPrevious === true;
+  const initialData = first.options?.initialData;
+  const initial = initialData === undefined ? undefined : placeholderRows(initialData, first.options?.key);
+  /** The last ready/reconnecting snapshot seen (what keepPrevious shows). */
+  let settled: LiveRows<Row> | undefined;
+  const listeners = new Set<() => void>();
+  let unsubscribeSource: (() => void) | undefined;
+  let committed: Cached<Row> | undefined;
+  let optimistic: Cached<Row> | undefined;
+  let server: LiveQueryResult<Row> | undefined;
+  let notified: LiveQueryResult<Row> | undefined;
 
-  private resolve(input: LiveQueryInput<Row>): Current<Row> {
-    return {
-      client: input.client,
-      key: liveQueryKey(input),
-      source: input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options)),
-    };
-  }
-
-  private result(snapshot: LiveRows<Row>, keepPrevious: boolean, cache: Cached<Row> | undefined): Cached<Row> {
+  const result = (snapshot: LiveRows<Row>, keep: boolean, cache: Cached<Row> | undefined): Cached<Row> => {
     let shown = snapshot;
-    if (snapshot.status === 'ready' || snapshot.status === 'reconnecting') this.settled = snapshot;
+    if (snapshot.status === 'ready' || snapshot.status === 'reconnecting') settled = snapshot;
     else if (snapshot.status === 'loading') {
-      if (keepPrevious && this.settled !== undefined) shown = this.settled;
-      else if (this.initial !== undefined && this.settled === undefined) shown = this.initial;
+      if (keep && settled !== undefined) shown = settled;
+      else if (initial !== undefined && settled === undefined) shown = initial;
     }
     const isPlaceholder = shown !== snapshot;
     if (cache !== undefined && cache.shown === shown && cache.status === snapshot.status && cache.isPlaceholder === isPlaceholder) return cache;
     return { shown, status: snapshot.status, isPlaceholder, result: resultOf(shown, snapshot.status, isPlaceholder) };
-  }
+  };
+  const getSnapshot = (): LiveQueryResult<Row> => (committed = result(current.source.getSnapshot(), keepPrevious, committed)).result;
+  const onChange = (): void => {
+    if (listeners.size === 0) return;
+    const next = getSnapshot();
+    if (next === notified) return;
+    notified = next;
+    for (const listener of [...listeners]) listener();
+  };
+  const listen = (): (() => void) => (current.source as Store<LiveRows<Row>>).subscribe(onChange);
+  const isCurrent = (input: LiveQueryInput<Row>): boolean => input.client === current.client && liveQueryKey(input) === current.key;
+
+  return {
+    get source() {
+      return current.source;
+    },
+    isCurrent,
+    subscribe(listener) {
+      listeners.add(listener);
+      unsubscribeSource ??= listen();
+      return () => {
+        if (!listeners.delete(listener) || listeners.size > 0) return;
+        unsubscribeSource?.();
+        unsubscribeSource = undefined;
+      };
+    },
+    getSnapshot,
+    getServerSnapshot: () => (server ??= resultOf(initial ?? (EMPTY_LOADING as LiveRows<Row>), 'loading', initial !== undefined)),
+    setOptions(input) {
+      keepPrevious = input.options?.keepPrevious === true;
+      if (!isCurrent(input)) {
+        current = resolve(input);
+        if (unsubscribeSource !== undefined) {
+          const previous = unsubscribeSource;
+          // Subscribe to the new query before releasing the old one (the client's grace period keeps it briefly).
+          unsubscribeSource = listen();
+          previous();
+        }
+      }
+      onChange();
+    },
+    getOptimisticResult(input) {
+      if (isCurrent(input)) return getSnapshot();
+      const source = input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options));
+      return (optimistic = result(source.getSnapshot(), input.options?.keepPrevious === true, optimistic)).result;
+    },
+    dispose() {
+      listeners.clear();
+      unsubscribeSource?.();
+      unsubscribeSource = undefined;
+    },
+  };
 }
 
 function resultOf<Row>(shown: LiveRows<Row>, status: LiveStatus, isPlaceholder: boolean): LiveQueryResult<Row> {

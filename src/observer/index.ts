@@ -1,6 +1,6 @@
 /** Framework-free observers every binding (livebind/react, /vue, /svelte, /solid, /tanstack-query) materializes. */
-export { LiveQueryObserver, liveQueryKey, liveRowsOptions } from './LiveQueryObserver.js';
-export type { LiveQueryInput, LiveQueryObserverOptions, LiveQueryResult } from './LiveQueryObserver.js';
+export { createLiveQueryObserver, liveQueryKey, liveRowsOptions } from './LiveQueryObserver.js';
+export type { LiveQueryObserver, LiveQueryInput, LiveQueryObserverOptions, LiveQueryResult } from './LiveQueryObserver.js';
 export { SelectObserver } from './SelectObserver.js';
 export type { SelectOptions } from './SelectObserver.js';
 export { channelOf, EMPTY_PRESENCE, listenBroadcast, presenceObserver, presenceSelectOptions, TrackObserver } from './ChannelObserver.js';
