@@ -1,6 +1,8 @@
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import solid from 'vite-plugin-solid';
 
 // React 18 copies for the `react18` project (workspace test/react18). Every entry point is
 // aliased so the bindings, the tests and @testing-library/react share ONE React instance.
@@ -43,7 +45,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts', 'test/browser/**', 'test/react/**', '**/node_modules/**'],
+          exclude: ['test/**/*.int.test.ts', 'test/browser/**', 'test/react/**', 'test/conformance/**', '**/node_modules/**'],
         },
       },
       {
@@ -87,6 +89,61 @@ export default defineConfig({
           environment: 'jsdom',
           setupFiles: ['test/react/setupJsdom.ts'],
           include: ['test/react/**/*.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      // Adapter conformance (test/conformance): one scenario list, one driver per framework, real dev server.
+      {
+        test: {
+          name: 'adapters-react19',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/react.conformance.test.tsx', 'test/conformance/tanstack.conformance.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias: react18Aliases },
+        test: {
+          name: 'adapters-react18',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/react.conformance.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'adapters-vue',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/vue.conformance.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [svelte()],
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'adapters-svelte',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/svelte.conformance.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [solid()],
+        test: {
+          name: 'adapters-solid',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/solid.conformance.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
