@@ -17,6 +17,13 @@ const react18Aliases = [
   { find: /^@testing-library\/react$/, replacement: react18('@testing-library/react/dist/index.js') },
 ];
 
+const svelteClient = (path: string): string => fileURLToPath(new URL(`./node_modules/svelte/src/${path}`, import.meta.url));
+const svelteClientAliases = [
+  { find: /^svelte$/, replacement: svelteClient('index-client.js') },
+  { find: /^svelte\/reactivity$/, replacement: svelteClient('reactivity/index-client.js') },
+  { find: /^svelte\/store$/, replacement: svelteClient('store/index-client.js') },
+];
+
 // Debian's Chromium (installed by .ci/run); never a downloaded browser.
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const chromiumArgs = [
@@ -127,7 +134,9 @@ export default defineConfig({
       },
       {
         plugins: [svelte()],
-        resolve: { conditions: ['browser'] },
+        // Svelte's client runtime (its `browser` condition) without flipping every package to
+        // its browser build (ws, PGlite: the dev server runs in this process).
+        resolve: { alias: svelteClientAliases },
         test: {
           name: 'adapters-svelte',
           environment: 'jsdom',
