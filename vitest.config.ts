@@ -2,7 +2,6 @@ import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import solid from 'vite-plugin-solid';
 
 // React 18 copies for the `react18` project (workspace test/react18). Every entry point is
 // aliased so the bindings, the tests and @testing-library/react share ONE React instance.
@@ -22,6 +21,13 @@ const svelteClientAliases = [
   { find: /^svelte$/, replacement: svelteClient('index-client.js') },
   { find: /^svelte\/reactivity$/, replacement: svelteClient('reactivity/index-client.js') },
   { find: /^svelte\/store$/, replacement: svelteClient('store/index-client.js') },
+];
+
+const solidClient = (path: string): string => fileURLToPath(new URL(`./node_modules/solid-js/${path}`, import.meta.url));
+const solidClientAliases = [
+  { find: /^solid-js$/, replacement: solidClient('dist/solid.js') },
+  { find: /^solid-js\/web$/, replacement: solidClient('web/dist/web.js') },
+  { find: /^solid-js\/store$/, replacement: solidClient('store/dist/store.js') },
 ];
 
 // Debian's Chromium (installed by .ci/run); never a downloaded browser.
@@ -147,9 +153,12 @@ export default defineConfig({
         },
       },
       {
-        plugins: [solid()],
+        // No JSX in these tests, so no vite-plugin-solid: Solid's client builds by alias, inlined so
+        // solid-js/web and solid-js/store share the one aliased solid-js.
+        resolve: { alias: solidClientAliases },
         test: {
           name: 'adapters-solid',
+          server: { deps: { inline: [/solid-js/] } },
           environment: 'jsdom',
           setupFiles: ['test/react/setupJsdom.ts'],
           include: ['test/conformance/solid.conformance.test.ts'],
