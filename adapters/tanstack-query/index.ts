@@ -74,6 +74,8 @@ class Bridge {
       if (event.type === 'observerAdded') this.attach(event.query);
       else if (event.type === 'observerRemoved' && event.query.getObserversCount() === 0) this.release(event.query);
       else if (event.type === 'removed') this.detach(event.query.queryHash);
+      // A fetch that resolved after newer rows were pushed must not win: put the latest back.
+      else if (event.type === 'updated' && event.action.type === 'success' && event.action.manual !== true) this.catchUp(event.query);
     });
     for (const query of cache.getAll()) if (query.getObserversCount() > 0) this.attach(query);
   }
@@ -133,6 +135,11 @@ class Bridge {
       entry.pushed = s;
       query.setState({ status: 'error', error: s.error as LivebindError, fetchStatus: 'idle', errorUpdatedAt: Date.now() });
     }
+  }
+
+  private catchUp(query: Query): void {
+    const s = this.entries.get(query.queryHash)?.live.getSnapshot();
+    if ((s?.status === 'ready' || s?.status === 'reconnecting') && query.state.data !== s.rows) this.queryClient.setQueryData(query.queryKey, s.rows);
   }
 
   private release(query: Query): void {
