@@ -144,7 +144,10 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
     isCurrent,
     subscribe(listener) {
       listeners.add(listener);
-      unsubscribeSource ??= listen();
+      if (unsubscribeSource === undefined) {
+        notified = getSnapshot(); // what the new listener reads now: the source's replay is not news
+        unsubscribeSource = listen();
+      }
       return () => {
         if (!listeners.delete(listener) || listeners.size > 0) return;
         unsubscribeSource?.();
