@@ -4,7 +4,7 @@
  * that changed (fine-grained: one row's `<For>` item reacts). Params are accessors; everything is
  * released with `onCleanup`. The client comes from the `client` option or `<LivebindProvider>`.
  */
-import { createComponent, createContext, createRenderEffect, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
+import { batch, createComponent, createContext, createRenderEffect, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
 import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
@@ -71,10 +71,26 @@ export function createLiveQuery<Row extends object = Keyed>(
     return c;
   };
   const keyField = typeof options?.key === 'string' ? options.key : 'id';
+  const set = setState as (...path: unknown[]) => void;
+  let previous: readonly Row[] = [];
   createRenderEffect(() => {
     const r = result();
     setState({ status: r.status, error: r.error, isLoading: r.isLoading, isPlaceholder: r.isPlaceholder });
-    (setState as (key: 'rows', value: unknown) => void)('rows', reconcile(r.rows.map(copy), { key: keyField, merge: true }));
+    const rows = r.rows;
+    // Fast path: same length and keys in place (livebind keeps unchanged rows' identity), so only
+    // the rows whose object changed are reconciled. Anything else: reconcile the list by key.
+    const changed: number[] = [];
+    let inPlace = rows.length === previous.length;
+    for (let i = 0; inPlace && i < rows.length; i++) {
+      if (rows[i] === previous[i]) continue;
+      if ((rows[i] as Keyed)[keyField] !== (previous[i] as Keyed)[keyField]) inPlace = false;
+      else changed.push(i);
+    }
+    batch(() => {
+      if (inPlace) for (const i of changed) set('rows', i, reconcile(copy(rows[i]!), { merge: true }));
+      else set('rows', reconcile(rows.map(copy), { key: keyField, merge: true }));
+    });
+    previous = rows;
   });
   onCleanup(() => observer.dispose());
   return Object.defineProperty(state, 'result', { value: result }) as LiveQueryState<Row> & { readonly result: Accessor<LiveQueryResult<Row>> };
