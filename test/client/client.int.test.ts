@@ -1,7 +1,7 @@
 // The core client against the real dev server (docs/SPEC.md). One server per file.
 import fc from 'fast-check';
 import { filter, firstValueFrom, timeout } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
 import { createClient } from '../../src/index.js';
@@ -80,9 +80,17 @@ describe('HTTP SQL', () => {
     expect(err).toMatchObject({ kind: 'query', code: 'TABLE_NOT_FOUND', status: 400 });
     const bad = createClient({ url: server.url, auth: { user: 'admin', password: 'wrong' } });
     const authErr = await bad.query('SELECT 1').catch((e: unknown) => e);
-    expect(authErr).toMatchObject({ kind: 'auth', status: 401 });
+    expect(authErr).toMatchObject({ kind: 'auth', status: 401, code: 'UNAUTHORIZED' });
     expect(String((authErr as Error).message)).not.toContain('wrong');
     await bad.close();
+  });
+
+  test('a missing table is TABLE_NOT_FOUND over HTTP and over the socket alike', async () => {
+    const live = admin.liveRows('SELECT * FROM it.missing_table');
+    const sub = live.subscribe({ next: () => undefined, error: () => undefined });
+    await vi.waitFor(() => expect(live.getSnapshot().status).toBe('error'), { timeout: 10_000 });
+    expect(live.getSnapshot().error).toMatchObject({ kind: 'subscription', code: 'TABLE_NOT_FOUND' });
+    sub.unsubscribe();
   });
 });
 

@@ -123,7 +123,7 @@ describe('query and execute', () => {
     const s = server(() => ({ status: 401, body: { error: 'unauthorized', message: 'Invalid credentials' } }));
     const client = createClient({ url: 'http://db.test', auth: { user: 'alice', password: 'hunter2' }, fetch: s.fetch });
     const error = await client.query('SELECT 1').catch((e: unknown) => e);
-    expect(error).toMatchObject({ kind: 'auth', code: 'unauthorized', status: 401 });
+    expect(error).toMatchObject({ kind: 'auth', code: 'UNAUTHORIZED', status: 401 });
     expect(String((error as Error).message)).not.toContain('hunter2');
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startDevServer as startForTests } from '../../testing/index.js';
+import { startDevServer as startForTests } from '../../server/testing.js';
 import { startDevServer } from '../../server/devServer.js';
 import { login, request, sql } from './httpTestClient.js';
 

@@ -212,7 +212,8 @@ export class SubscriptionManager {
         this.entries.delete(entry.id);
         entry.sink.onError(
           new SubscriptionError(`The server rejected the live query (${message.code}): ${message.message}`, {
-            code: message.code,
+            // One code for a missing table everywhere: KalamDB says NOT_FOUND over the socket and TABLE_NOT_FOUND over HTTP.
+            code: message.code === 'NOT_FOUND' && /table not found/i.test(message.message) ? 'TABLE_NOT_FOUND' : message.code,
             subscriptionId: entry.id,
             sql: entry.spec.sql,
           }),

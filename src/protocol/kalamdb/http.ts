@@ -80,7 +80,8 @@ export class KalamHttp implements LoginCalls {
       );
     }
     if (!res.ok || !isObject(json) || typeof json['access_token'] !== 'string') {
-      const kind = isObject(json) && typeof json['error'] === 'string' ? json['error'] : `HTTP_${res.status}`;
+      // KalamDB's auth endpoints answer lower-case kinds (`unauthorized`); codes are UPPER_SNAKE everywhere in livebind.
+      const kind = isObject(json) && typeof json['error'] === 'string' ? json['error'].toUpperCase() : `HTTP_${res.status}`;
       const code = isObject(json) && isObject(json['error']) && typeof json['error']['code'] === 'string' ? json['error']['code'] : kind;
       const refused = res.status === 401 || res.status === 403;
       throw new AuthError(
