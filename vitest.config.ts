@@ -2,6 +2,7 @@ import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // React 18 copies for the `react18` project (workspace test/react18). Every entry point is
 // aliased so the bindings, the tests and @testing-library/react share ONE React instance.
@@ -14,6 +15,20 @@ const react18Aliases = [
   { find: /^react-dom\/client$/, replacement: react18('react-dom/client.js') },
   { find: /^react-dom\/server$/, replacement: react18('react-dom/server.node.js') },
   { find: /^@testing-library\/react$/, replacement: react18('@testing-library/react/dist/index.js') },
+];
+
+const svelteClient = (path: string): string => fileURLToPath(new URL(`./node_modules/svelte/src/${path}`, import.meta.url));
+const svelteClientAliases = [
+  { find: /^svelte$/, replacement: svelteClient('index-client.js') },
+  { find: /^svelte\/reactivity$/, replacement: svelteClient('reactivity/index-client.js') },
+  { find: /^svelte\/store$/, replacement: svelteClient('store/index-client.js') },
+];
+
+const solidClient = (path: string): string => fileURLToPath(new URL(`./node_modules/solid-js/${path}`, import.meta.url));
+const solidClientAliases = [
+  { find: /^solid-js$/, replacement: solidClient('dist/solid.js') },
+  { find: /^solid-js\/web$/, replacement: solidClient('web/dist/web.js') },
+  { find: /^solid-js\/store$/, replacement: solidClient('store/dist/store.js') },
 ];
 
 // Debian's Chromium (installed by .ci/run); never a downloaded browser.
@@ -45,7 +60,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts', 'test/browser/**', 'test/react/**', '**/node_modules/**'],
+          exclude: ['test/**/*.int.test.ts', 'test/browser/**', 'test/react/**', 'test/conformance/**', '**/node_modules/**'],
         },
       },
       {
@@ -89,6 +104,66 @@ export default defineConfig({
           environment: 'jsdom',
           setupFiles: ['test/react/setupJsdom.ts'],
           include: ['test/react/**/*.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      // Adapter conformance (test/conformance): one scenario list, one driver per framework, real dev server.
+      {
+        test: {
+          name: 'adapters-react19',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/react.conformance.test.tsx', 'test/conformance/tanstack.conformance.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias: react18Aliases },
+        test: {
+          name: 'adapters-react18',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/react.conformance.test.tsx'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'adapters-vue',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/vue.conformance.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [svelte()],
+        // Svelte's client runtime (its `browser` condition) without flipping every package to
+        // its browser build (ws, PGlite: the dev server runs in this process).
+        resolve: { alias: svelteClientAliases },
+        test: {
+          name: 'adapters-svelte',
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/svelte.conformance.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // No JSX in these tests, so no vite-plugin-solid: Solid's client builds by alias, inlined so
+        // solid-js/web and solid-js/store share the one aliased solid-js.
+        resolve: { alias: solidClientAliases },
+        test: {
+          name: 'adapters-solid',
+          server: { deps: { inline: [/solid-js/] } },
+          environment: 'jsdom',
+          setupFiles: ['test/react/setupJsdom.ts'],
+          include: ['test/conformance/solid.conformance.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

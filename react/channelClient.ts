@@ -1,17 +1,14 @@
 /**
  * The part of a client the channel hooks need: `channel(topic, options)` (the core's
- * ChannelHandle). Declared here so the hooks work with any client that has channels; the client
- * comes from the hook's `client` option or from <LiveProvider>.
+ * ChannelHandle). The client comes from the hook's `client` option or from <LiveProvider>.
  */
 import { useMemo } from 'react';
 import type { ChannelHandle, ChannelOptions } from '../src/channel/types.js';
-import { UnsupportedError } from '../src/errors.js';
+import { channelOf, type ChannelClient } from '../src/observer/ChannelObserver.js';
 import type { LivebindClient } from '../src/types.js';
 import { useLivebindClient } from './LiveProvider.js';
 
-export interface ChannelClient {
-  channel<M = Record<string, unknown>>(topic: string, options?: ChannelOptions): ChannelHandle<M>;
-}
+export type { ChannelClient } from '../src/observer/ChannelObserver.js';
 
 /** Options every channel hook accepts. */
 export interface ChannelHookOptions {
@@ -23,18 +20,10 @@ export interface ChannelHookOptions {
 
 /** The shared handle of `topic` (the same object while client, topic and options are the same). */
 export function useChannel<M>(topic: string, options: ChannelHookOptions | undefined, hookName: string): ChannelHandle<M> {
-  const client = useLivebindClient(options?.client as LivebindClient | undefined, hookName) as unknown as Partial<ChannelClient>;
+  const client = useLivebindClient(options?.client as LivebindClient | undefined, hookName);
   const channelOptions = options?.channel;
   const optionsKey = channelOptions === undefined ? '' : JSON.stringify(channelOptions);
-  return useMemo(() => {
-    if (typeof client.channel !== 'function') {
-      throw new UnsupportedError(`${hookName}() needs a client with channels (presence and broadcast); this client has none (KalamDB has no channels).`, {
-        code: 'UNSUPPORTED',
-        capability: 'channel',
-      });
-    }
-    return client.channel<M>(topic, channelOptions);
-    // optionsKey stands for channelOptions (an inline object is new on every render).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [client, topic, optionsKey]);
+  // optionsKey stands for channelOptions (an inline object is new on every render).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => channelOf<M>(client, topic, channelOptions, hookName), [client, topic, optionsKey]);
 }

@@ -21,5 +21,5 @@ export { useTrack } from './useTrack.js';
 export { useBroadcast } from './useBroadcast.js';
 export { useSend } from './useSend.js';
 export { useChannelState } from './useChannelState.js';
-export { shallow } from './shallow.js';
+export { shallow } from '../src/observer/shallow.js';
 export type { ChannelClient, ChannelHookOptions } from './channelClient.js';

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ChangeEvent, ChangesOptions, SqlParam } from '../src/types.js';
 import { useLivebindClient, type ClientOption } from './LiveProvider.js';
-import { stableKey } from './stableKey.js';
+import { stableKey } from '../src/observer/stableKey.js';
 
 export interface UseChangesOptions extends ClientOption {
   readonly params?: readonly SqlParam[];

@@ -1,22 +1,16 @@
 import type { PresenceSnapshot } from '../src/channel/types.js';
+import { EMPTY_PRESENCE, type PresenceSelect } from '../src/observer/ChannelObserver.js';
 import { useChannel, type ChannelHookOptions } from './channelClient.js';
 import { useSelectedStore } from './useSelectedStore.js';
 
-/** What SSR and hydration render: nobody is present yet (no socket on the server). */
-const EMPTY: PresenceSnapshot<never> = Object.freeze({ synced: false, size: 0, get: () => undefined, members: Object.freeze([]) });
-const getServerSnapshot = (): PresenceSnapshot<never> => EMPTY;
+const getServerSnapshot = (): PresenceSnapshot<never> => EMPTY_PRESENCE;
 const identity = <T,>(x: T): T => x;
 
-export interface UsePresenceOptions<M, T> extends ChannelHookOptions {
-  /** Pick what the component needs (default: the whole snapshot). */
-  readonly selector?: (presence: PresenceSnapshot<M>) => T;
-  /** When the selection did not change (default Object.is; `shallow` for arrays/objects). */
-  readonly isEqual?: (a: T, b: T) => boolean;
-}
+export interface UsePresenceOptions<M, T> extends ChannelHookOptions, PresenceSelect<M, T> {}
 
 /**
  * Presence of `topic` (joins the channel with presence while mounted). With `selector` and
- * `isEqual`, the component re-renders only when its selected value changes.
+ * `isEqual`, the component re-renders only when its selected value changes (the core's SelectObserver).
  */
 export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>>(topic: string, options?: UsePresenceOptions<M, T>): T {
   const channel = useChannel<M>(topic, options, 'usePresence');

@@ -1,35 +1,16 @@
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useMemo, useState, useSyncExternalStore } from 'react';
+import { SelectObserver } from '../src/observer/SelectObserver.js';
 import type { Store } from '../src/types.js';
 
 /**
- * `useSyncExternalStoreWithSelector` without the extra package: the component re-renders only when
- * `isEqual(previous, next)` is false for the selected value. The last rendered selection is kept
- * across renders, so an inline selector (a new function each render) costs no extra render.
+ * `useSyncExternalStoreWithSelector` over the core's SelectObserver: the component re-renders only
+ * when `isEqual(previous, next)` is false for the selected value. Inline selectors are fine (the
+ * observer keeps the previous selection while it is equal). One observer per store instance.
  */
 export function useSelectedStore<S, T>(store: Store<S>, getServerSnapshot: () => S, selector: (snapshot: S) => T, isEqual: (a: T, b: T) => boolean): T {
-  const rendered = useRef<{ has: boolean; value: T | undefined }>({ has: false, value: undefined });
-  const subscribe = useMemo(() => (listener: () => void) => store.subscribe(listener), [store]);
-  const [getSelection, getServerSelection] = useMemo(() => {
-    const memoized = (read: () => S): (() => T) => {
-      let has = false;
-      let snapshot: S;
-      let selection: T;
-      return () => {
-        const next = read();
-        if (has && Object.is(snapshot, next)) return selection;
-        const nextSelection = selector(next);
-        has = true;
-        snapshot = next;
-        const previous = rendered.current;
-        selection = previous.has && isEqual(previous.value as T, nextSelection) ? (previous.value as T) : nextSelection;
-        return selection;
-      };
-    };
-    return [memoized(() => store.getSnapshot()), memoized(getServerSnapshot)];
-  }, [store, getServerSnapshot, selector, isEqual]);
-  const value = useSyncExternalStore(subscribe, getSelection, getServerSelection);
-  useEffect(() => {
-    rendered.current = { has: true, value };
-  });
-  return value;
+  const observer = useMemo(() => new SelectObserver<S, T>({ source: store, selector, isEqual }), [store]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [server] = useState(() => new SelectObserver<S, T>({ source: { subscribe: () => () => {}, getSnapshot: getServerSnapshot }, selector, isEqual }));
+  // Swapping the functions is pure (no notification): fine during render.
+  observer.setOptions({ source: store, selector, isEqual });
+  return useSyncExternalStore(observer.subscribe, observer.getSnapshot, server.getSnapshot);
 }

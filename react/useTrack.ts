@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { isLivebindError, type LivebindError } from '../src/errors.js';
 import { useChannel, type ChannelHookOptions } from './channelClient.js';
-import { shallow } from './shallow.js';
+import { shallow } from '../src/observer/shallow.js';
 
 /**
  * Declarative presence: tracks `meta` on `topic` while mounted, re-tracks when `meta` changes

@@ -40,3 +40,5 @@ export { makeKeyOf } from './live/keyOf.js';
 export type { Materializer, MaterializerOptions, RowOp } from './live/types.js';
 export * from './errors.js';
 export type * from './types.js';
+/** Framework-free observers for bindings (docs/adapters.md). */
+export * from './observer/index.js';

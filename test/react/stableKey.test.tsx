@@ -1,6 +1,6 @@
 // Hook arguments compared by value: what counts as "the same query" for a re-render.
 import { expect, test } from 'vitest';
-import { stableKey } from '../../react/stableKey.js';
+import { stableKey } from '../../src/observer/stableKey.js';
 
 test('equal values give equal keys; a new array literal of the same params is the same query', () => {
   expect(stableKey({ params: [1, 'a', null] })).toBe(stableKey({ params: [1, 'a', null] }));

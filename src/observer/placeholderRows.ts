@@ -1,5 +1,5 @@
-import { makeKeyOf } from '../src/live/keyOf.js';
-import type { LiveRows, RowKey } from '../src/types.js';
+import { makeKeyOf } from '../live/keyOf.js';
+import type { LiveRows, RowKey } from '../types.js';
 
 /**
  * A read-only LiveRows (status `loading`) over a plain array: what SSR renders before the socket

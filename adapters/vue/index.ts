@@ -1,0 +1,113 @@
+/**
+ * livebind/vue: composables over the core observers. Rows live in a `shallowRef` (no deep
+ * reactivity over rows; unchanged rows keep identity), params may be refs or getters, everything
+ * is released on `onScopeDispose`. The client comes from the `client` option or `provideLivebind`.
+ */
+import { inject, onScopeDispose, provide, shallowRef, toValue, watch, type App, type InjectionKey, type MaybeRefOrGetter, type ShallowRef } from 'vue';
+import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
+import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
+import type { ConnectionState, LivebindClient, SqlParam, Store } from '../../src/types.js';
+
+export const LIVEBIND_CLIENT: InjectionKey<LivebindClient> = Symbol('livebind client');
+
+/** Make `client` the default for every composable below this component (or `app.use(livebind(client))`). */
+export function provideLivebind(client: LivebindClient): void {
+  provide(LIVEBIND_CLIENT, client);
+}
+
+/** A Vue plugin: `app.use(livebind(client))`. */
+export const livebind = (client: LivebindClient) => ({ install: (app: App) => void app.provide(LIVEBIND_CLIENT, client) });
+
+export interface ClientOption {
+  readonly client?: LivebindClient | undefined;
+}
+
+function useClient(client: LivebindClient | undefined, name: string): LivebindClient {
+  const resolved = client ?? inject(LIVEBIND_CLIENT, undefined);
+  if (resolved === undefined) {
+    throw new UsageError(`${name}() found no livebind client: call provideLivebind(client) (or app.use(livebind(client))) in a parent, or pass { client }.`, { code: 'NO_CLIENT' });
+  }
+  return resolved;
+}
+
+/** A shallowRef that follows a store while the current effect scope lives. */
+export function useStore<T>(store: Store<T>): Readonly<ShallowRef<T>> {
+  const state = shallowRef(store.getSnapshot());
+  const unsubscribe = store.subscribe(() => {
+    state.value = store.getSnapshot();
+  });
+  state.value = store.getSnapshot();
+  onScopeDispose(unsubscribe);
+  return state;
+}
+
+export interface UseLiveQueryOptions<Row> extends LiveQueryObserverOptions<Row>, ClientOption {}
+
+/**
+ * Live rows of `sql`: `result.value` is the core's LiveQueryResult (rows, status, error, isLoading,
+ * isPlaceholder, snapshot), a new object per revision. `sql` and `params` may be refs or getters.
+ */
+export function useLiveQuery<Row = Record<string, unknown>>(
+  sql: MaybeRefOrGetter<string>,
+  params?: MaybeRefOrGetter<readonly SqlParam[] | undefined>,
+  options?: UseLiveQueryOptions<Row>,
+): Readonly<ShallowRef<LiveQueryResult<Row>>> {
+  const client = useClient(options?.client, 'useLiveQuery');
+  const input = () => ({ client, sql: toValue(sql), params: toValue(params), options });
+  const observer = createLiveQueryObserver<Row>(input());
+  const result = useStore(observer);
+  watch(input, (next) => observer.setOptions(next));
+  onScopeDispose(() => observer.dispose());
+  return result;
+}
+
+/** State of the client's one shared socket. */
+export function useConnectionState(options?: ClientOption): Readonly<ShallowRef<ConnectionState>> {
+  return useStore(useClient(options?.client, 'useConnectionState').status$);
+}
+
+export interface ChannelComposableOptions extends ClientOption {
+  readonly channel?: ChannelOptions | undefined;
+}
+
+function useChannelHandle<M>(topic: string, options: ChannelComposableOptions | undefined, name: string) {
+  return channelOf<M>(useClient(options?.client, name) as unknown as ChannelClient, topic, options?.channel, name);
+}
+
+/** Presence of `topic` through an optional selector; the ref changes only when the selection does. */
+export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>>(
+  topic: string,
+  options?: ChannelComposableOptions & PresenceSelect<M, T>,
+): Readonly<ShallowRef<T>> {
+  const observer = presenceObserver<M, T>(useChannelHandle<M>(topic, options, 'usePresence'), options);
+  onScopeDispose(() => observer.dispose());
+  return useStore(observer);
+}
+
+/** Track `meta` (a ref or getter; null untracks) on `topic` while the scope lives. Returns the last track error. */
+export function useTrack<M extends Record<string, unknown>>(topic: string, meta: MaybeRefOrGetter<M | null>, options?: ChannelComposableOptions) {
+  const tracker = new TrackObserver<M>(useChannelHandle<M>(topic, options, 'useTrack'));
+  watch(() => toValue(meta), (m) => tracker.set(m), { immediate: true, deep: true });
+  const error = useStore(tracker);
+  onScopeDispose(() => tracker.dispose());
+  return error;
+}
+
+/** Calls `handler` for each broadcast of `event` ('*' for all) on `topic` while the scope lives. */
+export function useBroadcast(topic: string, event: string, handler: (message: ChannelBroadcast) => void, options?: ChannelComposableOptions): void {
+  onScopeDispose(listenBroadcast(useChannelHandle(topic, options, 'useBroadcast'), event, () => handler));
+}
+
+/** `send(event, payload, options)` on `topic`; keeps the channel joined while the scope lives. */
+export function useSend(topic: string, options?: ChannelComposableOptions): (event: string, payload: unknown, sendOptions?: SendOptions) => Promise<SendReceipt> {
+  const channel = useChannelHandle(topic, options, 'useSend');
+  const subscription = channel.status$.subscribe(() => {});
+  onScopeDispose(() => subscription.unsubscribe());
+  return (event, payload, sendOptions) => channel.send(event, payload, sendOptions);
+}
+
+/** The channel's state (`idle`, `joining`, `joined`, `errored`, `closed`); keeps it joined while the scope lives. */
+export function useChannelState(topic: string, options?: ChannelComposableOptions): Readonly<ShallowRef<ChannelState>> {
+  return useStore(useChannelHandle(topic, options, 'useChannelState').status$);
+}

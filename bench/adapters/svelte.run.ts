@@ -1,0 +1,3 @@
+import { svelteBench } from './svelte.run.svelte.js';
+
+svelteBench();

@@ -1,0 +1,162 @@
+// The livebind/tanstack-query bridge with a plain QueryObserver over a hand-driven live source:
+// one subscription per query hash, hydration, isFetching, reconnect, errors, keepSubscribedMs vs gcTime.
+import { dehydrate, hydrate, QueryClient, QueryObserver } from '@tanstack/query-core';
+import { afterEach, expect, test, vi } from 'vitest';
+import { connectLiveQueries, liveQueryOptions } from '../../adapters/tanstack-query/index.js';
+import { placeholderRows } from '../../src/index.js';
+import { SubscriptionError } from '../../src/errors.js';
+import type { LivebindClient, LiveRows, LiveStatus } from '../../src/types.js';
+
+interface Row {
+  readonly id: number;
+  readonly label: string;
+}
+
+/** A client whose liveRows() sources the test drives; counts subscribers per SQL. */
+function fakeClient() {
+  const sources = new Map<string, { snapshot: LiveRows<Row>; listeners: Set<() => void>; starts: number }>();
+  const source = (sql: string) => {
+    let s = sources.get(sql);
+    if (s === undefined) sources.set(sql, (s = { snapshot: placeholderRows<Row>([], 'id'), listeners: new Set(), starts: 0 }));
+    return s;
+  };
+  const client = {
+    liveRows: (sql: string) => {
+      const s = source(sql);
+      return {
+        getSnapshot: () => s.snapshot,
+        subscribe: (listener: () => void) => {
+          if (s.listeners.size === 0) s.starts++;
+          s.listeners.add(listener);
+          listener();
+          return () => void s.listeners.delete(listener);
+        },
+      };
+    },
+  } as unknown as Pick<LivebindClient, 'liveRows'>;
+  return {
+    client,
+    subscribers: (sql: string) => source(sql).listeners.size,
+    /** Times the source went from no listener to one (what starts a server subscription). */
+    starts: (sql: string) => source(sql).starts,
+    emit(sql: string, status: LiveStatus, rows: readonly Row[], error?: Error) {
+      const s = source(sql);
+      s.snapshot = { ...placeholderRows(rows, 'id'), rows, status, error: error as never };
+      for (const l of [...s.listeners]) l();
+    },
+  };
+}
+
+const clients: QueryClient[] = [];
+const newQueryClient = () => {
+  const qc = new QueryClient();
+  clients.push(qc);
+  return qc;
+};
+afterEach(() => {
+  for (const qc of clients.splice(0)) qc.clear();
+  vi.useRealTimers();
+});
+
+test('two observers of one query share one live subscription; data follows pushes; isFetching settles', async () => {
+  const f = fakeClient();
+  const qc = newQueryClient();
+  const options = liveQueryOptions<Row>(f.client, 'q1');
+  const a = new QueryObserver(qc, options);
+  const b = new QueryObserver(qc, options);
+  const seen: unknown[] = [];
+  const unA = a.subscribe((r) => seen.push(r.data));
+  const unB = b.subscribe(() => {});
+  expect(f.starts('q1')).toBe(1);
+  expect(a.getCurrentResult().isFetching).toBe(true);
+  f.emit('q1', 'ready', [{ id: 1, label: 'a' }]);
+  await vi.waitFor(() => expect(a.getCurrentResult().isFetching).toBe(false));
+  expect(a.getCurrentResult().data).toEqual([{ id: 1, label: 'a' }]);
+  expect(f.subscribers('q1')).toBe(1);
+  f.emit('q1', 'ready', [{ id: 1, label: 'b' }]);
+  expect(f.starts('q1')).toBe(1);
+  expect(b.getCurrentResult().data).toEqual([{ id: 1, label: 'b' }]);
+  expect(b.getCurrentResult().isFetching).toBe(false);
+  unA();
+  unB();
+  await vi.waitFor(() => expect(f.subscribers('q1')).toBe(0));
+  expect(qc.getQueryData(options.queryKey)).toEqual([{ id: 1, label: 'b' }]); // still cached (gcTime)
+});
+
+test('after a reconnect the server rows replace the cached data', async () => {
+  const f = fakeClient();
+  const qc = newQueryClient();
+  const o = new QueryObserver(qc, liveQueryOptions<Row>(f.client, 'q2'));
+  const un = o.subscribe(() => {});
+  f.emit('q2', 'ready', [{ id: 1, label: 'a' }, { id: 2, label: 'b' }]);
+  await vi.waitFor(() => expect(o.getCurrentResult().status).toBe('success'));
+  f.emit('q2', 'reconnecting', [{ id: 1, label: 'a' }, { id: 2, label: 'b' }]);
+  f.emit('q2', 'ready', [{ id: 2, label: 'B' }]);
+  expect(o.getCurrentResult().data).toEqual([{ id: 2, label: 'B' }]);
+  await vi.waitFor(() => expect(o.getCurrentResult().isFetching).toBe(false));
+  expect(o.getCurrentResult().data).toEqual([{ id: 2, label: 'B' }]);
+  un();
+});
+
+test('rows pushed while the first fetch resolves are not overwritten by the fetch result', async () => {
+  const f = fakeClient();
+  const qc = newQueryClient();
+  const o = new QueryObserver(qc, liveQueryOptions<Row>(f.client, 'q6'));
+  const un = o.subscribe(() => {});
+  f.emit('q6', 'ready', [{ id: 1, label: 'first' }]);
+  f.emit('q6', 'ready', [{ id: 1, label: 'second' }]);
+  await vi.waitFor(() => expect(o.getCurrentResult().isFetching).toBe(false));
+  expect(o.getCurrentResult().data).toEqual([{ id: 1, label: 'second' }]);
+  un();
+});
+
+test('a hydrated query attaches when its first observer arrives, without a fetch', async () => {
+  const f = fakeClient();
+  const server = newQueryClient();
+  const options = liveQueryOptions<Row>(f.client, 'q3');
+  server.setQueryData(options.queryKey, [{ id: 1, label: 'from SSR' }]);
+  const browser = newQueryClient();
+  hydrate(browser, dehydrate(server));
+  const disconnect = connectLiveQueries(browser);
+  const o = new QueryObserver(browser, options);
+  const un = o.subscribe(() => {});
+  expect(o.getCurrentResult().data).toEqual([{ id: 1, label: 'from SSR' }]);
+  expect(o.getCurrentResult().isFetching).toBe(false);
+  expect(f.subscribers('q3')).toBe(1);
+  f.emit('q3', 'ready', [{ id: 1, label: 'live' }]);
+  expect(o.getCurrentResult().data).toEqual([{ id: 1, label: 'live' }]);
+  un();
+  disconnect();
+});
+
+test('a live error becomes the query error, not a fetch that never ends', async () => {
+  const f = fakeClient();
+  const qc = newQueryClient();
+  const o = new QueryObserver(qc, liveQueryOptions<Row>(f.client, 'q4'));
+  const un = o.subscribe(() => {});
+  const error = new SubscriptionError('boom', { code: 'LIVE_QUERY_FAILED', sql: 'q4' });
+  f.emit('q4', 'error', [], error);
+  await vi.waitFor(() => expect(o.getCurrentResult().status).toBe('error'));
+  expect(o.getCurrentResult().error).toBe(error);
+  expect(o.getCurrentResult().isFetching).toBe(false);
+  un();
+});
+
+test('keepSubscribedMs keeps the live subscription after the last observer, independently of gcTime', async () => {
+  vi.useFakeTimers();
+  const f = fakeClient();
+  const qc = newQueryClient();
+  const options = { ...liveQueryOptions<Row>(f.client, 'q5', [], { keepSubscribedMs: 1000 }), gcTime: 60_000 };
+  const o = new QueryObserver(qc, options);
+  const un = o.subscribe(() => {});
+  f.emit('q5', 'ready', [{ id: 1, label: 'a' }]);
+  un();
+  await vi.advanceTimersByTimeAsync(999);
+  expect(f.subscribers('q5')).toBe(1);
+  // A new observer inside the window reuses it.
+  const un2 = new QueryObserver(qc, options).subscribe(() => {});
+  un2();
+  await vi.advanceTimersByTimeAsync(1000);
+  expect(f.subscribers('q5')).toBe(0);
+  expect(qc.getQueryData(options.queryKey)).toEqual([{ id: 1, label: 'a' }]);
+});

@@ -1,0 +1,4 @@
+import { runConformance } from './scenarios.js';
+import { vueDriver } from './drivers/vue.js';
+
+runConformance(vueDriver);
