@@ -158,6 +158,18 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       }
       return channels.channel(topic, channelOptions);
     },
+    topic: (name) => {
+      assertOpen();
+      if (driver.topic === undefined) {
+        throw new UnsupportedError(
+          driver.name === 'kalamdb'
+            ? 'Topic consumers need the topic support: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics } to createClient.'
+            : `Topic consumers are not available over ${driver.name}; use KalamDB.`,
+          { code: 'UNSUPPORTED', capability: 'topic' },
+        );
+      }
+      return driver.topic(name);
+    },
     status$: status.observable,
     async close() {
       if (closed) return;

@@ -3,6 +3,7 @@
  * and on the observables/stores the client returns, never on core internals.
  */
 import type { ChannelHandle, ChannelOptions } from './channel/types.js';
+import type { TopicHandle } from './topics/types.js';
 import type { Observable } from 'rxjs';
 import type { LivebindError } from './errors.js';
 import type { OrderSpec, RowKey, RowSet } from './live/types.js';
@@ -145,6 +146,12 @@ export interface LivebindClient {
    * Throws UnsupportedError (`UNSUPPORTED`, capability `channel`) when the backend has no channels (KalamDB).
    */
   channel<M = Record<string, unknown>>(topic: string, options?: ChannelOptions): ChannelHandle<M>;
+  /**
+   * A topic for workers (KalamDB topics, docs/SPEC.md §9): `topic(name).consume({ group })` is an
+   * Observable of records with `ack()`. Throws UnsupportedError (`UNSUPPORTED`, capability `topic`)
+   * on a backend without topics, and over KalamDB unless `topics: kalamdbTopics` was passed.
+   */
+  topic(name: string): TopicHandle;
   /** Connection state of the one shared socket. */
   readonly status$: LiveObservable<ConnectionState>;
   /** Close the socket and complete every observable. */

@@ -22,6 +22,8 @@ import type { SqlResult } from './http.js';
 import { KalamFeed } from './KalamFeed.js';
 import { KalamSession } from './KalamSession.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
+import type { KalamTopics } from './topics.js';
+import type { TopicHandle } from '../../topics/types.js';
 
 /** A live-SQL check: the reason the query cannot run live, or undefined (`checkLiveSql`). */
 export type LiveSqlCheck = (sql: string) => string | undefined;
@@ -61,6 +63,11 @@ export interface KalamDriverOptions {
   readonly maxMessageBytes?: number;
   /** Binary frame decoder (default: node:zlib in Node, DecompressionStream elsewhere). */
   readonly binaryDecoder?: BinaryDecoder;
+  /**
+   * Topic consumers (`client.topic(name).consume(...)`, K§9): pass `kalamdbTopics` from
+   * `livebind/kalamdb` (opt-in, so browser apps bundle none of it). Without it `topic()` throws.
+   */
+  readonly topics?: KalamTopics;
 }
 
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
@@ -73,7 +80,13 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
       code: 'INVALID_OPTION',
     });
   }
-  const http = new KalamHttp(options.url, options.fetch ?? defaultFetch());
+  if (options.topics !== undefined && typeof options.topics !== 'function') {
+    throw new UsageError('topics takes the topic support itself: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics }.', {
+      code: 'INVALID_OPTION',
+    });
+  }
+  const fetchImpl = options.fetch ?? defaultFetch();
+  const http = new KalamHttp(options.url, fetchImpl);
   const limits = {
     perSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
     maxFrameBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
@@ -83,7 +96,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     name: 'kalamdb',
     limits,
     login: http,
-    create: (context) => new KalamDriver(options, http, context),
+    create: (context) => new KalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context)),
   };
 }
 
@@ -107,6 +120,7 @@ class KalamDriver implements Driver {
     private readonly options: KalamDriverOptions,
     private readonly http: KalamHttp,
     private readonly context: DriverContext,
+    readonly topic: ((name: string) => TopicHandle) | undefined,
   ) {
     this.manager = new SubscriptionManager(context.connection, options.resume ?? 'auto');
     this.compress = options.compress ?? true;
