@@ -46,7 +46,6 @@ function commonOptions(options: CommonClientOptions): CommonClientOptions {
     'connectTimeoutMs',
     'channels',
     'logger',
-    'logLevel',
   ] as const satisfies readonly (keyof CommonClientOptions)[];
   for (const key of keys) if (options[key] !== undefined) (picked as Record<string, unknown>)[key] = options[key];
   return picked;

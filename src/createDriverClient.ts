@@ -15,8 +15,7 @@ import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
 import { QueryRegistry } from './live/QueryRegistry.js';
 import type { ChannelRuntime } from './channel/channelRuntime.js';
-import { createLog, logConnection, logFeeds } from './logger.js';
-import type { Logger, LogLevel } from './logger.js';
+import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
 import type { ConnectionState, LivebindClient, QueryOptions, SqlParam } from './types.js';
@@ -50,12 +49,11 @@ export interface CommonClientOptions {
    */
   readonly channels?: Partial<Omit<ChannelRuntime, 'timers' | 'now' | 'graceMs'>>;
   /**
-   * Where connection and subscription events go (`console` fits); nothing is logged by default.
-   * Tokens, passwords and parameter values are never logged.
+   * Connection and subscription events: `createLogger(console, 'debug')` (levels debug, info, warn,
+   * error; `info` logs connection changes and failures, `debug` adds each subscription). Nothing is
+   * logged by default; tokens, passwords and parameter values never are.
    */
-  readonly logger?: Logger;
-  /** The lowest level logged (default `info`: connection changes and failures; `debug` adds each subscription). */
-  readonly logLevel?: LogLevel;
+  readonly logger?: ClientLogger;
 }
 
 export interface DriverClientOptions extends CommonClientOptions {
@@ -71,8 +69,10 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     throw new UsageError('Option "driver" must be a driver such as kalamdbDriver({ url }) from "livebind/kalamdb".', { code: 'INVALID_OPTION' });
   }
   const timers = options.timers ?? defaultTimers;
-  const log = createLog(options.logger, options.logLevel);
-  const logState = log === undefined ? undefined : logConnection(log);
+  const log = options.logger;
+  if (log !== undefined && (typeof log.connection !== 'function' || typeof log.feeds !== 'function')) {
+    throw new UsageError('Option "logger" takes createLogger(console, "debug") from "livebind" (a console-like object wrapped with a level).', { code: 'INVALID_OPTION' });
+  }
   const now = options.now ?? Date.now;
   const credentials = new Credentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
 
@@ -101,7 +101,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     {
       onState: (state) => {
-        logState?.(state);
+        log?.connection(state);
         status.set(state);
       },
       onStopped: (error) => driver.stopped(error),
@@ -110,7 +110,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
   credentials.onNewToken((token) => connection.tokenChanged(token));
   const registry = new QueryRegistry(
-    driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : logFeeds(log, driver.liveFeed.bind(driver)),
+    driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
     driver.name,
     timers,
     options.releaseGraceMs ?? 50,

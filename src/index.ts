@@ -8,7 +8,8 @@ export type { ReconnectOptions } from './connection/backoff.js';
 export type { Timers } from './connection/timers.js';
 export type { SocketLike, WebSocketConstructor } from './connection/socket.js';
 export type { FetchLike } from './protocol/fetch.js';
-export type { Logger, LogLevel } from './logger.js';
+export { createLogger } from './logger.js';
+export type { ClientLogger, Logger, LogLevel } from './logger.js';
 export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
 /** The protocol seam, for driver authors (docs/SPEC.md §8). */
 export type {

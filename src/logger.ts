@@ -1,6 +1,7 @@
 /**
- * The `logger` option of createClient: connection and subscription events at four levels,
- * nothing by default. `console` fits. Messages carry the event and its fields (status, attempt,
+ * The `logger` option of createClient, built with `createLogger(console, 'debug')`: connection and
+ * subscription events at four levels, nothing by default (an app that logs nothing bundles none of
+ * this). Any console-like object fits. Messages carry the event and its fields (status, attempt,
  * error code and message, the SQL text without parameter values, row counts); never a token,
  * a password or a parameter value.
  */
@@ -21,11 +22,25 @@ export interface Logger {
 
 export type Log = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
 
+type FeedOpener = (spec: FeedSpec, sink: RowSink) => FeedHandle;
+
+/** What createClient's `logger` option takes: hooks the client calls (built by `createLogger`). */
+export interface ClientLogger {
+  /** Each connection state. */
+  readonly connection: (state: ConnectionState) => void;
+  /** Wraps the driver's feed opener so every subscription is logged. */
+  readonly feeds: (open: FeedOpener) => FeedOpener;
+}
+
+/** The `logger` option: events at `level` and above (default `info`) to `logger`'s methods. */
+export function createLogger(logger: Logger, level: LogLevel = 'info'): ClientLogger {
+  const log = createLog(logger, level);
+  return { connection: logConnection(log), feeds: (open) => logFeeds(log, open) };
+}
+
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-/** A log function for `logger` at `level` and above (default `info`); a no-op without a logger. */
-export function createLog(logger: Logger | undefined, level: LogLevel = 'info'): Log | undefined {
-  if (logger === undefined) return undefined;
+function createLog(logger: Logger, level: LogLevel): Log {
   const min = RANK[level];
   if (min === undefined) throw new UsageError(`logLevel must be one of debug, info, warn, error; got ${JSON.stringify(level)}.`, { code: 'INVALID_OPTION' });
   return (at, message, fields) => {
@@ -43,7 +58,7 @@ function errorFields(error: LivebindError | undefined): Record<string, unknown> 
 }
 
 /** Logs connection status changes: open at info, reconnecting at warn, a stop with an error at error. */
-export function logConnection(log: Log): (state: ConnectionState) => void {
+function logConnection(log: Log): (state: ConnectionState) => void {
   let previous: ConnectionState['status'] | undefined;
   return (state) => {
     if (state.status === previous) return;
@@ -57,7 +72,7 @@ export function logConnection(log: Log): (state: ConnectionState) => void {
 }
 
 /** Wraps a feed opener so each subscription logs subscribe, ready, reconnecting, error and unsubscribe. */
-export function logFeeds(log: Log, open: (spec: FeedSpec, sink: RowSink) => FeedHandle): (spec: FeedSpec, sink: RowSink) => FeedHandle {
+function logFeeds(log: Log, open: FeedOpener): FeedOpener {
   return (spec, sink) => {
     const what = spec.load ? 'liveRows' : 'changes';
     const base = { sql: spec.text };

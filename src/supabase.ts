@@ -1,7 +1,7 @@
 /**
  * `livebind/supabase`: the Supabase Realtime driver, importable on its own so an app bundles only
- * the protocol it uses. In progress: `createClient()` does not accept a driver yet (the protocol-neutral
- * core split is still to land), so this entry ships the unit-tested driver parts only.
+ * the protocol it uses: `createClient({ driver: supabaseDriver({ url, apikey }), auth })`. Live rows,
+ * presence and broadcast share one Phoenix socket.
  *
  * - `url`: the project URL; the socket is `<url>/realtime/v1/websocket`, initial rows come from `<url>/rest/v1`.
  * - `apikey`: the anon/publishable key; without `auth` it is also the token (as in supabase-js).

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
-import { createClient, type LivebindClient } from '../../src/index.js';
+import { createClient, createLogger, type LivebindClient } from '../../src/index.js';
 
 let server: DevServer;
 const clients: LivebindClient[] = [];
@@ -26,7 +26,7 @@ test('debug logs connection and subscription events without secrets', async () =
   const entries: { level: string; message: string; fields: unknown }[] = [];
   const sink = (level: string) => (message: string, fields?: unknown) => entries.push({ level, message, fields });
   const logger = { debug: sink('debug'), info: sink('info'), warn: sink('warn'), error: sink('error') };
-  const client = createClient({ url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' }, logger, logLevel: 'debug' });
+  const client = createClient({ url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' }, logger: createLogger(logger, 'debug') });
   clients.push(client);
   const live = client.liveRows('SELECT id, v FROM lg.items WHERE v <> $1', { params: ['secret-param-value'] });
   const sub = live.subscribe(() => undefined);
@@ -49,7 +49,7 @@ test('debug logs connection and subscription events without secrets', async () =
   expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/); // no JWT
 });
 
-test('without a logger nothing is written; an unknown level is a UsageError', async () => {
+test('without a logger nothing is written; an unknown level or a bare console is a UsageError', async () => {
   const spies = (['debug', 'info', 'warn', 'error', 'log'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => undefined));
   try {
     const client = createClient({ url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' } });
@@ -62,5 +62,6 @@ test('without a logger nothing is written; an unknown level is a UsageError', as
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
-  expect(() => createClient({ url: server.url, auth: { token: 'x' }, logger: console, logLevel: 'verbose' as never })).toThrow(/logLevel must be one of/);
+  expect(() => createLogger(console, 'verbose' as never)).toThrow(/logLevel must be one of/);
+  expect(() => createClient({ url: server.url, auth: { token: 'x' }, logger: console as never })).toThrow(/createLogger/);
 });

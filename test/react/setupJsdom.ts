@@ -12,3 +12,9 @@ for (const name of ['Uint16Array', 'Uint32Array', 'Uint8ClampedArray', 'Int8Arra
   const nodeCtor = (structuredClone(new jsdomCtor(1)) as object).constructor;
   Object.assign(globalThis, { [name]: nodeCtor });
 }
+
+// The hooks under test talk to a real dev server in the same process; on a small shared machine a
+// round trip can take seconds. waitFor/findBy wait up to 10 s (the default 1 s made them flaky),
+// still far below the test timeout, so a hook that never delivers still fails.
+import { configure } from '@testing-library/react';
+configure({ asyncUtilTimeout: 10_000 });
