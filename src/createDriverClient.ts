@@ -18,7 +18,7 @@ import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
-import type { ConnectionState, LivebindClient, QueryOptions, SqlParam } from './types.js';
+import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile } from './types.js';
 
 /** Options every backend shares. */
 export interface CommonClientOptions {
@@ -136,6 +136,13 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   return {
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       return (await sql(text, params, queryOptions)).rows as R[];
+    },
+    async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
+      assertOpen();
+      if (driver.sqlWithFiles === undefined) {
+        throw new UnsupportedError(`FILE uploads are not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'files' });
+      }
+      return (await driver.sqlWithFiles(text, files, params, queryOptions)).rows as R[];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
       return (await sql(text, params, queryOptions)).affected;

@@ -121,6 +121,9 @@ export interface ChangesOptions {
   readonly key?: string | readonly string[];
 }
 
+/** A FILE upload: a Blob/File (browsers), a Uint8Array/Buffer (Node), or either with a file name and MIME type. */
+export type UploadFile = Blob | Uint8Array | { readonly data: Blob | Uint8Array; readonly filename?: string; readonly type?: string };
+
 export interface QueryOptions {
   /** Namespace for unqualified table names (`namespace_id` on the wire). */
   readonly namespace?: string;
@@ -135,6 +138,12 @@ export interface QueryOptions {
 export interface LivebindClient {
   /** Run SQL over HTTP; rows as objects keyed by column name. Rejects with UnsupportedError on a backend without SQL. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
+  /**
+   * One INSERT or UPDATE with `FILE("name")` placeholders and the files by name (KalamDB multipart
+   * SQL): the server stores each file and puts its FileRef JSON in the row (`fileDownloadUrl` from
+   * `livebind/kalamdb` turns one into its download URL). Rejects with UnsupportedError elsewhere.
+   */
+  queryWithFiles<R = Record<string, unknown>>(sql: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
   /** Run DML/DDL over HTTP; resolves to the affected row count. */
   execute(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<number>;
   /** Live materialized rows: a snapshot per change (first snapshot has status `loading`). */

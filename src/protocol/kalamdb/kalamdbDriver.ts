@@ -11,7 +11,7 @@
  */
 import { isLivebindError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
-import type { QueryOptions, SqlParam } from '../../types.js';
+import type { QueryOptions, SqlParam, UploadFile } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import type { FetchLike } from '../fetch.js';
@@ -154,15 +154,22 @@ class KalamDriver implements Driver {
   }
 
   /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
-  async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-    const namespace = queryOptions?.namespace;
+  sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+    return this.outcome((token) => this.http.sql(token, text, params, queryOptions?.namespace));
+  }
+
+  /** Multipart SQL with FILE placeholders (K§4.3). */
+  sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+    return this.outcome((token) => this.http.sqlWithFiles(token, text, files, params, queryOptions?.namespace));
+  }
+
+  private async outcome(call: (token: string) => Promise<SqlResult[]>): Promise<SqlOutcome> {
     let results: SqlResult[];
-    const token = await this.context.token('http');
     try {
-      results = await this.http.sql(token, text, params, namespace);
+      results = await call(await this.context.token('http'));
     } catch (error) {
       if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-      results = await this.http.sql(await this.context.token('expired'), text, params, namespace);
+      results = await call(await this.context.token('expired'));
     }
     // Rows: the last result with a schema (or the last result); affected: DML counts (results without a schema).
     const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
