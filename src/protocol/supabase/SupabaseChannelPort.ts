@@ -45,6 +45,8 @@ export class SupabaseChannelPort implements ChannelPort, TopicMember {
   private config: ChannelConfig;
   /** A `system` error seen under this join: the `phx_close` that follows is a kill. */
   private kill: ChannelError | undefined;
+  /** A join asked for while no socket was open: sent as soon as one opens. */
+  private waiting: JoinRequest | undefined;
 
   constructor(
     readonly topic: string,
@@ -70,8 +72,12 @@ export class SupabaseChannelPort implements ChannelPort, TopicMember {
     this.kill = undefined;
     this.config = request.config;
     this.hub.register(this);
-    // No socket: the join is sent when one opens (socketOpened → the channel joins again).
-    if (this.hub.session === undefined) return;
+    // No socket yet (register() asked for one): the join is sent when it opens.
+    this.waiting = this.hub.session === undefined ? request : undefined;
+    if (this.waiting === undefined) this.sendJoin(ref, request);
+  }
+
+  private sendJoin(ref: string, request: JoinRequest): void {
     void this.hub.joinToken(request.refreshToken).then((token) => {
       const session = this.hub.session;
       if (this.currentJoinRef !== ref || session === undefined) return;
@@ -86,6 +92,7 @@ export class SupabaseChannelPort implements ChannelPort, TopicMember {
   }
 
   leave(): void {
+    this.waiting = undefined;
     const joinRef = this.currentJoinRef;
     this.currentJoinRef = undefined;
     this.isJoined = false;
@@ -133,6 +140,10 @@ export class SupabaseChannelPort implements ChannelPort, TopicMember {
   // ---- TopicMember -------------------------------------------------------------------------
 
   socketOpened(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    // The channel is still `joining` (it never saw the socket down), so it would wait for its join timeout.
+    if (waiting !== undefined && this.currentJoinRef !== undefined) this.sendJoin(this.currentJoinRef, waiting);
     this.sink.socketOpened();
   }
 
