@@ -18,7 +18,7 @@ import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
-import type { ConnectionState, LivebindClient, QueryOptions, SqlParam } from './types.js';
+import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile } from './types.js';
 
 /** Options every backend shares. */
 export interface CommonClientOptions {
@@ -137,6 +137,13 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       return (await sql(text, params, queryOptions)).rows as R[];
     },
+    async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
+      assertOpen();
+      if (driver.sqlWithFiles === undefined) {
+        throw new UnsupportedError(`FILE uploads are not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'files' });
+      }
+      return (await driver.sqlWithFiles(text, files, params, queryOptions)).rows as R[];
+    },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
       return (await sql(text, params, queryOptions)).affected;
     },
@@ -157,6 +164,18 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
         });
       }
       return channels.channel(topic, channelOptions);
+    },
+    topic: (name) => {
+      assertOpen();
+      if (driver.topic === undefined) {
+        throw new UnsupportedError(
+          driver.name === 'kalamdb'
+            ? 'Topic consumers need the topic support: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics } to createClient.'
+            : `Topic consumers are not available over ${driver.name}; use KalamDB.`,
+          { code: 'UNSUPPORTED', capability: 'topic' },
+        );
+      }
+      return driver.topic(name);
     },
     status$: status.observable,
     async close() {

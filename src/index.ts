@@ -39,6 +39,7 @@ export { createMaterializer } from './live/createMaterializer.js';
 export { makeKeyOf } from './live/keyOf.js';
 export type { Materializer, MaterializerOptions, RowOp } from './live/types.js';
 export * from './errors.js';
+export type { TopicConsumeOptions, TopicHandle, TopicRecord, TopicStart, TopicCalls, TopicBatch, TopicMessage, TopicPoll, TopicAck } from './topics/types.js';
 export type * from './types.js';
 /** Framework-free observers for bindings (docs/adapters.md). */
 export * from './observer/index.js';

@@ -7,3 +7,9 @@ export type { KalamDriverOptions, LiveSqlCheck } from './protocol/kalamdb/kalamd
 export { checkLiveSql } from './sql/checkLiveSql.js';
 export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
 export type { FetchLike } from './protocol/fetch.js';
+/** Topic consumers, opt-in: `createClient({ url, auth, topics: kalamdbTopics })` (docs/SPEC.md §9). */
+export { kalamdbTopics } from './protocol/kalamdb/topics.js';
+export type { KalamTopics } from './protocol/kalamdb/topics.js';
+/** FILE columns: FileRef parsing and download URLs (`client.queryWithFiles` uploads). */
+export { fileDownloadUrl, parseFileRef, storedFileName } from './protocol/kalamdb/files.js';
+export type { FileRef } from './protocol/kalamdb/files.js';

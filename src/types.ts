@@ -3,6 +3,7 @@
  * and on the observables/stores the client returns, never on core internals.
  */
 import type { ChannelHandle, ChannelOptions } from './channel/types.js';
+import type { TopicHandle } from './topics/types.js';
 import type { Observable } from 'rxjs';
 import type { LivebindError } from './errors.js';
 import type { OrderSpec, RowKey, RowSet } from './live/types.js';
@@ -120,6 +121,9 @@ export interface ChangesOptions {
   readonly key?: string | readonly string[];
 }
 
+/** A FILE upload: a Blob/File (browsers), a Uint8Array/Buffer (Node), or either with a file name and MIME type. */
+export type UploadFile = Blob | Uint8Array | { readonly data: Blob | Uint8Array; readonly filename?: string; readonly type?: string };
+
 export interface QueryOptions {
   /** Namespace for unqualified table names (`namespace_id` on the wire). */
   readonly namespace?: string;
@@ -134,6 +138,12 @@ export interface QueryOptions {
 export interface LivebindClient {
   /** Run SQL over HTTP; rows as objects keyed by column name. Rejects with UnsupportedError on a backend without SQL. */
   query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
+  /**
+   * One INSERT or UPDATE with `FILE("name")` placeholders and the files by name (KalamDB multipart
+   * SQL): the server stores each file and puts its FileRef JSON in the row (`fileDownloadUrl` from
+   * `livebind/kalamdb` turns one into its download URL). Rejects with UnsupportedError elsewhere.
+   */
+  queryWithFiles<R = Record<string, unknown>>(sql: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
   /** Run DML/DDL over HTTP; resolves to the affected row count. */
   execute(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<number>;
   /** Live materialized rows: a snapshot per change (first snapshot has status `loading`). */
@@ -145,6 +155,12 @@ export interface LivebindClient {
    * Throws UnsupportedError (`UNSUPPORTED`, capability `channel`) when the backend has no channels (KalamDB).
    */
   channel<M = Record<string, unknown>>(topic: string, options?: ChannelOptions): ChannelHandle<M>;
+  /**
+   * A topic for workers (KalamDB topics, docs/SPEC.md §9): `topic(name).consume({ group })` is an
+   * Observable of records with `ack()`. Throws UnsupportedError (`UNSUPPORTED`, capability `topic`)
+   * on a backend without topics, and over KalamDB unless `topics: kalamdbTopics` was passed.
+   */
+  topic(name: string): TopicHandle;
   /** Connection state of the one shared socket. */
   readonly status$: LiveObservable<ConnectionState>;
   /** Close the socket and complete every observable. */

@@ -1,4 +1,6 @@
 import { SESSIONS_SQL } from '../auth/sessions.js';
+import { TOPICS_SQL } from '../topics/topicSchema.js';
+import { FILES_SQL } from '../files/fileSchema.js';
 
 /**
  * Internal schema of the engine: SeqId generator, change log, tombstones, catalog, users, roles.
@@ -32,6 +34,8 @@ CREATE TABLE IF NOT EXISTS livebind.users (
   id text PRIMARY KEY, password_hash text NOT NULL, role text NOT NULL, email text,
   created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
 ${SESSIONS_SQL}
+${TOPICS_SQL}
+${FILES_SQL}
 
 -- SeqId (§1.1): 41 bits ms since 2024-01-01 | 10 bits worker | 12 bits sequence; strictly increasing,
 -- also within one millisecond and when the clock goes back (the sequence then borrows the next ms).

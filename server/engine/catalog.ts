@@ -1,9 +1,12 @@
 import type { TableDef } from './ddlParser.js';
 import type { ColumnInfo, TableInfo } from './types.js';
+import { TopicRegistry } from '../topics/TopicRegistry.js';
 
 /** In-memory view of livebind.tables, keyed by `namespace.name`. */
 export class Catalog {
   private readonly tables = new Map<string, TableInfo>();
+  /** Topics and their sources (server/topics). */
+  readonly topics = new TopicRegistry();
 
   get(namespace: string, name: string): TableInfo | undefined {
     return this.tables.get(`${namespace}.${name}`) ?? this.tables.get(`${namespace}.${name}`.toLowerCase());

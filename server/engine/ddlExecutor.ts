@@ -5,6 +5,7 @@ import { Catalog, OWNER_COLUMN, tableInfoFromDef } from './catalog.js';
 import { DdlError, type KalamCommand, type TableDef } from './ddlParser.js';
 import { isValidName, quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
 import type { Role } from './types.js';
+import { executeTopicCommand } from '../topics/topicDdl.js';
 
 export const RESERVED_NAMESPACES = new Set(['livebind', 'livebind_fn', 'public', 'information_schema', 'system', 'pg_catalog', 'pg_toast']);
 const USER_ROLES = new Set<Role>(['user', 'service', 'dba', 'system']);
@@ -23,6 +24,10 @@ export class DdlExecutionError extends Error {
 /** Runs KalamDB DDL as the superuser in its own transaction; returns the result message. */
 export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: KalamCommand): Promise<string> {
   switch (cmd.kind) {
+    case 'createTopic':
+    case 'dropTopic':
+    case 'addTopicSource':
+      return executeTopicCommand(db, catalog, cmd);
     case 'createNamespace':
       return createNamespace(db, cmd.name, cmd.ifNotExists);
     case 'dropNamespace':

@@ -1,6 +1,7 @@
 import { mapKalamType, type MappedType } from './kalamTypes.js';
 import type { Token } from './sqlLexer.js';
 import type { TableType } from './types.js';
+import { parseTopicCommand, type TopicCommand } from '../topics/topicDdl.js';
 
 /** KalamDB DDL the engine handles itself (everything else is passed to PostgreSQL or rejected). */
 export type KalamCommand =
@@ -10,7 +11,8 @@ export type KalamCommand =
   | { readonly kind: 'dropTable'; readonly namespace: string; readonly name: string; readonly ifExists: boolean }
   | { readonly kind: 'createUser'; readonly name: string; readonly password: string; readonly role: string; readonly email: string | null }
   | { readonly kind: 'dropUser'; readonly name: string; readonly ifExists: boolean }
-  | { readonly kind: 'alterUser'; readonly name: string; readonly password?: string; readonly role?: string };
+  | { readonly kind: 'alterUser'; readonly name: string; readonly password?: string; readonly role?: string }
+  | TopicCommand;
 
 export interface ColumnDef {
   readonly name: string;
@@ -44,7 +46,8 @@ export class DdlError extends Error {
 
 export const RESERVED_COLUMNS = new Set(['_seq', '_deleted', '_commit_seq', '_livebind_owner']);
 
-class Cursor {
+/** Token cursor for the DDL parsers (also server/topics/topicDdl.ts). */
+export class Cursor {
   i = 0;
   constructor(
     readonly tokens: readonly Token[],
@@ -120,6 +123,8 @@ export function unquoteString(text: string): string {
 
 /** Recognizes KalamDB DDL; returns undefined for any other statement. */
 export function parseKalamCommand(tokens: readonly Token[], sql: string, defaultNamespace: string): KalamCommand | undefined {
+  const topic = parseTopicCommand(tokens, sql, defaultNamespace);
+  if (topic !== undefined) return topic;
   const c = new Cursor(tokens, sql);
   if (c.acceptWord('create', 'namespace')) {
     const ifNotExists = c.acceptWord('if', 'not', 'exists');

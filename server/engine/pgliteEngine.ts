@@ -154,6 +154,7 @@ export class PgliteEngine implements Engine {
     const catalog = new Catalog();
     const rows = await db.query<{ info: TableInfo }>('SELECT info FROM livebind.tables');
     for (const r of rows.rows) catalog.set(r.info);
+    await catalog.topics.load(db, catalog);
     return new PgliteEngine(db, options.tokens, catalog);
   }
 

@@ -8,6 +8,7 @@ import { sendHomePage, type HomePageInfo } from './homePage.js';
 import { handleSql } from './sqlHandler.js';
 import { handleSupabaseHttp } from '../supabase/supabaseHttp.js';
 import type { SupabaseRealtime } from '../supabase/SupabaseRealtime.js';
+import { extensionRoutes } from './extensionRoutes.js';
 
 export interface RequestHandlerOptions {
   readonly engine: PgliteEngine;
@@ -42,6 +43,7 @@ async function sqlProblem(engine: PgliteEngine): Promise<string | undefined> {
 export function createRequestHandler(options: RequestHandlerOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const limiter = new RateLimiter(options.authRateLimitPerSec ?? 20);
   const origins = options.corsOrigins ?? 'loopback';
+  const extensions = extensionRoutes(options.engine);
   return (req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: 'Internal error' });
@@ -69,6 +71,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: http
       await handleSql(req, res, options.engine, headers);
       return;
     }
+    if (await extensions(path, req, res, headers)) return;
     if (path.startsWith('/v1/api/auth/')) {
       if (await handleAuth({ engine: options.engine, limiter, headers }, path, req, res)) return;
     }

@@ -14,11 +14,12 @@
  * - src/live: neutral rows, columns and changes (with an optional opaque cursor) → LiveRows snapshots.
  */
 import type { AuthError, ConnectionError, LivebindError, ProtocolError } from '../errors.js';
-import type { QueryOptions, SqlParam } from '../types.js';
+import type { QueryOptions, SqlParam, UploadFile } from '../types.js';
 import type { Timers } from '../connection/timers.js';
 import type { ChannelConfig, ChannelPort, ChannelSink } from '../channel/ChannelPort.js';
 import type { ChannelRuntime } from '../channel/channelRuntime.js';
 import type { ChannelHandle, ChannelOptions } from '../channel/types.js';
+import type { TopicHandle } from '../topics/types.js';
 
 /** One WebSocket frame, either way: text, or binary handed over raw (a session decodes it). */
 export type Frame = string | Uint8Array;
@@ -164,6 +165,10 @@ export interface Driver {
   channel?(topic: string, config: ChannelConfig, sink: ChannelSink): ChannelPort;
   /** SQL over the protocol's HTTP API; absent: `query()`/`execute()` reject with UnsupportedError. */
   sql?(text: string, params: readonly SqlParam[] | undefined, options: QueryOptions | undefined): Promise<SqlOutcome>;
+  /** SQL with FILE uploads; absent: `queryWithFiles()` rejects with UnsupportedError. */
+  sqlWithFiles?(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, options: QueryOptions | undefined): Promise<SqlOutcome>;
+  /** Topic consumers (`client.topic(name)`); absent: `topic()` throws UnsupportedError. Built on src/topics' TopicCalls. */
+  readonly topic?: ((name: string) => TopicHandle) | undefined;
   /** The client closed. */
   close?(): void;
 }
@@ -173,6 +178,9 @@ export interface SqlOutcome {
   readonly rows: readonly Row[];
   readonly affected: number;
 }
+
+// The topic seam is src/topics' (the consumer owns the interface).
+export type { TopicBatch, TopicCalls, TopicHandle, TopicMessage, TopicPoll, TopicAck } from '../topics/types.js';
 
 // The channel seam is src/channel's (the consumer owns the interface).
 export type { ChannelConfig, ChannelPort, ChannelSink } from '../channel/ChannelPort.js';

@@ -1,7 +1,7 @@
 /** The HTTP surface drivers use (injectable: `fetch` option), and the global fetch as default. */
 import { UsageError } from '../errors.js';
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
   readonly ok: boolean;
   readonly status: number;
   /** Read for `Retry-After` on 429/503 answers (optional for custom fetch functions). */

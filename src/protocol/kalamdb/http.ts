@@ -3,7 +3,7 @@
  * QueryError with the server's code and HTTP status; tokens never appear in messages.
  */
 import { AuthError, ConnectionError, QueryError, UsageError } from '../../errors.js';
-import type { SqlParam } from '../../types.js';
+import type { SqlParam, UploadFile } from '../../types.js';
 import type { LoginCalls, Tokens } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
 import type { SchemaField } from './messages.js';
@@ -48,23 +48,22 @@ export class KalamHttp implements LoginCalls {
     if (params !== undefined && params.length > 0) body += `,"params":[${params.map(wireParam).join(',')}]`;
     if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
     body += '}';
-    const res = await this.post('/v1/api/sql', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body);
-    const json = parseJson(res.text);
-    const error = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
-    if (!res.ok || error || !isObject(json) || json['status'] !== 'success') {
-      const code = typeof error?.['code'] === 'string' ? error['code'] : `HTTP_${res.status}`;
-      const message = typeof error?.['message'] === 'string' ? error['message'] : `SQL request failed with HTTP ${res.status}`;
-      if (AUTH_CODES.has(code) || res.status === 401) {
-        throw new AuthError(`${message} (${code}).`, { code, status: res.status });
-      }
-      throw new QueryError(`${message} (${code}).`, { code, status: res.status, sql });
+    return sqlResults(await this.post('/v1/api/sql', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body), sql);
+  }
+
+  /** Multipart SQL with `FILE("name")` placeholders (K§4.3): one `file:<name>` part per file. */
+  async sqlWithFiles(token: string, sql: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, namespace: string | undefined): Promise<SqlResult[]> {
+    const form = new FormData();
+    form.append('sql', sql);
+    if (params !== undefined && params.length > 0) form.append('params', `[${params.map(wireParam).join(',')}]`);
+    if (namespace !== undefined) form.append('namespace_id', namespace);
+    for (const [name, file] of Object.entries(files)) {
+      const f = file instanceof Blob || file instanceof Uint8Array ? { data: file } : file;
+      const blob = f.data instanceof Blob && f.type === undefined ? f.data : new Blob([f.data as BlobPart], f.type === undefined ? {} : { type: f.type });
+      form.append(`file:${name}`, blob, f.filename ?? (typeof File !== 'undefined' && f.data instanceof File ? f.data.name : name));
     }
-    const results = Array.isArray(json['results']) ? json['results'] : [];
-    return results.filter(isObject).map((r) => ({
-      schema: Array.isArray(r['schema']) ? r['schema'].filter(isObject).map(field) : undefined,
-      rows: Array.isArray(r['rows']) ? (r['rows'] as unknown[][]) : undefined,
-      rowCount: typeof r['row_count'] === 'number' ? r['row_count'] : 0,
-    }));
+    // The body is FormData (fetch sets the multipart Content-Type with its boundary).
+    return sqlResults(await this.post('/v1/api/sql', { Authorization: `Bearer ${token}` }, form as unknown as string), sql);
   }
 
   private async auth(path: string, headers: Record<string, string>, body: string | undefined): Promise<Tokens> {
@@ -112,6 +111,26 @@ export class KalamHttp implements LoginCalls {
       });
     }
   }
+}
+
+
+function sqlResults(res: { ok: boolean; status: number; text: string }, sql: string): SqlResult[] {
+  const json = parseJson(res.text);
+  const error = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
+  if (!res.ok || error || !isObject(json) || json['status'] !== 'success') {
+    const code = typeof error?.['code'] === 'string' ? error['code'] : `HTTP_${res.status}`;
+    const message = typeof error?.['message'] === 'string' ? error['message'] : `SQL request failed with HTTP ${res.status}`;
+    if (AUTH_CODES.has(code) || res.status === 401) {
+      throw new AuthError(`${message} (${code}).`, { code, status: res.status });
+    }
+    throw new QueryError(`${message} (${code}).`, { code, status: res.status, sql });
+  }
+  const results = Array.isArray(json['results']) ? json['results'] : [];
+  return results.filter(isObject).map((r) => ({
+    schema: Array.isArray(r['schema']) ? r['schema'].filter(isObject).map(field) : undefined,
+    rows: Array.isArray(r['rows']) ? (r['rows'] as unknown[][]) : undefined,
+    rowCount: typeof r['row_count'] === 'number' ? r['row_count'] : 0,
+  }));
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { isLivebindError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
-import type { QueryOptions, SqlParam } from '../../types.js';
+import type { QueryOptions, SqlParam, UploadFile } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import type { FetchLike } from '../fetch.js';
@@ -22,6 +22,8 @@ import type { SqlResult } from './http.js';
 import { KalamFeed } from './KalamFeed.js';
 import { KalamSession } from './KalamSession.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
+import type { KalamTopics } from './topics.js';
+import type { TopicHandle } from '../../topics/types.js';
 
 /** A live-SQL check: the reason the query cannot run live, or undefined (`checkLiveSql`). */
 export type LiveSqlCheck = (sql: string) => string | undefined;
@@ -61,6 +63,11 @@ export interface KalamDriverOptions {
   readonly maxMessageBytes?: number;
   /** Binary frame decoder (default: node:zlib in Node, DecompressionStream elsewhere). */
   readonly binaryDecoder?: BinaryDecoder;
+  /**
+   * Topic consumers (`client.topic(name).consume(...)`, K§9): pass `kalamdbTopics` from
+   * `livebind/kalamdb` (opt-in, so browser apps bundle none of it). Without it `topic()` throws.
+   */
+  readonly topics?: KalamTopics;
 }
 
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
@@ -73,7 +80,13 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
       code: 'INVALID_OPTION',
     });
   }
-  const http = new KalamHttp(options.url, options.fetch ?? defaultFetch());
+  if (options.topics !== undefined && typeof options.topics !== 'function') {
+    throw new UsageError('topics takes the topic support itself: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics }.', {
+      code: 'INVALID_OPTION',
+    });
+  }
+  const fetchImpl = options.fetch ?? defaultFetch();
+  const http = new KalamHttp(options.url, fetchImpl);
   const limits = {
     perSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
     maxFrameBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
@@ -83,7 +96,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     name: 'kalamdb',
     limits,
     login: http,
-    create: (context) => new KalamDriver(options, http, context),
+    create: (context) => new KalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context)),
   };
 }
 
@@ -107,6 +120,7 @@ class KalamDriver implements Driver {
     private readonly options: KalamDriverOptions,
     private readonly http: KalamHttp,
     private readonly context: DriverContext,
+    readonly topic: ((name: string) => TopicHandle) | undefined,
   ) {
     this.manager = new SubscriptionManager(context.connection, options.resume ?? 'auto');
     this.compress = options.compress ?? true;
@@ -140,15 +154,22 @@ class KalamDriver implements Driver {
   }
 
   /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
-  async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-    const namespace = queryOptions?.namespace;
+  sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+    return this.outcome((token) => this.http.sql(token, text, params, queryOptions?.namespace));
+  }
+
+  /** Multipart SQL with FILE placeholders (K§4.3). */
+  sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+    return this.outcome((token) => this.http.sqlWithFiles(token, text, files, params, queryOptions?.namespace));
+  }
+
+  private async outcome(call: (token: string) => Promise<SqlResult[]>): Promise<SqlOutcome> {
     let results: SqlResult[];
-    const token = await this.context.token('http');
     try {
-      results = await this.http.sql(token, text, params, namespace);
+      results = await call(await this.context.token('http'));
     } catch (error) {
       if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-      results = await this.http.sql(await this.context.token('expired'), text, params, namespace);
+      results = await call(await this.context.token('expired'));
     }
     // Rows: the last result with a schema (or the last result); affected: DML counts (results without a schema).
     const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
