@@ -10,7 +10,8 @@ import { StoryClient, useStoryLivebind } from '../withLivebind.js';
 import styles from './lab.module.css';
 
 interface Note {
-  readonly id: string;
+  /** BIGINT: a decimal string over KalamDB, a JSON number over Supabase (/rest/v1, postgres_changes), as PostgREST sends int8. */
+  readonly id: string | number;
   readonly author: string;
   readonly body: string;
 }
@@ -92,7 +93,7 @@ function Side({ room, name, title, subtitle, writer = false, presence, children 
       <ol className={styles.rows}>
         {notes.snapshot.slice(0, 12).map((n) => (
           <li key={n.id}>
-            <span className={styles.rowId}>#{n.id.slice(-5)}</span> {n.body}
+            <span className={styles.rowId}>#{String(n.id).slice(-5)}</span> {n.body}
           </li>
         ))}
         {notes.snapshot.size > 12 ? <li className={styles.more}>… {notes.snapshot.size - 12} more</li> : null}
