@@ -3,7 +3,8 @@
  * gzip frames, outbound pacing at 45 frames/s, default page size) subscribes `liveRows()` to a
  * 100,000-row table over `/v1/ws`; time from subscribe until the snapshot is `ready` with every row.
  *
- *   npx tsx bench/initial-load.ts              (ROWS=100000 RUNS=5; PROFILE=1 adds the span table)
+ *   npx tsx bench/initial-load.ts              (ROWS=100000 RUNS=5; PROFILE=1 adds the span table;
+ *                                               CPUPROF=file.cpuprofile records a CPU profile of the timed runs only)
  *
  * The connection is opened and authenticated by a warm-up query first (not timed), then each run
  * opens a fresh liveRows() (new subscription id, so a full load each time) after the client's
@@ -12,6 +13,9 @@
  * materializer): summed per run, so they overlap with each other and with waiting.
  * Figures are from one run on a shared machine: read the ratios, not the absolute times.
  */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { startDevServer } from '../server/devServer.js';
@@ -22,6 +26,7 @@ import type { LiveRows } from '../src/index.js';
 const ROWS = Number(process.env['ROWS'] ?? 100_000);
 const RUNS = Number(process.env['RUNS'] ?? 5);
 const PROFILE = process.env['PROFILE'] === '1';
+const CPUPROF = process.env['CPUPROF'];
 
 interface Row {
   id: string;
@@ -120,19 +125,31 @@ try {
   // Warm-up: opens and authenticates the socket (not timed).
   const warm = await waitFor(client.liveRows<{ id: string }>('SELECT id FROM bench.warm'), (s) => s.status === 'ready');
 
-  const results: { ms: number; pages: number; outbound: number; frames: number; bytes: number; s: typeof spans }[] = [];
+  const inspector = CPUPROF === undefined ? undefined : new Session();
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+  }
+  const results: { ms: number; cpuMs: number; pages: number; outbound: number; frames: number; bytes: number; s: typeof spans }[] = [];
   for (let run = 0; run < RUNS; run++) {
     await sleep(1100); // the client's outbound window (45 frames per rolling second) is empty again
     resetSpans();
+    if (inspector) await inspector.post('Profiler.start');
+    const cpu0 = process.cpuUsage();
     // A distinct SQL text per run: a fresh subscription and a full load each time.
     const sql = `SELECT id, name, qty, note FROM bench.big WHERE id >= ${-1 - run}`;
     const t0 = performance.now();
     const { snap, unsubscribe } = await waitFor(client.liveRows<Row>(sql), (s) => s.status === 'ready');
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    if (inspector) {
+      const { profile } = await inspector.post('Profiler.stop');
+      if (run === RUNS - 1) writeFileSync(CPUPROF!, JSON.stringify(profile));
+    }
     if (snap.size !== ROWS) throw new Error(`run ${run}: snapshot has ${snap.size} rows, expected ${ROWS}`);
     const last = snap.get(String(ROWS - 1)) as Row | undefined;
     if (last?.name !== `name-${ROWS - 1}` || last.qty !== (ROWS - 1) % 97) throw new Error(`run ${run}: last row is ${JSON.stringify(last)}`);
-    results.push({ ms, pages: spans.outbound /* next_batch + subscribe */, outbound: spans.outbound, frames: spans.clientFrames, bytes: spans.clientBytes, s: { ...spans } });
+    results.push({ ms, cpuMs: (cpu.user + cpu.system) / 1000, pages: spans.outbound /* next_batch + subscribe */, outbound: spans.outbound, frames: spans.clientFrames, bytes: spans.clientBytes, s: { ...spans } });
     unsubscribe();
     await sleep(50);
   }
@@ -143,8 +160,10 @@ try {
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
   console.log(`initial load, ${fmt(ROWS)} rows (id BIGINT PK, name TEXT, qty INT, note TEXT), dev server /v1/ws, gzip on, default client options; node ${process.version}`);
   console.log(`seeding: ${fmt(seedMs)} ms`);
-  console.log('run | subscribe → ready ms | rows/s | client frames sent | frames received | bytes received');
-  results.forEach((r, i) => console.log(`${i + 1} | ${fmt(r.ms)} | ${fmt((ROWS / r.ms) * 1000)} | ${r.outbound} | ${r.frames} | ${fmt(r.bytes)}`));
+  console.log('run | subscribe → ready ms | rows/s | process CPU ms (client + server) | client frames sent | frames received | bytes received');
+  results.forEach((r, i) => console.log(`${i + 1} | ${fmt(r.ms)} | ${fmt((ROWS / r.ms) * 1000)} | ${fmt(r.cpuMs)} | ${r.outbound} | ${r.frames} | ${fmt(r.bytes)}`));
+  const cpuSorted = results.map((r) => r.cpuMs).sort((a, b) => a - b);
+  console.log(`median CPU: ${fmt(cpuSorted[Math.floor(cpuSorted.length / 2)]!)} ms; load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
   console.log(`median: ${fmt(median)} ms (${fmt((ROWS / median) * 1000)} rows/s); min ${fmt(sorted[0]!)} ms, max ${fmt(sorted[sorted.length - 1]!)} ms`);
   if (PROFILE) {
     console.log('spans (summed per run, median run shown; they overlap):');

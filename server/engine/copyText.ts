@@ -34,11 +34,13 @@ export function parseCopyText(text: string, columns: number): (string | null)[][
 }
 
 function decodeField(text: string, start: number, stop: number): string | null {
-  const slash = text.indexOf('\\', start);
-  if (slash < 0 || slash >= stop) return text.slice(start, stop);
-  if (stop - start === 2 && text.charCodeAt(start + 1) === 78 /* N */ && slash === start) return null;
-  let out = text.slice(start, slash);
-  let i = slash;
+  const raw = text.slice(start, stop);
+  // Searched within the field only: a search of the whole text would make a page quadratic.
+  const slash = raw.indexOf('\\');
+  if (slash < 0) return raw;
+  if (raw === '\\N') return null;
+  let out = raw.slice(0, slash);
+  let i = start + slash;
   while (i < stop) {
     const c = text[i]!;
     if (c !== '\\' || i + 1 >= stop) {
