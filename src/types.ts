@@ -112,7 +112,7 @@ export interface LiveQueryOptions {
   readonly limit?: number;
   /** Server-side: load only the newest N rows initially. */
   readonly lastRows?: number;
-  /** Server-side page size for the initial load (default 1000). */
+  /** Server-side page size for the initial load (KalamDB driver default 10,000, at least `lastRows`; the dev server caps it at 10,000). */
   readonly batchSize?: number;
 }
 

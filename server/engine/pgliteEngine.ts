@@ -10,7 +10,8 @@ import type { IssuedTokens, TokenService, VerifiedToken } from '../auth/tokens.j
 import { BOOTSTRAP_SQL } from './bootstrapSql.js';
 import { canRead } from './canRead.js';
 import { Catalog } from './catalog.js';
-import { encodeCell, RAW_TEXT_PARSERS } from './cellEncoding.js';
+import { encodeCell } from './cellEncoding.js';
+import { parseCopyText } from './copyText.js';
 import { createUser } from './ddlExecutor.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
 import { SerialQueue } from './serialQueue.js';
@@ -301,14 +302,18 @@ export class PgliteEngine implements Engine {
     const sql =
       `SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteQualified(table.namespace, table.name)}` +
       ` WHERE ${where.join(' AND ')} ORDER BY "_seq" ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT ${limit}`;
-    return this.run(async (db) => {
-      const r = await db.query<(string | null)[]>(sql, [], { rowMode: 'array', parsers: RAW_TEXT_PARSERS });
-      return r.rows.map((row) => {
-        const out: Record<string, Cell> = {};
-        cols.forEach((c, i) => (out[c.name] = encodeCell(c.pgType, row[i])));
-        return out;
-      });
+    // COPY text: the same per-cell text as the query protocol, in one buffer (copyText.ts).
+    const text = await this.run(async (db) => {
+      const r = await db.query(`COPY (${sql}) TO '/dev/blob'`);
+      return r.blob === undefined ? '' : await r.blob.text();
     }, { writes: false });
+    const names_ = cols.map((c) => c.name);
+    const types = cols.map((c) => c.pgType);
+    return parseCopyText(text, cols.length).map((row) => {
+      const out: Record<string, Cell> = {};
+      for (let i = 0; i < row.length; i++) out[names_[i]!] = encodeCell(types[i]!, row[i]);
+      return out;
+    });
   }
 
   tombstones(user: AuthUser, table: TableInfo, afterSeq: bigint, upToSeq: bigint): Promise<Tombstone[]> {

@@ -129,6 +129,7 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       base: state.trie,
       multi: ops.length > 1,
       limit,
+      deleted: false,
     };
 
     for (const op of ops) {
@@ -152,6 +153,7 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
           b.visible ||= b.ctx.pos < limit;
         }
         b.trie = trieRemove(b.trie, op.key, hash, owner);
+        b.deleted = true;
         b.count--;
         b.touched = true;
       }
@@ -201,12 +203,15 @@ interface Batch<R> {
   readonly base: TrieNode<R>;
   readonly multi: boolean;
   readonly limit: number;
+  /** A delete took a key out during this batch. */
+  deleted: boolean;
 }
 
 /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
 function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void {
   if (old !== undefined && rowsEqual(old.row, row)) return;
-  if (b.multi) {
+  // (A key absent now was absent before the batch too unless the batch deleted something.)
+  if (b.multi && (old !== undefined || b.deleted)) {
     // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
     const before = trieGet(b.base, key, hash);
     if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;

@@ -37,7 +37,7 @@ async function measure(source: string): Promise<Measured> {
 const kb = (bytes: number): string => `${(bytes / 1000).toFixed(1)} KB`;
 
 /** The budget for createClient (KalamDB) + useLiveQuery + LiveProvider. Target: 16 KB (see README "Bundle size"). */
-const KALAMDB_REACT_CEILING = 23_800;
+const KALAMDB_REACT_CEILING = 24_200;
 
 describe('bundle size (esbuild, minified, gzip -9; rxjs and react external)', () => {
   it('createClient (KalamDB) + useLiveQuery + LiveProvider stays under its ceiling and bundles no channel code', async () => {

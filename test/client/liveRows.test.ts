@@ -164,7 +164,7 @@ describe('resume after reconnect (SPEC §2.3)', () => {
     expect(next).not.toBe(socket);
     next.accept();
     expect(next.sent[1]).toBe(
-      '{"type":"subscribe","subscription":{"id":"lb-1","sql":"SELECT id, body FROM app.t","options":{"from":305419896123456789}}}',
+      '{"type":"subscribe","subscription":{"id":"lb-1","sql":"SELECT id, body FROM app.t","options":{"batch_size":10000,"from":305419896123456789}}}',
     );
     next.deliver(ack('lb-1', { lastSeq: null }));
     // outage: row 1 updated, row 3 inserted (load rows), a replayed old row (dropped), row 2 deleted
@@ -219,7 +219,7 @@ describe('resume after reconnect (SPEC §2.3)', () => {
     await vi.advanceTimersByTimeAsync(500);
     FakeSocket.last.accept();
     expect(frames(FakeSocket.last, 'subscribe')).toEqual([
-      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT * FROM app.t', options: { last_rows: 3 } } },
+      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT * FROM app.t', options: { batch_size: 10000, last_rows: 3 } } },
     ]);
   });
 
@@ -235,7 +235,7 @@ describe('resume after reconnect (SPEC §2.3)', () => {
     FakeSocket.last.serverClose(1006);
     await vi.advanceTimersByTimeAsync(500);
     FakeSocket.last.accept();
-    expect(FakeSocket.last.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: {} } });
+    expect(FakeSocket.last.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000 } } });
     FakeSocket.last.deliver(ack('lb-1', { hasMore: true }));
     FakeSocket.last.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }], { hasMore: true }));
     expect(live.getSnapshot().size).toBe(2); // old rows stay visible while reloading
@@ -345,7 +345,7 @@ describe('sharing and release (SPEC §3.1)', () => {
     live.subscribe(() => {});
     expect(live.getSnapshot().status).toBe('loading');
     expect(live.getSnapshot().size).toBe(2);
-    expect(frames(socket, 'subscribe')[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-2', sql: 'SELECT id, body FROM app.t', options: {} } });
+    expect(frames(socket, 'subscribe')[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-2', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000 } } });
     socket.deliver(ack('lb-2'));
     socket.deliver(page('lb-2', [{ id: '1', body: 'a', _seq: '10' }], { hasMore: false }));
     expect(live.getSnapshot().status).toBe('ready');
@@ -363,7 +363,7 @@ describe('sharing and release (SPEC §3.1)', () => {
     await vi.advanceTimersByTimeAsync(500);
     const next = FakeSocket.last;
     next.accept();
-    expect(next.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-2', sql: 'SELECT id, body FROM app.t', options: { from: 20 } } });
+    expect(next.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-2', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000, from: 20 } } });
     next.deliver(ack('lb-2', { lastSeq: '21' }));
     next.deliver(page('lb-2', [{ id: '3', body: 'c', _seq: '21' }], { hasMore: false }));
     expect(live.getSnapshot().status).toBe('ready');

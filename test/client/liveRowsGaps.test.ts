@@ -183,7 +183,7 @@ describe("resume: 'auto' (default)", () => {
   test('against a server that does not replay deletes (KalamDB), a reconnect reloads and replaces the set', async () => {
     const { live, next, row1 } = await loadedThenCut();
     next.accept(); // plain KalamDB auth_success
-    expect(frames(next, 'subscribe')).toEqual([{ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: {} } }]);
+    expect(frames(next, 'subscribe')).toEqual([{ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000 } } }]);
     // row 2 was deleted during the outage: a reload no longer has it
     next.deliver(ack('lb-1'));
     next.deliver(page('lb-1', [{ id: '1', body: 'a', _seq: '10' }], { hasMore: false }));
@@ -206,14 +206,14 @@ describe("resume: 'auto' (default)", () => {
     await vi.advanceTimersByTimeAsync(500);
     FakeSocket.last.accept();
     expect(frames(FakeSocket.last, 'subscribe')).toEqual([
-      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { from: 11 } } },
+      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000, from: 11 } } },
     ]);
   });
 
   test('a socket lost in the middle of a resume resumes from the same checkpoint again (the moved-out deletes come after the pages)', async () => {
     const { next, live } = await loadedThenCut({ resume: 'seq' });
     next.accept();
-    expect(frames(next, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 11 } } });
+    expect(frames(next, 'subscribe')[0]).toMatchObject({ subscription: { options: { batch_size: 10000, from: 11 } } });
     // The resume's first page carries a row changed at 30; the deletes of rows that left the result
     // since 11 would follow the last page, but the socket is lost before it.
     next.deliver(ack('lb-1', { hasMore: true, lastSeq: '30' }));
@@ -223,7 +223,7 @@ describe("resume: 'auto' (default)", () => {
     FakeSocket.last.accept();
     // Still from 11: resuming from 30 would skip the deletes of rows that left the result in (11, 30].
     expect(frames(FakeSocket.last, 'subscribe')).toEqual([
-      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { from: 11 } } },
+      { type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000, from: 11 } } },
     ]);
     // The pages alone do not complete a resume: its deletes follow the last page. The first change
     // above the snapshot bound (35) proves they all arrived; only then does the checkpoint move.
@@ -234,7 +234,7 @@ describe("resume: 'auto' (default)", () => {
     FakeSocket.last.serverClose(1006);
     await vi.advanceTimersByTimeAsync(2500);
     FakeSocket.last.accept();
-    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 11 } } });
+    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { batch_size: 10000, from: 11 } } });
     FakeSocket.last.deliver(bounded(ack('lb-1', { hasMore: true, lastSeq: '30' })));
     FakeSocket.last.deliver(bounded(page('lb-1', [{ id: '3', body: 'c', _seq: '30' }], { hasMore: false })));
     FakeSocket.last.deliver(change('lb-1', 'delete', undefined, [{ id: '2', _seq: '33' }]));
@@ -242,13 +242,13 @@ describe("resume: 'auto' (default)", () => {
     FakeSocket.last.serverClose(1006);
     await vi.advanceTimersByTimeAsync(2500);
     FakeSocket.last.accept();
-    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { from: 40 } } });
+    expect(frames(FakeSocket.last, 'subscribe')[0]).toMatchObject({ subscription: { options: { batch_size: 10000, from: 40 } } });
     expect(live.getSnapshot().rows.map((r) => r.id).sort()).toEqual(['1', '3', '4']);
   });
 
   test("resume: 'seq' still forces checkpoint resume", async () => {
     const { next } = await loadedThenCut({ resume: 'seq' });
     next.accept();
-    expect(frames(next, 'subscribe')).toEqual([{ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { from: 11 } } }]);
+    expect(frames(next, 'subscribe')).toEqual([{ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT id, body FROM app.t', options: { batch_size: 10000, from: 11 } } }]);
   });
 });

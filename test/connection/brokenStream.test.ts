@@ -57,7 +57,7 @@ describe('undecodable frames break the stream (SPEC §1.5)', () => {
     const next = FakeSocket.last;
     expect(next).not.toBe(socket);
     next.accept();
-    expect(subscribeOf(next, 'lb-1')?.options).toEqual({ from: 10 });
+    expect(subscribeOf(next, 'lb-1')?.options).toEqual({ batch_size: 10000, from: 10 });
     next.deliver(ack('lb-1'));
     next.deliver(page('lb-1', [{ id: '2', body: 'b', _seq: '20' }, { id: '3', body: 'c', _seq: '30' }], { hasMore: false }));
     expect(live.getSnapshot()).toMatchObject({ status: 'ready', size: 3 });
@@ -135,7 +135,7 @@ describe('frame size limit (SPEC §2.1)', () => {
     expect(big.getSnapshot().status).toBe('error');
     expect(big.getSnapshot().error).toMatchObject({ kind: 'subscription', code: 'MESSAGE_TOO_LARGE' });
     expect(subscribeOf(second, 'lb-1')).toBeUndefined();
-    expect(subscribeOf(second, 'lb-2')?.options).toEqual({ from: 7 });
+    expect(subscribeOf(second, 'lb-2')?.options).toEqual({ batch_size: 10000, from: 7 });
     second.deliver(ack('lb-2'));
     second.deliver(page('lb-2', [], { hasMore: false }));
     expect(small.getSnapshot()).toMatchObject({ status: 'ready', size: 1 });
@@ -148,7 +148,7 @@ describe('frame size limit (SPEC §2.1)', () => {
       expect(h.client.status$.getSnapshot()).toMatchObject({ status: 'reconnecting', lastError: { kind: 'protocol', code } });
       await vi.advanceTimersByTimeAsync(500);
       FakeSocket.last.accept();
-      expect(subscribeOf(FakeSocket.last, 'lb-1')?.options).toEqual({ from: 10 });
+      expect(subscribeOf(FakeSocket.last, 'lb-1')?.options).toEqual({ batch_size: 10000, from: 10 });
       expect(live.getSnapshot().status).toBe('reconnecting');
       await h.client.close();
     }

@@ -39,7 +39,7 @@ describe('lazy connect and authentication (SPEC §1.1)', () => {
     expect(h.client.status$.getSnapshot().status).toBe('authenticating');
     socket.deliver({ type: 'auth_success', user: 'alice', role: 'user', protocol: { serialization: 'json', compression: 'gzip' } });
     expect(h.client.status$.getSnapshot()).toEqual({ status: 'open', lastError: undefined, attempt: 0 });
-    expect(socket.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT * FROM app.t', options: {} } });
+    expect(socket.messages[1]).toEqual({ type: 'subscribe', subscription: { id: 'lb-1', sql: 'SELECT * FROM app.t', options: { batch_size: 10000 } } });
   });
 
   test('compress: false asks the server for plain frames and says so in authenticate', async () => {

@@ -27,6 +27,35 @@ describe('createMaterializer: basics without orderBy', () => {
     expect(rs.get('x')).toBeUndefined();
   });
 
+  it('pages of new keys (the initial load) append in arrival order; earlier revisions stay as they were', () => {
+    for (const limit of [undefined, 5, 1300]) {
+      const m = make(limit === undefined ? {} : { limit });
+      const revisions: { rows: readonly Row[]; expected: string[] }[] = [];
+      const all: string[] = [];
+      for (let page = 0; page < 6; page++) {
+        const rows = Array.from({ length: 600 }, (_, i) => ({ id: `r${page * 600 + i}` }));
+        const before = m.current;
+        m.apply(rows.map(up));
+        all.push(...rows.map((r) => r.id));
+        const expected = limit === undefined ? [...all] : all.slice(0, limit);
+        expect(ids(m.current.rows)).toEqual(expected);
+        expect(m.current.size).toBe(expected.length);
+        expect(m.current.at(expected.length - 1)?.id).toBe(expected[expected.length - 1]);
+        if (limit !== undefined && all.length > 600 && limit <= 600) expect(m.current).toBe(before); // nothing visible changed
+        revisions.push({ rows: m.current.rows, expected });
+      }
+      // A page with an update and a duplicate key among new ones (not a pure append), then a delete.
+      m.apply([up({ id: 'r3', name: 'x' }), ...Array.from({ length: 600 }, (_, i) => up({ id: `n${i}` })), up({ id: 'n0', name: 'dup' })]);
+      all.push(...Array.from({ length: 600 }, (_, i) => `n${i}`));
+      m.apply([del('r0')]);
+      all.shift();
+      expect(ids(m.current.rows)).toEqual(limit === undefined ? all : all.slice(0, limit));
+      expect(m.current.get('r3')?.name).toBe('x');
+      if (limit === undefined) expect(m.current.get('n0')?.name).toBe('dup');
+      for (const r of revisions) expect(ids(r.rows)).toEqual(r.expected);
+    }
+  });
+
   it('keeps arrival order; updates stay in place; delete + reinsert appends', () => {
     const m = make();
     m.apply([up({ id: 'a' }), up({ id: 'b' }), up({ id: 'c' })]);

@@ -8,6 +8,7 @@ import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet } from '../../src/li
 import {
   MAX,
   MIN,
+  treeAppend,
   treeAt,
   treeBuild,
   treeRows,
@@ -175,6 +176,30 @@ describe('order tree', () => {
       expect(treeRows(root, 0, n)).toEqual(entries.map((e) => e.row));
     }
   });
+
+  it('appends sorted entries after the last one with valid fill, sharing every existing leaf', () => {
+    const leaves = (node: TreeNode<{ n: number }> | null, out: TreeNode<{ n: number }>[] = []): TreeNode<{ n: number }>[] => {
+      if (node === null) return out;
+      if (node.leaf) out.push(node);
+      else for (const c of node.children) leaves(c, out);
+      return out;
+    };
+    for (const [n, m] of [[1, 16], [15, 16], [16, 16], [48, 600], [1000, 16], [1000, 4000], [6000, 512], [3000, 3000]] as const) {
+      const entries = Array.from({ length: n + m }, (_, i) => entry(i));
+      // Grown by single inserts too, so leaves are not all bulk-filled.
+      const ctx: TreeCtx<{ n: number }> = { owner: {}, cmp: compareBySeq, pos: 0, split: null };
+      let root = treeBuild(entries.slice(0, Math.floor(n / 2)), null);
+      for (const e of entries.slice(Math.floor(n / 2), n)) root = treeInsert(root, e, ctx);
+      const before = leaves(root);
+      const next = treeAppend(root!, entries.slice(n), {});
+      checkTree(next, compareBySeq);
+      expect(next?.size).toBe(n + m);
+      expect(treeRows(next, 0, n + m)).toEqual(entries.map((e) => e.row));
+      const after = new Set(leaves(next));
+      if (n >= MIN) expect(before.every((l) => after.has(l))).toBe(true);
+      expect(treeRows(root, 0, n)).toEqual(entries.slice(0, n).map((e) => e.row)); // old revision untouched
+    }
+  }, 30_000);
 
   it('copies only the touched path on a single change', () => {
     const root = treeBuild(Array.from({ length: 50_000 }, (_, i) => entry(i)), null)!;

@@ -134,6 +134,42 @@ describe('changes during a paged load (§7.2)', () => {
   });
 });
 
+describe('read-ahead of the next page', () => {
+  it('a row changed after its page was read ahead converges; next_batch with another last_seq_id gets that page', async () => {
+    await table('ahead', 30);
+    const c = await WsTestClient.authed(h.url, token);
+    c.send({ type: 'subscribe', subscription: { id: 'a', sql: 'SELECT id, name, qty FROM app.ahead', options: { batch_size: 10 } } });
+    const view = new RowView('id');
+    expect((await c.next()).type).toBe('subscription_ack');
+    const first = await c.next();
+    view.apply(first);
+    // Page 1 (ids 11..20) is read ahead once page 0 is sent: change rows in it before asking for it.
+    await h.sql(alice, "UPDATE app.ahead SET name = 'changed' WHERE id = 12");
+    await h.sql(alice, 'DELETE FROM app.ahead WHERE id = 13');
+    c.send(`{"type":"next_batch","subscription_id":"a","last_seq_id":${first.batch_control!.last_seq_id}}`);
+    let page = await c.next((m) => m.subscription_id === 'a');
+    view.apply(page);
+    expect(page.rows?.map((r) => r['id'])).toEqual(['11', '12', '13', '14', '15', '16', '17', '18', '19', '20']);
+    // Not the page that was read ahead: the one after the SeqId the client names.
+    const mid = page.rows![4]!['_seq'] as string;
+    c.send(`{"type":"next_batch","subscription_id":"a","last_seq_id":${mid}}`);
+    page = await c.next((m) => m.subscription_id === 'a');
+    expect(page.rows?.map((r) => r['id'])).toEqual(['16', '17', '18', '19', '20', '21', '22', '23', '24', '25']);
+    view.apply(page);
+    while (page.batch_control?.has_more) {
+      c.send(`{"type":"next_batch","subscription_id":"a","last_seq_id":${page.batch_control.last_seq_id}}`);
+      page = await c.next((m) => m.subscription_id === 'a');
+      view.apply(page);
+    }
+    await c.until(() => c.pending().length >= 2);
+    for (const m of c.pending()) view.apply(m);
+    expect(view.rows.get('12')).toMatchObject({ name: 'changed' });
+    expect(view.rows.has('13')).toBe(false);
+    expect(view.snapshot()).toEqual(await fresh('SELECT id, name, qty FROM app.ahead'));
+    c.close();
+  });
+});
+
 describe('resume (§8.4, §12.3.2)', () => {
   it('after a cut socket, updates and deletes during the outage converge to a fresh SELECT', async () => {
     await table('res', 40);

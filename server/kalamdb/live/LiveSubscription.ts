@@ -41,7 +41,18 @@ export class LiveSubscription {
   private bound: bigint | undefined;
   private batchNum = 0;
   private lastRowsTail = false;
+  /**
+   * The page after the one just sent, read ahead so `next_batch` is answered at once (the read
+   * overlaps the frame's trip and the client's decoding). Used only when `next_batch` asks for the
+   * page after `after`; rows read early are as consistent as rows read on request: changes after
+   * the bound are held back and applied after the last page either way.
+   */
+  private prefetched: { readonly after: bigint | undefined; readonly page: Promise<{ rows: WireRow[]; hasMore: boolean }> } | undefined;
   private readonly batchSize: number;
+  /** Columns read for the load: projected sources, then primary-key sources (engine adds `_seq`). */
+  private readonly readColumns: readonly string[];
+  /** The projection renames nothing: stored rows already have the output shape (projectRow would copy them unchanged). */
+  private readonly identityProjection: boolean;
 
   constructor(
     readonly id: string,
@@ -55,6 +66,8 @@ export class LiveSubscription {
     this.owner = plan.table.type === 'user' ? user.id : null;
     const size = options?.batchSize ?? 0;
     this.batchSize = size <= 0 ? DEFAULT_BATCH_SIZE : Math.min(size, MAX_BATCH_SIZE);
+    this.readColumns = [...new Set([...plan.projection.map((p) => p.source), ...plan.primaryKey.map((p) => p.source)])];
+    this.identityProjection = [...plan.projection, ...plan.primaryKey].every((p) => p.name === p.source);
   }
 
   get table(): string {
@@ -67,6 +80,7 @@ export class LiveSubscription {
 
   close(): void {
     this.state = 'closed';
+    this.prefetched = undefined;
     this.held = [];
     this.sentKeys = undefined;
   }
@@ -124,7 +138,7 @@ export class LiveSubscription {
     }
     this.state = 'loading';
     const bc = this.sendPage(rows, hasMore);
-    void bc;
+    if (hasMore && !this.lastRowsTail) this.prefetch(bc.lastSeqId ?? undefined);
     if (!hasMore) await this.finish();
   }
 
@@ -137,12 +151,28 @@ export class LiveSubscription {
       await this.finish();
       return;
     }
-    const from = this.options?.from;
-    const lower = lastSeqId === undefined ? from : from !== undefined && lastSeqId < from ? from : lastSeqId;
-    const { rows, hasMore } = await this.readPage(lower);
+    const lower = this.lowerBound(lastSeqId);
+    const ahead = this.prefetched;
+    this.prefetched = undefined;
+    const { rows, hasMore } = await (ahead !== undefined && ahead.after === lower ? ahead.page : this.readPage(lower));
     if (this.isClosed()) return;
-    this.sendPage(rows, hasMore);
+    const bc = this.sendPage(rows, hasMore);
+    if (hasMore) this.prefetch(bc.lastSeqId ?? undefined);
     if (!hasMore) await this.finish();
+  }
+
+  /** The exclusive lower `_seq` bound of the page after `lastSeqId` (never below a resume's `from`). */
+  private lowerBound(lastSeqId: bigint | undefined): bigint | undefined {
+    const from = this.options?.from;
+    return lastSeqId === undefined ? from : from !== undefined && lastSeqId < from ? from : lastSeqId;
+  }
+
+  /** Start reading the page after `lastSeqId` (see `prefetched`). A failed read surfaces when that page is asked for. */
+  private prefetch(lastSeqId: bigint | undefined): void {
+    const after = this.lowerBound(lastSeqId);
+    const page = this.readPage(after);
+    page.catch(() => undefined);
+    this.prefetched = { after, page };
   }
 
   private isClosed(): boolean {
@@ -150,10 +180,9 @@ export class LiveSubscription {
   }
 
   private async read(q: { afterSeq?: bigint | undefined; newestFirst?: boolean; limit: number; whereSql?: string | undefined }): Promise<WireRow[]> {
-    const columns = [...new Set([...this.plan.projection.map((p) => p.source), ...this.plan.primaryKey.map((p) => p.source)])];
     const whereSql = q.whereSql ?? this.plan.whereSql;
     return this.engine.readRows(this.user, this.plan.table, {
-      columns,
+      columns: this.readColumns,
       upToSeq: this.bound ?? 0n,
       limit: q.limit,
       ...(whereSql !== undefined ? { whereSql } : {}),
@@ -179,10 +208,10 @@ export class LiveSubscription {
       lastSeqId: typeof lastSeq === 'string' || typeof lastSeq === 'number' ? BigInt(lastSeq) : null,
       snapshotEndSeq: this.bound ?? null,
     };
-    const out = rows.map((r) => {
-      this.sentKeys?.add(rowKey(this.plan, r));
-      return projectRow(this.plan, r);
-    });
+    const sentKeys = this.sentKeys;
+    if (sentKeys !== undefined) for (let i = 0; i < rows.length; i++) sentKeys.add(rowKey(this.plan, rows[i]!));
+    // Read rows carry exactly the read columns then `_seq`, which is projectRow's output when nothing is renamed.
+    const out = this.identityProjection ? rows : rows.map((r) => projectRow(this.plan, r));
     if (this.batchNum === 0) this.sink.send(subscriptionAckMessage(this.id, bc, this.plan.schema));
     this.sink.send(initialDataBatchMessage(this.id, out, bc));
     return bc;

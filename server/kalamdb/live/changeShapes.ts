@@ -40,6 +40,8 @@ export function rowEvents(plan: SubscriptionPlan, change: ChangeRecord): RowEven
 /** The row's identity: its primary-key cells (all projected columns when the table has no PK). */
 export function rowKey(plan: SubscriptionPlan, row: WireRow): string {
   const cols = plan.primaryKey.length > 0 ? plan.primaryKey : plan.projection;
+  // One key column (the usual case): the same text without building an array.
+  if (cols.length === 1) return `[${JSON.stringify(row[cols[0]!.source] ?? null)}]`;
   return JSON.stringify(cols.map((c) => row[c.source] ?? null));
 }
 

@@ -313,6 +313,29 @@ export function treeBuild<R>(sorted: readonly Entry<R>[], owner: Owner | null): 
   return level[0]!;
 }
 
+/**
+ * The tree with `sorted` (at least MIN entries, all after `root.last`) appended: the existing leaves
+ * are kept as they are (shared), new leaves are built from `sorted`, and the branches above are
+ * rebuilt bottom-up. O(n / BUILD_FILL + m). A root leaf below MIN joins the new entries instead.
+ */
+export function treeAppend<R>(root: TreeNode<R>, sorted: readonly Entry<R>[], owner: Owner | null): TreeNode<R> | null {
+  const leaves: TreeNode<R>[] = [];
+  if (root.leaf && root.items.length < MIN) return treeBuild([...root.items, ...sorted], owner);
+  collectLeaves(root, leaves);
+  for (const leaf of chunk(sorted, (items) => makeLeaf(owner, items))) leaves.push(leaf);
+  let level = leaves;
+  while (level.length > 1) level = chunk(level, (children) => makeBranch(owner, children));
+  return level[0]!;
+}
+
+function collectLeaves<R>(node: TreeNode<R>, out: TreeNode<R>[]): void {
+  if (node.leaf) {
+    out.push(node);
+    return;
+  }
+  for (let i = 0; i < node.children.length; i++) collectLeaves(node.children[i]!, out);
+}
+
 /** Split into ceil(n / BUILD_FILL) near-equal groups (each >= MIN when n >= MIN). */
 function chunk<T, N>(xs: readonly T[], make: (group: T[]) => N): N[] {
   const groups = Math.ceil(xs.length / BUILD_FILL);

@@ -5,7 +5,7 @@
  * chunks are not (a batch that touches this many rows would have copied most chunks anyway).
  */
 import type { Entry, EntryComparator, Owner } from './entry.js';
-import { treeBuild, treeEntries, type TreeNode } from './orderTree.js';
+import { MIN, treeAppend, treeBuild, treeEntries, type TreeNode } from './orderTree.js';
 
 export function rebuildOrder<R>(
   root: TreeNode<R> | null,
@@ -15,6 +15,8 @@ export function rebuildOrder<R>(
   owner: Owner,
 ): TreeNode<R> | null {
   added.sort(cmp);
+  // Pure append (a page of an initial load in arrival order): keep every existing leaf, build only the new ones.
+  if (removed.size === 0 && root !== null && added.length >= MIN && cmp(added[0]!, root.last) > 0) return treeAppend(root, added, owner);
   const merged: Entry<R>[] = [];
   let j = 0;
   for (const e of treeEntries(root, Infinity)) {

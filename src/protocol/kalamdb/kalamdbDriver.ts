@@ -70,6 +70,20 @@ export interface KalamDriverOptions {
   readonly topics?: KalamTopics;
 }
 
+/**
+ * Initial-load page size sent when the query names none. KalamDB takes `batch_size` as given (1000
+ * is only its default) and the dev server caps it at 10,000; one page per `next_batch` means the
+ * client's outbound pacing (45 frames/s) bounds a load to 45 pages a second, so 1000-row pages
+ * alone kept 100,000 rows above 2 s. Server → client frames are not bound by the 1 MiB inbound limit.
+ */
+export const DEFAULT_LOAD_BATCH_SIZE = 10_000;
+
+/** The page size of a load: the query's, else the default, raised to `lastRows` (KalamDB rejects last_rows > batch_size). */
+export function loadBatchSize(batchSize: number | undefined, lastRows: number | undefined): number {
+  if (batchSize !== undefined) return batchSize;
+  return Math.max(DEFAULT_LOAD_BATCH_SIZE, lastRows ?? 0);
+}
+
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
 export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
@@ -144,7 +158,7 @@ class KalamDriver implements Driver {
       {
         sql: spec.sql,
         load: spec.load,
-        batchSize: spec.batchSize,
+        batchSize: spec.load ? loadBatchSize(spec.batchSize, spec.lastRows) : spec.batchSize,
         lastRows: spec.lastRows,
         rejectReason: this.options.strictLiveSql?.(spec.sql),
       },
