@@ -364,7 +364,8 @@ export class Channel {
     },
     broadcast: (message) => {
       if (this.state.status === 'idle') return;
-      const frozen = Object.freeze({ ...message });
+      // A driver that froze its fresh message (the Supabase port does) saves a copy per broadcast.
+      const frozen = Object.isFrozen(message) ? message : Object.freeze({ ...message });
       this.broadcastSources.get(String(message.event).toLowerCase())?.set(frozen);
       this.broadcastSources.get('*')?.set(frozen);
     },

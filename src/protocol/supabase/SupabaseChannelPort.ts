@@ -208,7 +208,8 @@ export class SupabaseChannelPort implements ChannelPort, TopicMember {
   private broadcast(payload: unknown): void {
     if (!isRecord(payload) || typeof payload['event'] !== 'string') return;
     const meta = payload['meta'];
-    this.sink.broadcast(isRecord(meta) ? { event: payload['event'], payload: payload['payload'], meta } : { event: payload['event'], payload: payload['payload'] });
+    // Frozen once here: the channel hands this very object to every listener (no copy per message).
+    this.sink.broadcast(Object.freeze(isRecord(meta) ? { event: payload['event'], payload: payload['payload'], meta } : { event: payload['event'], payload: payload['payload'] }));
   }
 
   private system(payload: unknown): void {

@@ -89,6 +89,17 @@ function decodeText(text: string): PhoenixMessage | ProtocolError {
   return { joinRef, ref, topic, event, payload: raw[4] ?? {} };
 }
 
+/** A header string (at most 255 bytes): ASCII without a TextDecoder call (the common case, and most of the per-frame cost), else strict UTF-8. */
+function headerString(frame: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const byte = frame[i]!;
+    if (byte >= 0x80) return strictUtf8.decode(frame.subarray(start, end));
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}
+
 function decodeBinary(frame: Uint8Array): PhoenixMessage | ProtocolError {
   if (frame.length === 0) return malformed('an empty binary frame');
   const kind = frame[0];
@@ -106,9 +117,9 @@ function decodeBinary(frame: Uint8Array): PhoenixMessage | ProtocolError {
   let event: string;
   let metaText: string;
   try {
-    topic = strictUtf8.decode(frame.subarray(headerBytes, headerBytes + topicLen));
-    event = strictUtf8.decode(frame.subarray(headerBytes + topicLen, headerBytes + topicLen + eventLen));
-    metaText = strictUtf8.decode(frame.subarray(headerBytes + topicLen + eventLen, payloadStart));
+    topic = headerString(frame, headerBytes, headerBytes + topicLen);
+    event = headerString(frame, headerBytes + topicLen, headerBytes + topicLen + eventLen);
+    metaText = headerString(frame, headerBytes + topicLen + eventLen, payloadStart);
   } catch (error) {
     return malformed('a kind 4 header string is not UTF-8', error);
   }
