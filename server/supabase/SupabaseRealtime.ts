@@ -6,6 +6,7 @@
  * router hands it the upgrades of its paths; the HTTP routes (`/rest/v1`, `/api/broadcast`) live
  * in supabaseHttp.ts.
  */
+import { awaitClosed } from '../ws/closeSockets.js';
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -19,7 +20,6 @@ import { resolveRealtimeOptions, type ResolvedRealtimeOptions, type SupabaseReal
 import { Room, type BroadcastMessage } from './Room.js';
 
 export const REALTIME_PATHS: readonly string[] = ['/realtime/v1/websocket', '/socket/websocket'];
-const CLOSE_GRACE_MS = 2000;
 
 export interface SupabaseRealtimeStats extends Readonly<SocketCounters> {
   readonly sockets: number;
@@ -162,23 +162,7 @@ export class SupabaseRealtime implements SocketHub {
     this.stopChanges();
     const clients = [...this.wss.clients];
     for (const s of [...this.sockets]) s.closeWith(1001, 'Server shutting down');
-    await Promise.all(
-      clients.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            if (ws.readyState === ws.CLOSED) return resolve();
-            const timer = setTimeout(() => {
-              ws.terminate();
-              resolve();
-            }, CLOSE_GRACE_MS);
-            timer.unref();
-            ws.once('close', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          }),
-      ),
-    );
+    await awaitClosed(clients);
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

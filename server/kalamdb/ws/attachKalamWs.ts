@@ -4,6 +4,7 @@
  * authenticates (message or header), and serves live queries from the engine's change stream.
  * See server/kalamdb/README.md for where it does better than KalamDB.
  */
+import { awaitClosed } from '../../ws/closeSockets.js';
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -74,7 +75,6 @@ export const DEFAULT_KALAM_WS_OPTIONS: ResolvedKalamWsOptions = {
 
 /** Frames above this size are refused by `ws` itself (close 1009); up to it, MESSAGE_TOO_LARGE. */
 const HARD_PAYLOAD_LIMIT_FACTOR = 4;
-const CLOSE_GRACE_MS = 2000;
 
 export function attachKalamWs(server: http.Server, engine: Engine, options: KalamWsOptions = {}): KalamWsServer {
   const opts: ResolvedKalamWsOptions = { ...DEFAULT_KALAM_WS_OPTIONS, ...definedOnly(options) };
@@ -166,23 +166,7 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
       stopChanges();
       const all = [...wss.clients];
       for (const conn of [...connections]) conn.closeWith(1001, 'Server shutting down');
-      await Promise.all(
-        all.map(
-          (ws) =>
-            new Promise<void>((resolve) => {
-              if (ws.readyState === ws.CLOSED) return resolve();
-              const timer = setTimeout(() => {
-                ws.terminate();
-                resolve();
-              }, CLOSE_GRACE_MS);
-              timer.unref();
-              ws.once('close', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-            }),
-        ),
-      );
+      await awaitClosed(all);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
     subscriptionCount: () => index.size,
