@@ -43,3 +43,4 @@ export type { TopicConsumeOptions, TopicHandle, TopicRecord, TopicStart, TopicCa
 export type * from './types.js';
 /** Framework-free observers for bindings (docs/adapters.md). */
 export * from './observer/index.js';
+export type { ChannelBroadcast, ChannelHandle, ChannelOptions, ChannelState, ChannelStatus, DeliveryPolicy, PresenceConnection, PresenceEvent, PresenceMember, PresenceSnapshot, SendOptions, SendReceipt } from './channel/types.js';

@@ -1,21 +1,21 @@
 /**
- * What every conformance run talks to: the real dev server (KalamDB protocol) for rows, and for
- * presence/broadcast the in-memory loopback channel server (the dev server's Supabase endpoint is
- * not on main yet). A per-file lifecycle: one server, one client under test, one peer client.
+ * What every conformance run talks to: the real dev server, its KalamDB endpoint for rows and SQL
+ * and its Supabase Realtime endpoint for presence and broadcast (KalamDB has no channels). A
+ * per-file lifecycle: one server, one client under test, one peer client.
  */
 import { WebSocket as NodeWebSocket } from 'ws';
 import { afterAll, beforeAll } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import { createClient, sqlLiteral } from '../../src/index.js';
-import type { WebSocketConstructor } from '../../src/index.js';
+import type { ChannelOptions, WebSocketConstructor } from '../../src/index.js';
 import type { LivebindClient } from '../../src/types.js';
-import { LoopbackHub } from './loopbackChannels.js';
+import { supabaseDriver } from '../../src/supabase.js';
 
 const USER = { user: 'conf', password: 'conf-pass', role: 'dba' } as const;
 
 export interface Backend {
   readonly server: DevServer;
-  /** The client the framework under test uses (rows over the dev server, channels over the loopback). */
+  /** The client the framework under test uses (rows over /v1/ws, channels over /realtime/v1). */
   readonly client: LivebindClient;
   /** Another user: writes rows, tracks presence and broadcasts from outside the framework. */
   readonly peer: LivebindClient;
@@ -23,17 +23,26 @@ export interface Backend {
   subscriptionCount(): number;
 }
 
-function makeClient(url: string, hub: LoopbackHub, key: string): LivebindClient {
-  const client = createClient({ url, auth: { user: USER.user, password: USER.password }, WebSocket: NodeWebSocket as unknown as WebSocketConstructor });
-  return Object.assign(Object.create(null) as object, client, { channel: hub.channelFn(key) }) as LivebindClient;
+/** Rows and SQL from a KalamDB client, `channel()` from a Supabase Realtime client of the same server and user. */
+function makeClient(url: string, key: string): LivebindClient {
+  const auth = { user: USER.user, password: USER.password };
+  const WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
+  const rows = createClient({ url, auth, WebSocket });
+  const channels = createClient({ driver: supabaseDriver({ url, apikey: 'conformance' }), auth, WebSocket, channels: { presenceGraceMs: 0 } });
+  return Object.assign(Object.create(null) as object, rows, {
+    channel: (topic: string, options?: ChannelOptions) => channels.channel(topic, { ...options, presence: { key, ...options?.presence } }),
+    close: async () => {
+      await rows.close();
+      await channels.close();
+    },
+  }) as LivebindClient;
 }
 
 export function perFileBackend(): () => Backend {
   let backend: Backend | undefined;
   beforeAll(async () => {
     const server = await startDevServer({ port: 0, seed: 'none', quiet: true, users: [USER] });
-    const hub = new LoopbackHub();
-    backend = { server, client: makeClient(server.url, hub, 'me'), peer: makeClient(server.url, hub, 'peer'), subscriptionCount: () => server.ws.subscriptionCount() };
+    backend = { server, client: makeClient(server.url, 'me'), peer: makeClient(server.url, 'peer'), subscriptionCount: () => server.ws.subscriptionCount() };
   });
   afterAll(async () => {
     await backend?.client.close();
