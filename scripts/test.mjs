@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: type check, then every vitest project (unit, integration against the real dev
+// `npm test`: type check, the static Storybook build, then every vitest project (unit, integration against the real dev
 // server, React 18 + 19, browser tests and the Storybook demo stories in real Chromium), then prints one plain summary line
-// `N passed, N failed` (the type check counts as one check). Finds or installs a Chromium first
+// `N passed, N failed` (the type check and the Storybook build count as one check each). Finds or installs a Chromium first
 // (scripts/findChromium.mjs). Exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,23 @@ function run(label, cmd, args) {
 // 1. Type check (strict settings, see tsconfig.json).
 if (run('typecheck', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit'])) passed += 1;
 else failed += 1;
+
+// 1b. The static Storybook build (`npm run build-storybook`), checked to hold every demo story.
+{
+  const outDir = join(out, 'storybook-static');
+  const built = run('storybook build', bin('storybook'), ['build', '-o', outDir, '--quiet']);
+  const indexFile = join(outDir, 'index.json');
+  const stories = built && existsSync(indexFile) ? Object.keys(JSON.parse(readFileSync(indexFile, 'utf8')).entries ?? {}) : [];
+  const expected = ['demos-chat-room--two-people', 'demos-live-dashboard--kalam-db', 'demos-live-dashboard--supabase', 'demos-shared-cursors--two-people', 'demos-connection-lab--supabase', 'demos-connection-lab--kalam-db'];
+  const missing = expected.filter((id) => !stories.includes(id));
+  if (built && missing.length === 0 && existsSync(join(outDir, 'iframe.html'))) {
+    console.log(`=== storybook build: ${stories.length} stories in ${outDir}`);
+    passed += 1;
+  } else {
+    console.log(`=== storybook build: FAILED${missing.length > 0 ? ` (missing stories: ${missing.join(', ')})` : ''}`);
+    failed += 1;
+  }
+}
 
 // 2. A Chromium for the browser projects: found, or installed where the machine can (Debian, root).
 //    Without one the browser projects are skipped and counted as one failure, with one line saying why.
