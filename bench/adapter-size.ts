@@ -7,13 +7,11 @@
  * (observers, errors; no client, no protocol). `.svelte.ts` modules go through Svelte's compiler
  * first, as an app's vite-plugin-svelte would.
  */
-import { build, transform, type Plugin } from 'esbuild';
+import { transform, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { compileModule } from 'svelte/compiler';
+import { browserBundle } from '../scripts/browserBundle.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const FRAMEWORKS = ['react', 'react-dom', 'react/jsx-runtime', 'vue', 'svelte', 'svelte/*', 'solid-js', 'solid-js/*', '@tanstack/query-core', '@tanstack/react-query', 'rxjs', 'rxjs/*'];
 
 const svelteModules: Plugin = {
@@ -35,20 +33,7 @@ const core = (coreExternal: boolean): Plugin => ({
 });
 
 async function gzip(entry: string, coreExternal: boolean): Promise<number> {
-  const result = await build({
-    entryPoints: [entry],
-    absWorkingDir: root,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-    external: FRAMEWORKS,
-    plugins: [svelteModules, core(coreExternal)],
-  });
-  return gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
+  return (await browserBundle({ entry }, { external: FRAMEWORKS, plugins: [svelteModules, core(coreExternal)] })).gzip;
 }
 
 const entries = [

@@ -29,24 +29,6 @@ export function createClient(options: ClientOptions): LivebindClient {
       code: 'INVALID_OPTION',
     });
   }
-  return createDriverClient({ ...commonOptions(options), auth: options.auth, driver: kalamdbDriver(options) });
-}
-
-function commonOptions(options: CommonClientOptions): CommonClientOptions {
-  const picked: { -readonly [K in keyof CommonClientOptions]: CommonClientOptions[K] } = {};
-  const keys = [
-    'WebSocket',
-    'timers',
-    'random',
-    'now',
-    'reconnect',
-    'releaseGraceMs',
-    'unusedQueryTtlMs',
-    'maxAuthFailures',
-    'connectTimeoutMs',
-    'channels',
-    'logger',
-  ] as const satisfies readonly (keyof CommonClientOptions)[];
-  for (const key of keys) if (options[key] !== undefined) (picked as Record<string, unknown>)[key] = options[key];
-  return picked;
+  // The KalamDB options go to the driver; createDriverClient reads only the common ones.
+  return createDriverClient({ ...options, driver: kalamdbDriver(options) });
 }

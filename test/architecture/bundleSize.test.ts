@@ -4,39 +4,15 @@
  * at level 9. The figures are printed on every `npm test`; the KalamDB entry has a ceiling so a
  * change that grows it fails here, and the channel core must stay out of protocols without channels.
  */
-import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { browserBundle } from '../../scripts/browserBundle.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Measured {
-  readonly gzip: number;
-  readonly minified: number;
-  readonly inputs: readonly string[];
-}
-
-async function measure(source: string): Promise<Measured> {
-  const result = await build({
-    stdin: { contents: source, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    external: ['rxjs', 'rxjs/*', 'react', 'react-dom', 'react/jsx-runtime', 'ws', 'node:zlib'],
-  });
-  const code = result.outputFiles[0]!.contents;
-  return { gzip: gzipSync(code, { level: 9 }).length, minified: code.length, inputs: Object.keys(result.metafile.inputs) };
-}
+const EXTERNAL = ['rxjs', 'rxjs/*', 'react', 'react-dom', 'react/jsx-runtime', 'ws', 'node:zlib'];
+const measure = (source: string) => browserBundle(source, { external: EXTERNAL });
 
 const kb = (bytes: number): string => `${(bytes / 1000).toFixed(1)} KB`;
 
-/** The budget for createClient (KalamDB) + useLiveQuery + LiveProvider. Target: 16 KB (see README "Bundle size"). */
+/** The budget for createClient (KalamDB) + useLiveQuery + LiveProvider. Target: 16 KB (issue 9); measured figures in bench/REPORT.md. */
 const KALAMDB_REACT_CEILING = 24_200;
 
 describe('bundle size (esbuild, minified, gzip -9; rxjs and react external)', () => {
