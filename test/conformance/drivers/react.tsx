@@ -6,18 +6,9 @@ import type { ChannelClient } from '../../../react/index.js';
 import type { PresenceSnapshot } from '../../../src/channel/types.js';
 import type { LivebindClient } from '../../../src/types.js';
 import type { Item } from '../backend.js';
-import type { FrameworkDriver, MountedQuery, QueryProps, QueryView } from '../scenarios.js';
+import { Row, type Counters } from './countedRow.js';
+import type { FrameworkDriver, MountedQuery, QueryProps } from '../scenarios.js';
 
-interface Counters {
-  list: number;
-  row: number;
-  view: QueryView;
-}
-
-const Row = memo(function Row({ row, counters }: { row: Item; counters: Counters }) {
-  counters.row++;
-  return <li>{`${row.id}:${row.label}`}</li>;
-});
 
 function List({ props, counters }: { props: QueryProps; counters: Counters }): ReactNode {
   counters.list++;

@@ -1,21 +1,12 @@
 // The TanStack Query driver: @tanstack/react-query's useQuery over liveQueryOptions (React 19).
 import { keepPreviousData, QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { act, render } from '@testing-library/react';
-import { memo, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { liveQueryOptions } from '../../../adapters/tanstack-query/index.js';
 import type { Item } from '../backend.js';
-import type { FrameworkDriver, MountedQuery, QueryProps, QueryView } from '../scenarios.js';
+import { Row, type Counters } from './countedRow.js';
+import type { FrameworkDriver, MountedQuery, QueryProps } from '../scenarios.js';
 
-interface Counters {
-  list: number;
-  row: number;
-  view: QueryView;
-}
-
-const Row = memo(function Row({ row, counters }: { row: Item; counters: Counters }) {
-  counters.row++;
-  return <li>{`${row.id}:${row.label}`}</li>;
-});
 
 function List({ props, counters }: { props: QueryProps; counters: Counters }): ReactNode {
   counters.list++;
