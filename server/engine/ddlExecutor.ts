@@ -21,8 +21,11 @@ export class DdlExecutionError extends Error {
   }
 }
 
-/** Runs KalamDB DDL as the superuser in its own transaction; returns the result message. */
-export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: KalamCommand): Promise<string> {
+/**
+ * Runs KalamDB DDL as the superuser in its own transaction; returns the result message.
+ * `revoked` hears the user whose sessions ALTER USER / DROP USER ended.
+ */
+export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: KalamCommand, revoked?: (userId: string) => void): Promise<string> {
   switch (cmd.kind) {
     case 'createTopic':
     case 'dropTopic':
@@ -43,6 +46,7 @@ export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: Kal
       const r = await db.query('DELETE FROM livebind.users WHERE id = $1', [cmd.name]);
       if ((r.affectedRows ?? 0) === 0 && !cmd.ifExists) throw new DdlExecutionError(`User '${cmd.name}' not found`);
       await revokeUserSessions(db, cmd.name);
+      revoked?.(cmd.name);
       return `User '${cmd.name}' dropped successfully`;
     }
     case 'alterUser': {
@@ -54,6 +58,7 @@ export async function executeKalamCommand(db: PGlite, catalog: Catalog, cmd: Kal
       if ((r.affectedRows ?? 0) === 0) throw new DdlExecutionError(`User '${cmd.name}' not found`);
       // Earlier tokens die with the old password or role: every session of the user ends.
       await revokeUserSessions(db, cmd.name);
+      revoked?.(cmd.name);
       return `User '${cmd.name}' updated successfully`;
     }
   }

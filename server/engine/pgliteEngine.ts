@@ -140,6 +140,7 @@ const SESSION_DEFAULTS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET 
 export class PgliteEngine implements Engine {
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<(change: ChangeRecord) => void>();
+  private readonly revokedListeners = new Set<(userId: string) => void>();
   private closed = false;
 
   private constructor(
@@ -242,6 +243,7 @@ export class PgliteEngine implements Engine {
     return this.run(async (db) => {
       const next = newId();
       if (!(await rotateRefresh(db, sid, jti, next))) {
+        this.sessionsRevoked(claims.id);
         throw new EngineAuthError('INVALID_CREDENTIALS', 'Refresh token was already used (rotated); the session is revoked. Log in again');
       }
       const user = { id: claims.id, role };
@@ -255,7 +257,24 @@ export class PgliteEngine implements Engine {
     const sid = claims?.sid;
     if (sid === undefined) return false;
     await this.run((db) => revokeSession(db, sid), { writes: false });
+    this.sessionsRevoked(claims!.id);
     return true;
+  }
+
+  onSessionsRevoked(listener: (userId: string) => void): () => void {
+    const wrapped = (userId: string): void => listener(userId);
+    this.revokedListeners.add(wrapped);
+    return () => this.revokedListeners.delete(wrapped);
+  }
+
+  private sessionsRevoked(userId: string): void {
+    for (const listener of [...this.revokedListeners]) {
+      try {
+        listener(userId);
+      } catch {
+        // A socket front end's failure must not fail the logout or the statement that revoked.
+      }
+    }
   }
 
   /** The user's current role when the token's session is live and the role matches; else EngineAuthError. */
@@ -342,7 +361,10 @@ export class PgliteEngine implements Engine {
 
   /** HTTP SQL (§4): one batch, run as `user` in the serial queue. */
   executeSql(user: AuthUser, request: BatchRequest): Promise<BatchResult> {
-    return this.run((db) => executeBatch(db, this.catalog, user, request));
+    const revoked = new Set<string>();
+    // DDL commits on its own, so sessions ended by ALTER/DROP USER stay ended even when a later statement fails.
+    const announce = (): void => revoked.forEach((id) => this.sessionsRevoked(id));
+    return this.run((db) => executeBatch(db, this.catalog, user, request, (id) => revoked.add(id))).finally(announce);
   }
 
   findUser(id: string): Promise<StoredUser | undefined> {
@@ -379,6 +401,7 @@ export class PgliteEngine implements Engine {
       if (this.closed) return;
       this.closed = true;
       this.listeners.clear();
+      this.revokedListeners.clear();
       await this.db.close();
     });
   }

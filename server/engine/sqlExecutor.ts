@@ -68,8 +68,11 @@ const DML_KEYWORDS = new Set(['insert', 'update', 'delete']);
 const TX_KEYWORDS = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release']);
 const DDL_ROLES = new Set(['dba', 'system']);
 
-/** Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes. */
-export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser, req: BatchRequest): Promise<BatchResult> {
+/**
+ * Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes.
+ * `revoked` hears each user whose sessions a statement ended (ALTER USER, DROP USER).
+ */
+export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser, req: BatchRequest, revoked?: (userId: string) => void): Promise<BatchResult> {
   const namespace = req.namespace ?? 'default';
   if (!isValidName(namespace)) throw new SqlError('INVALID_INPUT', `Invalid namespace_id '${namespace.slice(0, 64)}'`);
   let statements: SqlStatement[];
@@ -125,7 +128,7 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       if (db.isInTransaction()) throw new SqlError('INVALID_SQL', `Statement ${n} failed: DDL is not allowed inside a transaction`);
       await db.exec('RESET ROLE');
       try {
-        const message = await executeKalamCommand(db, catalog, command);
+        const message = await executeKalamCommand(db, catalog, command, revoked);
         last = { row_count: 0, message, as_user: user.id };
         queryResults.push(last);
       } catch (e) {

@@ -104,6 +104,11 @@ export interface Engine {
   tombstones(user: AuthUser, table: TableInfo, afterSeq: bigint, upToSeq: bigint): Promise<Tombstone[]>;
   /** Subscribe to committed changes; listeners run synchronously in commit order. */
   onChange(listener: (change: ChangeRecord) => void): () => void;
+  /**
+   * Called with a user id after sessions of that user ended (logout, refresh-token reuse, ALTER USER,
+   * DROP USER), so long-lived sockets re-check their tokens at once instead of at their next check.
+   */
+  onSessionsRevoked(listener: (userId: string) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -188,7 +188,8 @@ export class ChannelJoin implements RoomMember {
 
   /**
    * Re-checks the token at min(5 min, exp − now) (§3.5 watchdog): expiry, and the same session check
-   * as every HTTP request (a logout, password or role change or DROP USER ends the join within 5 min).
+   * as every HTTP request. A logout, password or role change or DROP USER ends the join at once (the
+   * engine announces revoked sessions, see sessionsRevoked); this timer is the backstop.
    */
   private armWatchdog(): void {
     clearTimeout(this.watchdog);
@@ -201,6 +202,11 @@ export class ChannelJoin implements RoomMember {
       this.watchdog = setTimeout(() => void this.recheck(), Math.min(Math.max(50, this.deps.options.tokenRecheckMs), wait + 1));
     }
     this.watchdog.unref();
+  }
+
+  /** Sessions of `userId` ended: re-check this join's token now rather than at the next watchdog tick. */
+  sessionsRevoked(userId: string): void {
+    if (!this.ended && this.identity.user?.id === userId) void this.recheck();
   }
 
   private async recheck(): Promise<void> {

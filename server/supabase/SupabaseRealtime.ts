@@ -36,6 +36,7 @@ export class SupabaseRealtime implements SocketHub {
   /** Joins with postgres_changes bindings, by namespace ('*' = every namespace). */
   private readonly pgJoins = new Map<string, Set<ChannelJoin>>();
   private readonly stopChanges: () => void;
+  private readonly stopRevoked: () => void;
   private readonly sweeper: NodeJS.Timeout;
   private closing = false;
 
@@ -46,6 +47,9 @@ export class SupabaseRealtime implements SocketHub {
     this.options = resolveRealtimeOptions(options);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxFrameBytes, perMessageDeflate: false });
     this.stopChanges = engine.onChange((change) => this.onChange(change));
+    this.stopRevoked = engine.onSessionsRevoked((userId) => {
+      for (const socket of this.sockets) for (const join of socket.joins.values()) join.sessionsRevoked(userId);
+    });
     this.sweeper = setInterval(() => {
       const now = Date.now();
       for (const socket of [...this.sockets]) socket.sweep(now);
@@ -160,6 +164,7 @@ export class SupabaseRealtime implements SocketHub {
     this.closing = true;
     clearInterval(this.sweeper);
     this.stopChanges();
+    this.stopRevoked();
     const clients = [...this.wss.clients];
     for (const s of [...this.sockets]) s.closeWith(1001, 'Server shutting down');
     await awaitClosed(clients);

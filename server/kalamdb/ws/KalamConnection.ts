@@ -61,6 +61,8 @@ type AuthState = 'pending' | 'authenticating' | 'authenticated';
 export class KalamConnection implements SubscriptionSink {
   private auth: AuthState = 'pending';
   private user: AuthUser | undefined;
+  /** The access token `user` came from, kept to re-check it when the user's sessions end. */
+  private token: string | undefined;
   private protocol: WireProtocol;
   private closed = false;
   private lastActivity = Date.now();
@@ -75,7 +77,7 @@ export class KalamConnection implements SubscriptionSink {
     private readonly ws: WebSocket,
     private readonly ctx: ConnectionContext,
     private readonly compress: boolean,
-    headerAuth: { user: AuthUser; protocol: WireProtocol } | undefined,
+    headerAuth: { user: AuthUser; token: string; protocol: WireProtocol } | undefined,
     defaultProtocol: WireProtocol,
   ) {
     this.protocol = headerAuth?.protocol ?? defaultProtocol;
@@ -87,6 +89,7 @@ export class KalamConnection implements SubscriptionSink {
     ws.on('close', () => this.dispose());
     if (headerAuth) {
       this.user = headerAuth.user;
+      this.token = headerAuth.token;
       this.auth = 'authenticated';
       this.send(authSuccessMessage(headerAuth.user.id, headerAuth.user.role, this.protocol));
     } else {
@@ -116,6 +119,21 @@ export class KalamConnection implements SubscriptionSink {
     } catch {
       this.ws.terminate();
     }
+  }
+
+  /**
+   * Sessions of `userId` ended (logout, ALTER/DROP USER, refresh reuse): when this socket's token no
+   * longer passes the session check, it closes with 1008 so no more rows reach it; the client logs
+   * in again or reports the rejected token.
+   */
+  async sessionsRevoked(userId: string): Promise<void> {
+    const token = this.token;
+    if (this.closed || this.user?.id !== userId || token === undefined) return;
+    const stillValid = await this.ctx.engine.verifyAccessToken(token).then(
+      () => true,
+      () => false,
+    );
+    if (!stillValid && this.token === token) this.closeWith(1008, 'Session ended; log in again');
   }
 
   terminate(): void {
@@ -241,6 +259,7 @@ export class KalamConnection implements SubscriptionSink {
     }
     if (this.closed) return;
     this.user = user;
+    this.token = token;
     this.auth = 'authenticated';
     // msgpack is not implemented: the echo names the serialization actually used.
     this.protocol = { serialization: 'json', compression: protocol.compression };

@@ -97,6 +97,10 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
     });
   });
 
+  const stopRevoked = engine.onSessionsRevoked((userId) => {
+    for (const conn of connections) void conn.sessionsRevoked(userId);
+  });
+
   const heartbeat = setInterval(() => {
     const now = Date.now();
     for (const conn of connections) conn.checkIdle(now);
@@ -107,7 +111,7 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n`);
   };
 
-  const accept = (req: http.IncomingMessage, socket: Duplex, head: Buffer, headerAuth: { user: AuthUser; protocol: WireProtocol } | undefined, compress: boolean): void => {
+  const accept = (req: http.IncomingMessage, socket: Duplex, head: Buffer, headerAuth: { user: AuthUser; token: string; protocol: WireProtocol } | undefined, compress: boolean): void => {
     if (closing || socket.destroyed) {
       reject(socket, '503 Service Unavailable');
       return;
@@ -150,8 +154,9 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
       return;
     }
     const protocol: WireProtocol = { serialization: 'json', compression: url.searchParams.get('compression') === 'none' ? 'none' : 'gzip' };
-    engine.verifyAccessToken(match[1]).then(
-      (user) => accept(req, socket, head, { user, protocol }, compress),
+    const token = match[1];
+    engine.verifyAccessToken(token).then(
+      (user) => accept(req, socket, head, { user, token, protocol }, compress),
       () => reject(socket, '401 Unauthorized'),
     );
   };
@@ -164,6 +169,7 @@ export function attachKalamWs(server: http.Server, engine: Engine, options: Kala
       server.off('upgrade', onUpgrade);
       clearInterval(heartbeat);
       stopChanges();
+      stopRevoked();
       const all = [...wss.clients];
       for (const conn of [...connections]) conn.closeWith(1001, 'Server shutting down');
       await awaitClosed(all);
