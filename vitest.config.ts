@@ -60,7 +60,7 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.int.test.ts', 'test/browser/**', 'test/react/**', 'test/conformance/**', '**/node_modules/**'],
+          exclude: ['test/**/*.int.test.ts', 'test/browser/**', 'test/react/**', 'test/conformance/**', 'test/ssr/**', '**/node_modules/**'],
         },
       },
       {
@@ -135,7 +135,8 @@ export default defineConfig({
           name: 'adapters-vue',
           environment: 'jsdom',
           setupFiles: ['test/react/setupJsdom.ts'],
-          include: ['test/conformance/vue.conformance.test.ts'],
+          // Server rendering (vue/server-renderer) and hydration: test/ssr/vue.ssr.test.ts.
+          include: ['test/conformance/vue.conformance.test.ts', 'test/ssr/vue.ssr.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

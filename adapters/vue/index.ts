@@ -2,10 +2,17 @@
  * livebind/vue: composables over the core observers. Rows live in a `shallowRef` (no deep
  * reactivity over rows; unchanged rows keep identity), params may be refs or getters, everything
  * is released on `onScopeDispose`. The client comes from the `client` option or `provideLivebind`.
+ *
+ * Server rendering: while `vue/server-renderer` renders a component, the composables return the
+ * server snapshot (`initialData` or empty `loading` rows, nobody present, socket and channel
+ * `idle`) and subscribe to nothing, so a server render opens no socket, joins no channel and leaves
+ * nothing behind (Vue runs no unmount or scope cleanup for server-rendered components). The
+ * browser (hydration included) subscribes as usual.
  */
-import { inject, onScopeDispose, provide, shallowRef, toValue, watch, type App, type InjectionKey, type MaybeRefOrGetter, type ShallowRef } from 'vue';
-import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import { hasInjectionContext, inject, onScopeDispose, provide, shallowRef, ssrContextKey, toValue, watch, type App, type InjectionKey, type MaybeRefOrGetter, type ShallowRef } from 'vue';
+import { channelOf, createLiveQueryObserver, EMPTY_PRESENCE, listenBroadcast, presenceObserver, SERVER_CHANNEL_STATE, SERVER_CONNECTION_STATE, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
+import type { LivebindError } from '../../src/errors.js';
 import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
 import type { ConnectionState, LivebindClient, SqlParam, Store } from '../../src/types.js';
 
@@ -31,8 +38,21 @@ function useClient(client: LivebindClient | undefined, name: string): LivebindCl
   return resolved;
 }
 
-/** A shallowRef that follows a store while the current effect scope lives. */
-export function useStore<T>(store: Store<T>): Readonly<ShallowRef<T>> {
+/**
+ * True while `vue/server-renderer` renders the current component: it provides its SSR context (what
+ * `useSSRContext()` returns) to the app it renders, and a browser app (hydrating or not) has none.
+ * Needs no bundler flag (`import.meta.env.SSR`) and no `window` check (jsdom and workers fool those).
+ */
+export function isServerRender(): boolean {
+  return hasInjectionContext() && inject(ssrContextKey, null) !== null;
+}
+
+/**
+ * A shallowRef that follows a store while the current effect scope lives. In a server render it
+ * holds `getServerSnapshot()` (default: the store's current snapshot) and subscribes to nothing.
+ */
+export function useStore<T>(store: Store<T>, getServerSnapshot?: () => T): Readonly<ShallowRef<T>> {
+  if (isServerRender()) return shallowRef(getServerSnapshot === undefined ? store.getSnapshot() : getServerSnapshot());
   const state = shallowRef(store.getSnapshot());
   const unsubscribe = store.subscribe(() => {
     state.value = store.getSnapshot();
@@ -56,6 +76,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
   const client = useClient(options?.client, 'useLiveQuery');
   const input = () => ({ client, sql: toValue(sql), params: toValue(params), options });
   const observer = createLiveQueryObserver<Row>(input());
+  if (isServerRender()) return shallowRef(observer.getServerSnapshot());
   const result = useStore(observer);
   watch(input, (next) => observer.setOptions(next));
   onScopeDispose(() => observer.dispose());
@@ -64,7 +85,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
 
 /** State of the client's one shared socket. */
 export function useConnectionState(options?: ClientOption): Readonly<ShallowRef<ConnectionState>> {
-  return useStore(useClient(options?.client, 'useConnectionState').status$);
+  return useStore(useClient(options?.client, 'useConnectionState').status$, () => SERVER_CONNECTION_STATE);
 }
 
 export interface ChannelComposableOptions extends ClientOption {
@@ -81,13 +102,16 @@ export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>
   options?: ChannelComposableOptions & PresenceSelect<M, T>,
 ): Readonly<ShallowRef<T>> {
   const observer = presenceObserver<M, T>(useChannelHandle<M>(topic, options, 'usePresence'), options);
+  if (isServerRender()) return shallowRef(options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE));
   onScopeDispose(() => observer.dispose());
   return useStore(observer);
 }
 
 /** Track `meta` (a ref or getter; null untracks) on `topic` while the scope lives. Returns the last track error. */
-export function useTrack<M extends Record<string, unknown>>(topic: string, meta: MaybeRefOrGetter<M | null>, options?: ChannelComposableOptions) {
-  const tracker = new TrackObserver<M>(useChannelHandle<M>(topic, options, 'useTrack'));
+export function useTrack<M extends Record<string, unknown>>(topic: string, meta: MaybeRefOrGetter<M | null>, options?: ChannelComposableOptions): Readonly<ShallowRef<LivebindError | undefined>> {
+  const channel = useChannelHandle<M>(topic, options, 'useTrack');
+  if (isServerRender()) return shallowRef(undefined);
+  const tracker = new TrackObserver<M>(channel);
   watch(() => toValue(meta), (m) => tracker.set(m), { immediate: true, deep: true });
   const error = useStore(tracker);
   onScopeDispose(() => tracker.dispose());
@@ -96,18 +120,22 @@ export function useTrack<M extends Record<string, unknown>>(topic: string, meta:
 
 /** Calls `handler` for each broadcast of `event` ('*' for all) on `topic` while the scope lives. */
 export function useBroadcast(topic: string, event: string, handler: (message: ChannelBroadcast) => void, options?: ChannelComposableOptions): void {
-  onScopeDispose(listenBroadcast(useChannelHandle(topic, options, 'useBroadcast'), event, () => handler));
+  const channel = useChannelHandle(topic, options, 'useBroadcast');
+  if (isServerRender()) return;
+  onScopeDispose(listenBroadcast(channel, event, () => handler));
 }
 
 /** `send(event, payload, options)` on `topic`; keeps the channel joined while the scope lives. */
 export function useSend(topic: string, options?: ChannelComposableOptions): (event: string, payload: unknown, sendOptions?: SendOptions) => Promise<SendReceipt> {
   const channel = useChannelHandle(topic, options, 'useSend');
+  const send = (event: string, payload: unknown, sendOptions?: SendOptions) => channel.send(event, payload, sendOptions);
+  if (isServerRender()) return send;
   const subscription = channel.status$.subscribe(() => {});
   onScopeDispose(() => subscription.unsubscribe());
-  return (event, payload, sendOptions) => channel.send(event, payload, sendOptions);
+  return send;
 }
 
 /** The channel's state (`idle`, `joining`, `joined`, `errored`, `closed`); keeps it joined while the scope lives. */
 export function useChannelState(topic: string, options?: ChannelComposableOptions): Readonly<ShallowRef<ChannelState>> {
-  return useStore(useChannelHandle(topic, options, 'useChannelState').status$);
+  return useStore(useChannelHandle(topic, options, 'useChannelState').status$, () => SERVER_CHANNEL_STATE);
 }

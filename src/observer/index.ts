@@ -6,5 +6,6 @@ export type { SelectOptions } from './SelectObserver.js';
 export { channelOf, EMPTY_PRESENCE, listenBroadcast, presenceObserver, presenceSelectOptions, TrackObserver } from './ChannelObserver.js';
 export type { ChannelClient, PresenceSelect } from './ChannelObserver.js';
 export { placeholderRows, EMPTY_LOADING } from './placeholderRows.js';
+export { SERVER_CHANNEL_STATE, SERVER_CONNECTION_STATE } from './serverSnapshots.js';
 export { shallow } from './shallow.js';
 export { stableKey } from './stableKey.js';
