@@ -156,6 +156,19 @@ export default defineConfig({
         },
       },
       {
+        // Svelte server rendering (test/ssr/svelte.ssr.test.ts): the node environment transforms for
+        // SSR, so vite-plugin-svelte compiles components and .svelte.ts modules with generate: 'server',
+        // and svelte resolves to its server runtime (no `browser` condition, no alias).
+        plugins: [svelte()],
+        test: {
+          name: 'adapters-svelte-ssr',
+          environment: 'node',
+          include: ['test/ssr/svelte.ssr.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // No JSX in these tests, so no vite-plugin-solid: Solid's client builds by alias, inlined so
         // solid-js/web and solid-js/store share the one aliased solid-js.
         resolve: { alias: solidClientAliases },

@@ -4,13 +4,34 @@
  * these in a component's script (they use `$effect.pre` for reactive params and `getContext` for
  * the client). Destructuring (`const { rows } = liveQuery(…)`) reads once and loses reactivity:
  * read `q.rows` where you need it. Every store here is also a Svelte store (`$store` works).
+ *
+ * Server rendering (`render` from svelte/server; this module compiled with `generate: 'server'`,
+ * as vite-plugin-svelte does for SSR): every binding returns the server snapshot (`initialData` or
+ * empty `loading` rows, nobody present, socket and channel `idle`), for getters and `$store` alike,
+ * and subscribes to nothing, so a server render opens no socket, joins no channel and leaves
+ * nothing behind. In the browser (hydration included) they subscribe as usual.
  */
 import { getContext, setContext } from 'svelte';
 import { createSubscriber } from 'svelte/reactivity';
-import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import { channelOf, createLiveQueryObserver, EMPTY_PRESENCE, listenBroadcast, presenceObserver, SERVER_CHANNEL_STATE, SERVER_CONNECTION_STATE, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
 import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
 import type { ConnectionState, LivebindClient, SqlParam, Store } from '../../src/types.js';
+import type { LivebindError } from '../../src/errors.js';
+
+/**
+ * True when this module was compiled for the server. Svelte's server output drops `$effect.root`
+ * (effects never run on the server) while the browser runs its function at once, so the module
+ * compiled for the render at hand answers: no bundler flag, no `window` check (jsdom fools it), no
+ * extra dependency.
+ */
+export const SERVER_RENDER: boolean = (() => {
+  let server = true;
+  $effect.root(() => {
+    server = false;
+  })();
+  return server;
+})();
 
 const KEY = Symbol.for('livebind client');
 
@@ -35,7 +56,22 @@ export interface Reactive<T> {
   subscribe(run: (value: T) => void): () => void;
 }
 
-export function fromStore<T>(store: Store<T>): Reactive<T> {
+/**
+ * `{ current }` following `store` while some effect reads it. On the server: `getServerSnapshot()`
+ * (default: the store's current snapshot), and `subscribe(run)` runs once without subscribing.
+ */
+export function fromStore<T>(store: Store<T>, getServerSnapshot: () => T = () => store.getSnapshot()): Reactive<T> {
+  if (SERVER_RENDER) {
+    return {
+      get current() {
+        return getServerSnapshot();
+      },
+      subscribe(run) {
+        run(getServerSnapshot());
+        return () => {};
+      },
+    };
+  }
   const track = createSubscriber((update) => store.subscribe(update));
   return {
     get current() {
@@ -61,7 +97,7 @@ export function liveQuery<Row = Record<string, unknown>>(sql: string | (() => st
   const input = () => ({ client, sql: typeof sql === 'function' ? sql() : sql, params: params?.(), options });
   const observer = createLiveQueryObserver<Row>(input());
   if (typeof sql === 'function' || params !== undefined) $effect.pre(() => observer.setOptions(input()));
-  const r = fromStore(observer);
+  const r = fromStore(observer, observer.getServerSnapshot);
   return {
     get current() { return r.current; },
     subscribe: r.subscribe,
@@ -77,7 +113,7 @@ export function liveQuery<Row = Record<string, unknown>>(sql: string | (() => st
 
 /** State of the client's one shared socket. */
 export function connectionState(options?: ClientOption): Reactive<ConnectionState> {
-  return fromStore(clientOf(options?.client, 'connectionState').status$);
+  return fromStore(clientOf(options?.client, 'connectionState').status$, () => SERVER_CONNECTION_STATE);
 }
 
 export interface ChannelBindingOptions extends ClientOption {
@@ -89,12 +125,15 @@ const handle = <M>(topic: string, options: ChannelBindingOptions | undefined, na
 
 /** Presence of `topic` through an optional selector (`current` changes only when the selection does). */
 export function presence<M = Record<string, unknown>, T = PresenceSnapshot<M>>(topic: string, options?: ChannelBindingOptions & PresenceSelect<M, T>): Reactive<T> {
-  return fromStore(presenceObserver<M, T>(handle<M>(topic, options, 'presence'), options));
+  const observer = presenceObserver<M, T>(handle<M>(topic, options, 'presence'), options);
+  const server = options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE);
+  return fromStore(observer, () => server);
 }
 
 /** Track `meta()` (null untracks) on `topic` while the component lives; `current` is the last track error. */
-export function track<M extends Record<string, unknown>>(topic: string, meta: () => M | null, options?: ChannelBindingOptions) {
+export function track<M extends Record<string, unknown>>(topic: string, meta: () => M | null, options?: ChannelBindingOptions): Reactive<LivebindError | undefined> {
   const tracker = new TrackObserver<M>(handle<M>(topic, options, 'track'));
+  // On the server the effects below compile away: nothing is tracked.
   $effect.pre(() => tracker.set(meta()));
   $effect(() => () => tracker.dispose());
   return fromStore(tracker);
@@ -118,5 +157,5 @@ export function sender(topic: string, options?: ChannelBindingOptions): (event: 
 
 /** The channel's state; reading `current` keeps the channel joined. */
 export function channelState(topic: string, options?: ChannelBindingOptions): Reactive<ChannelState> {
-  return fromStore(handle(topic, options, 'channelState').status$);
+  return fromStore(handle(topic, options, 'channelState').status$, () => SERVER_CHANNEL_STATE);
 }
