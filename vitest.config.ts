@@ -183,6 +183,17 @@ export default defineConfig({
         },
       },
       {
+        // Solid server rendering (test/ssr/solid.ssr.test.ts): no alias, so Node's `node` condition
+        // resolves solid-js, solid-js/web and solid-js/store to their server builds (isServer = true).
+        test: {
+          name: 'adapters-solid-ssr',
+          environment: 'node',
+          include: ['test/ssr/solid.ssr.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Storybook's Vitest addon turns every story in stories/ into a test (render + play).
         plugins: [storybookTest({ configDir: fileURLToPath(new URL('./.storybook', import.meta.url)), storybookScript: 'npm run storybook -- --ci' })],
         test: {

@@ -15,7 +15,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const extraArgs = process.argv.slice(2);
 
 /** Every vitest project that needs no browser (run alone when no Chromium can be had; not `browser`, not `stories`). */
-const BROWSER_FREE_PROJECTS = ['unit', 'integration', 'react19', 'react18', 'adapters-react19', 'adapters-react18', 'adapters-vue', 'adapters-svelte', 'adapters-solid', 'types'];
+const BROWSER_FREE_PROJECTS = ['unit', 'integration', 'react19', 'react18', 'adapters-react19', 'adapters-react18', 'adapters-vue', 'adapters-svelte', 'adapters-svelte-ssr', 'adapters-solid', 'adapters-solid-ssr', 'types'];
 
 let passed = 0;
 let failed = 0;

@@ -3,10 +3,17 @@
  * reconciled by key, so an unchanged row keeps its proxy and a changed row updates only the fields
  * that changed (fine-grained: one row's `<For>` item reacts). Params are accessors; everything is
  * released with `onCleanup`. The client comes from the `client` option or `<LivebindProvider>`.
+ *
+ * Server rendering: with Solid's server build (`isServer` from solid-js/web, chosen by the `node`,
+ * `worker` or `deno` export condition) every primitive returns the server snapshot (`initialData`
+ * or empty `loading` rows, nobody present, socket and channel `idle`) and subscribes to nothing, so
+ * `renderToString` opens no socket, joins no channel and leaves nothing behind. The browser build
+ * (hydration included) subscribes as usual.
  */
 import { batch, createComponent, createContext, createRenderEffect, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
 import { createStore, reconcile } from 'solid-js/store';
-import { channelOf, createLiveQueryObserver, listenBroadcast, presenceObserver, TrackObserver, UsageError } from '../../src/index.js';
+import { isServer } from 'solid-js/web';
+import { channelOf, createLiveQueryObserver, EMPTY_PRESENCE, listenBroadcast, presenceObserver, SERVER_CHANNEL_STATE, SERVER_CONNECTION_STATE, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
 import type { ChannelBroadcast, ChannelOptions, ChannelState, PresenceSnapshot, SendOptions, SendReceipt } from '../../src/channel/types.js';
 import type { ConnectionState, LivebindClient, LiveStatus, SqlParam, Store } from '../../src/types.js';
@@ -29,8 +36,12 @@ function clientOf(client: LivebindClient | undefined, name: string): LivebindCli
   return resolved;
 }
 
-/** An accessor that follows a store until the owner is cleaned up. */
-export function fromStore<T>(store: Store<T>): Accessor<T> {
+/** An accessor that follows a store until the owner is cleaned up. On the server: `getServerSnapshot()` (default: the store's current snapshot), no subscription. */
+export function fromStore<T>(store: Store<T>, getServerSnapshot?: () => T): Accessor<T> {
+  if (isServer) {
+    const server = getServerSnapshot === undefined ? store.getSnapshot() : getServerSnapshot();
+    return () => server;
+  }
   const [value, setValue] = createSignal(store.getSnapshot(), { equals: false });
   const unsubscribe = store.subscribe(() => setValue(() => store.getSnapshot()));
   setValue(() => store.getSnapshot());
@@ -59,6 +70,11 @@ export function createLiveQuery<Row extends object = Keyed>(
   const client = clientOf(options?.client, 'createLiveQuery');
   const input = () => ({ client, sql: typeof sql === 'function' ? sql() : sql, params: params?.(), options });
   const observer = createLiveQueryObserver<Row>(input());
+  if (isServer) {
+    const server = observer.getServerSnapshot();
+    const { status, error, isLoading, isPlaceholder } = server;
+    return { rows: server.rows as Row[], status, error, isLoading, isPlaceholder, result: () => server };
+  }
   createRenderEffect(() => observer.setOptions(input()));
   const result = fromStore(observer);
   const [state, setState] = createStore<LiveQueryState<Row>>({ rows: [], status: 'loading', error: undefined, isLoading: true, isPlaceholder: false });
@@ -98,7 +114,7 @@ export function createLiveQuery<Row extends object = Keyed>(
 
 /** State of the client's one shared socket. */
 export function createConnectionState(options?: ClientOption): Accessor<ConnectionState> {
-  return fromStore(clientOf(options?.client, 'createConnectionState').status$);
+  return fromStore(clientOf(options?.client, 'createConnectionState').status$, () => SERVER_CONNECTION_STATE);
 }
 
 export interface ChannelPrimitiveOptions extends ClientOption {
@@ -110,12 +126,15 @@ const handle = <M>(topic: string, options: ChannelPrimitiveOptions | undefined, 
 
 /** Presence of `topic` through an optional selector (the accessor changes only when the selection does). */
 export function createPresence<M = Record<string, unknown>, T = PresenceSnapshot<M>>(topic: string, options?: ChannelPrimitiveOptions & PresenceSelect<M, T>): Accessor<T> {
-  return fromStore(presenceObserver<M, T>(handle<M>(topic, options, 'createPresence'), options));
+  const observer = presenceObserver<M, T>(handle<M>(topic, options, 'createPresence'), options);
+  return fromStore(observer, () => (options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE)));
 }
 
 /** Track `meta()` (null untracks) on `topic` until cleanup; the accessor is the last track error. */
 export function createTrack<M extends Record<string, unknown>>(topic: string, meta: Accessor<M | null>, options?: ChannelPrimitiveOptions): Accessor<LivebindError | undefined> {
-  const tracker = new TrackObserver<M>(handle<M>(topic, options, 'createTrack'));
+  const channel = handle<M>(topic, options, 'createTrack');
+  if (isServer) return () => undefined;
+  const tracker = new TrackObserver<M>(channel);
   createRenderEffect(() => tracker.set(meta()));
   onCleanup(() => tracker.dispose());
   return fromStore(tracker);
@@ -123,18 +142,22 @@ export function createTrack<M extends Record<string, unknown>>(topic: string, me
 
 /** Calls `handler` for each broadcast of `event` ('*' for all) on `topic` until cleanup. */
 export function createBroadcast(topic: string, event: string, handler: (message: ChannelBroadcast) => void, options?: ChannelPrimitiveOptions): void {
-  onCleanup(listenBroadcast(handle(topic, options, 'createBroadcast'), event, () => handler));
+  const channel = handle(topic, options, 'createBroadcast');
+  if (isServer) return;
+  onCleanup(listenBroadcast(channel, event, () => handler));
 }
 
 /** `send(event, payload, options)` on `topic`; keeps the channel joined until cleanup. */
 export function createSend(topic: string, options?: ChannelPrimitiveOptions): (event: string, payload: unknown, sendOptions?: SendOptions) => Promise<SendReceipt> {
   const channel = handle(topic, options, 'createSend');
+  const send = (event: string, payload: unknown, sendOptions?: SendOptions) => channel.send(event, payload, sendOptions);
+  if (isServer) return send;
   const subscription = channel.status$.subscribe(() => {});
   onCleanup(() => subscription.unsubscribe());
-  return (event, payload, sendOptions) => channel.send(event, payload, sendOptions);
+  return send;
 }
 
 /** The channel's state; keeps the channel joined until cleanup. */
 export function createChannelState(topic: string, options?: ChannelPrimitiveOptions): Accessor<ChannelState> {
-  return fromStore(handle(topic, options, 'createChannelState').status$);
+  return fromStore(handle(topic, options, 'createChannelState').status$, () => SERVER_CHANNEL_STATE);
 }
