@@ -2,7 +2,7 @@
 // one subscription per query hash, hydration, isFetching, reconnect, errors, keepSubscribedMs vs gcTime.
 import { dehydrate, hydrate, QueryClient, QueryObserver } from '@tanstack/query-core';
 import { afterEach, expect, test, vi } from 'vitest';
-import { connectLiveQueries, liveQueryOptions } from '../../adapters/tanstack-query/index.js';
+import { connectLiveQueries, createLiveQueryOptions, liveQueryOptions } from '../../adapters/tanstack-query/index.js';
 import { placeholderRows } from '../../src/index.js';
 import { SubscriptionError } from '../../src/errors.js';
 import type { LivebindClient, LiveRows, LiveStatus } from '../../src/types.js';
@@ -159,4 +159,78 @@ test('keepSubscribedMs keeps the live subscription after the last observer, inde
   await vi.advanceTimersByTimeAsync(1000);
   expect(f.subscribers('q5')).toBe(0);
   expect(qc.getQueryData(options.queryKey)).toEqual([{ id: 1, label: 'a' }]);
+});
+
+test('keys: the scope names the client, and equal scopes give equal keys for different client objects (server and browser)', () => {
+  const [server, browser] = [fakeClient(), fakeClient()];
+  expect(liveQueryOptions(server.client, 'q', [1], { orderBy: 'id' }).queryKey).toEqual(['livebind', 'default', 'q', '{"orderBy":"id","params":[1]}']);
+  expect(liveQueryOptions(server.client, 'q', [1], { scope: 'user:1' }).queryKey).toEqual(liveQueryOptions(browser.client, 'q', [1], { scope: 'user:1' }).queryKey);
+  expect(liveQueryOptions(server.client, 'q', [], { scope: 'user:1' }).queryKey).not.toEqual(liveQueryOptions(server.client, 'q', [], { scope: 'user:2' }).queryKey);
+  expect(createLiveQueryOptions(server.client, { scope: 'eu', orderBy: 'id' })('q', [], { limit: 5 }).queryKey).toEqual(['livebind', 'eu', 'q', '{"limit":5,"orderBy":"id"}']);
+  expect(() => liveQueryOptions(server.client, 'q', [], { scope: 42 as unknown as string })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+});
+
+test('dehydrate() carries no livebind client: the browser attaches its own client to the hydrated query', async () => {
+  const [serverSide, browserSide] = [fakeClient(), fakeClient()];
+  const server = newQueryClient();
+  const o = new QueryObserver(server, liveQueryOptions<Row>(serverSide.client, 'q7'));
+  const un = o.subscribe(() => {});
+  serverSide.emit('q7', 'ready', [{ id: 1, label: 'from SSR' }]);
+  await vi.waitFor(() => expect(o.getCurrentResult().isFetching).toBe(false));
+  const state = dehydrate(server);
+  un();
+  expect(state.queries).toHaveLength(1);
+  expect(state.queries[0]!.meta).toBeUndefined();
+  const wire = JSON.parse(JSON.stringify(state)) as typeof state;
+  const browser = newQueryClient();
+  hydrate(browser, wire);
+  const disconnect = connectLiveQueries(browser);
+  const b = new QueryObserver(browser, liveQueryOptions<Row>(browserSide.client, 'q7'));
+  const unB = b.subscribe(() => {});
+  expect(b.getCurrentResult().data).toEqual([{ id: 1, label: 'from SSR' }]);
+  expect(browserSide.subscribers('q7')).toBe(1);
+  browserSide.emit('q7', 'ready', [{ id: 1, label: 'live' }]);
+  expect(b.getCurrentResult().data).toEqual([{ id: 1, label: 'live' }]);
+  unB();
+  disconnect();
+});
+
+test('an observer switched to another client in an owned scope gets the conflict error, not the old rows', async () => {
+  const [a, b] = [fakeClient(), fakeClient()];
+  const qc = newQueryClient();
+  const o = new QueryObserver(qc, liveQueryOptions<Row>(a.client, 'q8'));
+  const un = o.subscribe(() => {});
+  a.emit('q8', 'ready', [{ id: 1, label: 'a' }]);
+  await vi.waitFor(() => expect(o.getCurrentResult().data).toEqual([{ id: 1, label: 'a' }]));
+  o.setOptions(liveQueryOptions<Row>(b.client, 'q8'));
+  await vi.waitFor(() => expect(o.getCurrentResult().status).toBe('error'));
+  expect(o.getCurrentResult().error).toMatchObject({ code: 'LIVE_QUERY_SCOPE_CONFLICT' });
+  expect(o.getCurrentResult().data).toBeUndefined();
+  expect(a.subscribers('q8')).toBe(0);
+  expect(b.subscribers('q8')).toBe(0);
+  // Back to the owner: live again.
+  o.setOptions(liveQueryOptions<Row>(a.client, 'q8'));
+  await vi.waitFor(() => expect(o.getCurrentResult().data).toEqual([{ id: 1, label: 'a' }]));
+  expect(o.getCurrentResult().status).toBe('success');
+  un();
+});
+
+test('an in-flight fetch of the owner does not write rows while another client observes the query', async () => {
+  const [a, b] = [fakeClient(), fakeClient()];
+  const qc = newQueryClient();
+  const oa = new QueryObserver(qc, liveQueryOptions<Row>(a.client, 'q9'));
+  const seenByB: unknown[] = [];
+  const unA = oa.subscribe(() => {});
+  const ob = new QueryObserver(qc, liveQueryOptions<Row>(b.client, 'q9'));
+  const unB = ob.subscribe((r) => seenByB.push(r.data));
+  a.emit('q9', 'ready', [{ id: 1, label: 'a' }]);
+  await vi.waitFor(() => expect(ob.getCurrentResult().status).toBe('error'));
+  await new Promise((r) => setTimeout(r, 10));
+  expect(ob.getCurrentResult().error).toMatchObject({ code: 'LIVE_QUERY_SCOPE_CONFLICT' });
+  expect(seenByB.filter((d) => d !== undefined)).toEqual([]);
+  // The other client leaves: the owner's observer goes live again.
+  unB();
+  a.emit('q9', 'ready', [{ id: 1, label: 'a2' }]);
+  await vi.waitFor(() => expect(oa.getCurrentResult().data).toEqual([{ id: 1, label: 'a2' }]));
+  unA();
 });
