@@ -6,10 +6,11 @@
  * Server rendering: while `vue/server-renderer` renders a component, the composables return the
  * server snapshot (`initialData` or empty `loading` rows, nobody present, socket and channel
  * `idle`) and subscribe to nothing, so a server render opens no socket, joins no channel and leaves
- * nothing behind (Vue runs no unmount or scope cleanup for server-rendered components). The
- * browser (hydration included) subscribes as usual.
+ * nothing behind (Vue runs no unmount or scope cleanup for server-rendered components). In the
+ * browser they subscribe at once; while hydrating, the first render shows the server snapshot
+ * (so it matches the server HTML) and the live value follows once mounted, as React does.
  */
-import { hasInjectionContext, inject, onScopeDispose, provide, shallowRef, ssrContextKey, toValue, watch, type App, type InjectionKey, type MaybeRefOrGetter, type ShallowRef } from 'vue';
+import { getCurrentInstance, hasInjectionContext, inject, onMounted, onScopeDispose, provide, shallowRef, ssrContextKey, toValue, watch, type App, type InjectionKey, type MaybeRefOrGetter, type ShallowRef } from 'vue';
 import { channelOf, createLiveQueryObserver, EMPTY_PRESENCE, listenBroadcast, presenceObserver, SERVER_CHANNEL_STATE, SERVER_CONNECTION_STATE, TrackObserver, UsageError } from '../../src/index.js';
 import type { ChannelClient, LiveQueryObserverOptions, LiveQueryResult, PresenceSelect } from '../../src/index.js';
 import type { LivebindError } from '../../src/errors.js';
@@ -48,16 +49,35 @@ export function isServerRender(): boolean {
 }
 
 /**
+ * True while Vue hydrates server HTML into the current component: hydration hands the component's
+ * vnode its existing DOM node before setup runs, a fresh mount has none yet.
+ */
+function isHydrating(): boolean {
+  const instance = getCurrentInstance();
+  return instance !== null && instance.vnode.el != null;
+}
+
+/**
  * A shallowRef that follows a store while the current effect scope lives. In a server render it
  * holds `getServerSnapshot()` (default: the store's current snapshot) and subscribes to nothing.
+ * While hydrating it also starts from `getServerSnapshot()` (what the server rendered, so the DOM
+ * matches) and switches to the store's snapshot once mounted; the subscription starts at once.
  */
 export function useStore<T>(store: Store<T>, getServerSnapshot?: () => T): Readonly<ShallowRef<T>> {
-  if (isServerRender()) return shallowRef(getServerSnapshot === undefined ? store.getSnapshot() : getServerSnapshot());
-  const state = shallowRef(store.getSnapshot());
+  const server = (): T => (getServerSnapshot === undefined ? store.getSnapshot() : getServerSnapshot());
+  if (isServerRender()) return shallowRef(server());
+  const hydrating = isHydrating();
+  let live = !hydrating;
+  const state = shallowRef(hydrating ? server() : store.getSnapshot());
   const unsubscribe = store.subscribe(() => {
-    state.value = store.getSnapshot();
+    if (live) state.value = store.getSnapshot();
   });
-  state.value = store.getSnapshot();
+  if (hydrating) {
+    onMounted(() => {
+      live = true;
+      state.value = store.getSnapshot();
+    });
+  } else state.value = store.getSnapshot();
   onScopeDispose(unsubscribe);
   return state;
 }
@@ -77,7 +97,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
   const input = () => ({ client, sql: toValue(sql), params: toValue(params), options });
   const observer = createLiveQueryObserver<Row>(input());
   if (isServerRender()) return shallowRef(observer.getServerSnapshot());
-  const result = useStore(observer);
+  const result = useStore(observer, observer.getServerSnapshot);
   watch(input, (next) => observer.setOptions(next));
   onScopeDispose(() => observer.dispose());
   return result;
@@ -102,9 +122,10 @@ export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>
   options?: ChannelComposableOptions & PresenceSelect<M, T>,
 ): Readonly<ShallowRef<T>> {
   const observer = presenceObserver<M, T>(useChannelHandle<M>(topic, options, 'usePresence'), options);
-  if (isServerRender()) return shallowRef(options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE));
+  const server = options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE);
+  if (isServerRender()) return shallowRef(server);
   onScopeDispose(() => observer.dispose());
-  return useStore(observer);
+  return useStore(observer, () => server);
 }
 
 /** Track `meta` (a ref or getter; null untracks) on `topic` while the scope lives. Returns the last track error. */

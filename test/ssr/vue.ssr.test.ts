@@ -95,6 +95,35 @@ test('hydration of the server HTML matches, then subscribes and shows live rows 
   expect(browser.sockets()).toBe(2); // rows and channels: one socket each
 });
 
+test('hydration renders the server snapshot even when the browser client already holds the rows, then shows them', async () => {
+  const topic = `room:${Math.random()}`;
+  const html = await renderToString(app(backend().client().client, topic, INITIAL));
+  const browser = backend().client();
+  // The browser client runs the page's query before the page hydrates.
+  const source = browser.client.liveRows<Item>(backend().sql, { params: [3], orderBy: 'id' });
+  const keep = source.subscribe(() => {});
+  await vi.waitFor(() => expect(source.getSnapshot().status).toBe('ready'), { timeout: 10_000 });
+  const container = document.createElement('div');
+  container.innerHTML = html;
+  document.body.appendChild(container);
+  containers.push(container);
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const a = app(browser.client, topic, INITIAL);
+    a.mount(container);
+    unmounts.push(() => a.unmount());
+    const problems = [...warn.mock.calls, ...error.mock.calls].map((c) => String(c[0]));
+    expect(problems.filter((p) => /hydration|mismatch/i.test(p))).toEqual([]);
+  } finally {
+    warn.mockRestore();
+    error.mockRestore();
+  }
+  await vi.waitFor(() => expect(container.textContent).toBe('live onelive two'), { timeout: 10_000 });
+  expect(container.querySelector('main')?.dataset.status).toBe('ready');
+  keep.unsubscribe();
+});
+
 test('control: a client-side mount does open the socket (the counters above can fail)', async () => {
   const counted = backend().client();
   const before = serverActivity(backend().server);
