@@ -126,8 +126,8 @@ const handle = <M>(topic: string, options: ChannelBindingOptions | undefined, na
 /** Presence of `topic` through an optional selector (`current` changes only when the selection does). */
 export function presence<M = Record<string, unknown>, T = PresenceSnapshot<M>>(topic: string, options?: ChannelBindingOptions & PresenceSelect<M, T>): Reactive<T> {
   const observer = presenceObserver<M, T>(handle<M>(topic, options, 'presence'), options);
-  const server = options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE);
-  return fromStore(observer, () => server);
+  let server: { value: T } | undefined; // the selection of nobody present, made on first need (the server render)
+  return fromStore(observer, () => (server ??= { value: options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE) }).value);
 }
 
 /** Track `meta()` (null untracks) on `topic` while the component lives; `current` is the last track error. */

@@ -122,10 +122,11 @@ export function usePresence<M = Record<string, unknown>, T = PresenceSnapshot<M>
   options?: ChannelComposableOptions & PresenceSelect<M, T>,
 ): Readonly<ShallowRef<T>> {
   const observer = presenceObserver<M, T>(useChannelHandle<M>(topic, options, 'usePresence'), options);
-  const server = options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE);
-  if (isServerRender()) return shallowRef(server);
+  let server: { value: T } | undefined; // the selection of nobody present, made on first need
+  const serverPresence = (): T => (server ??= { value: options?.selector === undefined ? (EMPTY_PRESENCE as T) : options.selector(EMPTY_PRESENCE) }).value;
+  if (isServerRender()) return shallowRef(serverPresence());
   onScopeDispose(() => observer.dispose());
-  return useStore(observer, () => server);
+  return useStore(observer, serverPresence);
 }
 
 /** Track `meta` (a ref or getter; null untracks) on `topic` while the scope lives. Returns the last track error. */
