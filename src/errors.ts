@@ -11,7 +11,8 @@ export type LivebindErrorKind =
   | 'connection'
   | 'unsupported'
   | 'usage'
-  | 'channel';
+  | 'channel'
+  | 'aborted';
 
 const BRAND = Symbol.for('livebind.error');
 
@@ -108,6 +109,25 @@ export class UsageError extends LivebindError {
     super('usage', message, fields);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * The caller aborted the call through its `signal` option (code `ABORTED`): nothing more is sent,
+ * and a request already on its way may or may not have taken effect. `reason` is `signal.reason`.
+ * Named `AbortError` like the DOM's, so `error.name === 'AbortError'` checks keep working.
+ */
+export class AbortError extends LivebindError {
+  readonly reason: unknown;
+  constructor(message: string, fields: Partial<LivebindErrorFields> & { reason?: unknown } = {}) {
+    super('aborted', message, { code: fields.code ?? 'ABORTED', cause: fields.cause ?? fields.reason });
+    this.name = 'AbortError';
+    this.reason = fields.reason;
+  }
+}
+
+/** The AbortError for an aborted `signal` (what an aborted call rejects with). */
+export function abortError(signal: AbortSignal, what: string): AbortError {
+  return new AbortError(`${what} was aborted by its signal.`, { reason: signal.reason });
 }
 
 /**

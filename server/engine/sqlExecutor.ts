@@ -68,8 +68,12 @@ const DML_KEYWORDS = new Set(['insert', 'update', 'delete']);
 const TX_KEYWORDS = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release']);
 const DDL_ROLES = new Set(['dba', 'system']);
 
-/** Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes. */
-export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser, req: BatchRequest): Promise<BatchResult> {
+/**
+ * Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes.
+ * `transaction: 'caller'`: the caller opened a transaction around the batch and commits it (a FILE
+ * upload), so one still open at the end is expected.
+ */
+export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser, req: BatchRequest, options: { readonly transaction?: 'caller' } = {}): Promise<BatchResult> {
   const namespace = req.namespace ?? 'default';
   if (!isValidName(namespace)) throw new SqlError('INVALID_INPUT', `Invalid namespace_id '${namespace.slice(0, 64)}'`);
   let statements: SqlStatement[];
@@ -170,7 +174,7 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
     if (dmlCommand !== undefined) last.message = `${dmlCommand} ${count} row(s)`;
     queryResults.push(last);
   }
-  if (db.isInTransaction()) {
+  if (options.transaction !== 'caller' && db.isInTransaction()) {
     throw new SqlError('SQL_EXECUTION_ERROR', 'Transaction was not committed (missing COMMIT); it was rolled back');
   }
   if (statements.length === 1) {
