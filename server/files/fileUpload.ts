@@ -176,6 +176,9 @@ export function prepareUpload(engine: PgliteEngine, parts: readonly Part[]): Pre
  * first (so the statement's triggers see them), then the statement, then any uploaded file that no
  * row references is dropped again; a failure rolls back all of it.
  */
+/** bytea parameters as binary (PGlite's default hex text serializer takes seconds for a few MiB). */
+const BINARY_BYTEA = { serializers: { 17: (bytes: unknown) => bytes as string } };
+
 export function executeUpload(engine: PgliteEngine, user: AuthUser, upload: PreparedUpload): Promise<BatchResult> {
   return engine.run(async (db: PGlite) => {
     await db.exec('BEGIN');
@@ -183,6 +186,7 @@ export function executeUpload(engine: PgliteEngine, user: AuthUser, upload: Prep
       await db.query(
         'INSERT INTO livebind.files (tbl, sub, stored_name, file_id, owner, mime, size, sha256, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
         [upload.table.qualifiedName, f.ref.sub, f.storedName, f.ref.id, user.id, f.ref.mime, f.ref.size, f.ref.sha256, f.data],
+        BINARY_BYTEA,
       );
     }
     const result = await executeBatch(db, engine.catalog, user, upload.batch, { transaction: 'caller' });
