@@ -2,8 +2,8 @@ import type * as http from 'node:http';
 import type { PgliteEngine } from '../engine/pgliteEngine.js';
 import { SqlError, type BatchRequest } from '../engine/sqlExecutor.js';
 import { isEngineAuthError, type AuthUser } from '../engine/types.js';
-import { bearerToken, BodyError, parseJsonObject, readBody, sendJson } from './httpIo.js';
-import { executeUpload, FileError, hasFilePlaceholder, prepareUpload, readUpload } from '../files/fileUpload.js';
+import { bearerToken, BodyError, discardRest, parseJsonObject, readBody, sendJson } from './httpIo.js';
+import { executeUpload, FileError, hasFilePlaceholder, MAX_MULTIPART_BYTES, prepareUpload, readUpload } from '../files/fileUpload.js';
 
 export const MAX_SQL_BYTES = 1024 * 1024;
 export const MAX_PARAMS = 50;
@@ -56,12 +56,11 @@ export async function handleSql(
     else if (e instanceof SqlError) fail(e.status, e.code, e.message);
     else if (e instanceof FileError) {
       fail(e.status, e.code, e.message);
-      // Refused while the body was still arriving: answer, then drop the connection instead of reading the rest.
-      if (!req.complete) res.on('finish', () => req.destroy());
+      discardRest(req, res, MAX_MULTIPART_BYTES); // refused while the body was still arriving
     }
     else if (e instanceof BodyError) {
       fail(e.status, 'INVALID_INPUT', e.message);
-      if (e.status === 413) res.on('finish', () => req.destroy());
+      if (e.status === 413) discardRest(req, res, MAX_MULTIPART_BYTES);
     } else fail(500, 'INTERNAL_ERROR', 'Internal error');
   }
 }
