@@ -112,23 +112,19 @@ export class UsageError extends LivebindError {
 }
 
 /**
- * The caller aborted the call through its `signal` option (code `ABORTED`): nothing more is sent,
- * and a request already on its way may or may not have taken effect. `reason` is `signal.reason`.
- * Named `AbortError` like the DOM's, so `error.name === 'AbortError'` checks keep working.
+ * The caller aborted the call through its `signal` option (code `ABORTED`; `cause` is the signal's
+ * reason): nothing more is sent, and a request already on its way may or may not have taken
+ * effect. Named `AbortError` like the DOM's, so `error.name === 'AbortError'` checks keep working.
  */
 export class AbortError extends LivebindError {
-  readonly reason: unknown;
-  constructor(message: string, fields: Partial<LivebindErrorFields> & { reason?: unknown } = {}) {
-    super('aborted', message, { code: fields.code ?? 'ABORTED', cause: fields.cause ?? fields.reason });
+  constructor(message: string, reason?: unknown) {
+    super('aborted', message, { code: 'ABORTED', cause: reason });
     this.name = 'AbortError';
-    this.reason = fields.reason;
   }
 }
 
 /** The AbortError for an aborted `signal` (what an aborted call rejects with). */
-export function abortError(signal: AbortSignal, what: string): AbortError {
-  return new AbortError(`${what} was aborted by its signal.`, { reason: signal.reason });
-}
+export const abortError = (signal: AbortSignal, what: string): AbortError => new AbortError(`${what} was aborted.`, signal.reason);
 
 /**
  * Codes of {@link ChannelError}. Push failures: `TIMED_OUT` (no ack within the timeout),

@@ -204,7 +204,7 @@ describe('abort', () => {
     });
     const error = await upload.then(() => undefined, (e: unknown) => e);
     expect(isLivebindError(error)).toBe(true);
-    expect(error).toMatchObject({ kind: 'aborted', code: 'ABORTED', name: 'AbortError', reason: new Error('user cancelled') });
+    expect(error).toMatchObject({ kind: 'aborted', code: 'ABORTED', name: 'AbortError', cause: new Error('user cancelled') });
     expect(events[events.length - 1]!.loaded).toBeLessThan(8 * MiB);
     await expect.poll(() => stream.destroyed).toBe(true);
     expect(await client.query('SELECT id FROM app.up WHERE id = 6')).toEqual([]);

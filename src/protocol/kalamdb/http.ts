@@ -87,12 +87,12 @@ export class KalamHttp implements LoginCalls {
     signal?: AbortSignal,
   ): Promise<{ ok: boolean; status: number; text: string; retryAfter: string | null }> {
     const url = this.baseUrl.replace(/\/+$/, '') + path;
-    if (signal?.aborted) throw abortError(signal, 'The SQL request');
     try {
       const init = { method: 'POST', headers, ...(body === undefined ? {} : { body }), ...(signal === undefined ? {} : { signal }) };
       const res = await this.fetchImpl(url, init);
       return { ok: res.ok, status: res.status, text: await res.text(), retryAfter: res.headers?.get('retry-after') ?? null };
     } catch (error) {
+      // fetch rejects at once, sending nothing, when the signal was aborted before the call.
       if (signal?.aborted) throw abortError(signal, 'The SQL request');
       throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
         code: 'NETWORK_ERROR',

@@ -91,25 +91,23 @@ export function loadBatchSize(batchSize: number | undefined, lastRows: number | 
   return Math.max(DEFAULT_LOAD_BATCH_SIZE, lastRows ?? 0);
 }
 
+/** The opt-in options and the `livebind/kalamdb` export each takes. */
+const OPT_INS = [
+  ['strictLiveSql', 'checkLiveSql'],
+  ['topics', 'kalamdbTopics'],
+  ['files', 'kalamdbFiles'],
+] as const;
+
+const optIn = (key: string, value: string): string => `import { ${value} } from "livebind/kalamdb" and pass { ${key}: ${value} } to createClient`;
+
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
 export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
     throw new UsageError('kalamdbDriver needs the server\'s HTTP base URL: { url: "http://127.0.0.1:8080" }.', { code: 'INVALID_OPTION' });
   }
-  if (options.strictLiveSql !== undefined && typeof options.strictLiveSql !== 'function') {
-    throw new UsageError('strictLiveSql takes the check itself: import { checkLiveSql } from "livebind/kalamdb" and pass { strictLiveSql: checkLiveSql }.', {
-      code: 'INVALID_OPTION',
-    });
-  }
-  if (options.topics !== undefined && typeof options.topics !== 'function') {
-    throw new UsageError('topics takes the topic support itself: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics }.', {
-      code: 'INVALID_OPTION',
-    });
-  }
-  if (options.files !== undefined && typeof options.files !== 'function') {
-    throw new UsageError('files takes the upload support itself: import { kalamdbFiles } from "livebind/kalamdb" and pass { files: kalamdbFiles }.', {
-      code: 'INVALID_OPTION',
-    });
+  // The opt-in extras take the imported function itself.
+  for (const [key, value] of OPT_INS) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') throw new UsageError(`${key} takes the function itself: ${optIn(key, value)}.`, { code: 'INVALID_OPTION' });
   }
   const fetchImpl = options.fetch ?? defaultFetch();
   const http = new KalamHttp(options.url, fetchImpl);
@@ -188,9 +186,7 @@ class KalamDriver implements Driver {
   /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
   async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
     if (this.upload === undefined) {
-      throw new UsageError('FILE uploads need the upload support: import { kalamdbFiles } from "livebind/kalamdb" and pass { files: kalamdbFiles } to createClient.', {
-        code: 'FILES_NOT_ENABLED',
-      });
+      throw new UsageError(`FILE uploads are opt-in: ${optIn('files', 'kalamdbFiles')}.`, { code: 'FILES_NOT_ENABLED' });
     }
     return outcomeOf(await this.upload(text, files, params, uploadOptions));
   }
