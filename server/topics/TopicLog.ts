@@ -1,13 +1,18 @@
 /**
- * The topic message log of one engine: captures changes from the same change feed the live queries
- * use, appends the matching messages to livebind.topic_messages (offsets per partition, from 0),
- * reads batches for consumers, stores group offsets, and wakes long polls when messages arrive.
+ * The topic message log of one engine: numbers the changes of source tables into
+ * livebind.topic_messages (offsets per partition, from 0), reads batches for consumers, stores group
+ * offsets, and wakes long polls when messages arrive.
  *
- * Capture: the change listener runs inside the writing job; it queues one append job right behind
- * it in the engine's serial queue, so any request that arrives after the write was answered
- * already sees the messages.
+ * No lost records: the change trigger writes each change of a source table into
+ * livebind.topic_outbox inside the writing transaction (bootstrapSql.ts), so a rolled-back write
+ * leaves nothing and a committed one always leaves its change. `flush` moves the outbox into
+ * numbered messages in one transaction of its own: it runs right behind every write to a source
+ * table (queued from the change listener, inside the writing job, so any request that arrives after
+ * the write was answered already sees the messages), at start (what a crash left), and again after
+ * a failure (the outbox keeps what was not numbered).
  */
-import type { PgliteEngine } from '../engine/pgliteEngine.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { decodeRowText, type PgliteEngine } from '../engine/pgliteEngine.js';
 import type { ChangeRecord } from '../engine/types.js';
 import { messagesFor, type PendingMessage } from './topicMessages.js';
 import type { TopicDef } from './TopicRegistry.js';
@@ -56,14 +61,26 @@ interface MessageRow {
   op: string;
 }
 
+interface OutboxRow {
+  tbl: string;
+  owner: string | null;
+  op: ChangeRecord['op'];
+  seq: string;
+  new_row: string | null;
+  old_row: string | null;
+  ts: string;
+}
+
 export class TopicLog {
-  private pending: PendingMessage[] = [];
-  private appendQueued = false;
+  private flushQueued = false;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly stopCapture: () => void;
 
   constructor(private readonly engine: PgliteEngine) {
-    this.stopCapture = engine.onChange((change) => this.capture(change));
+    this.stopCapture = engine.onChange((change) => {
+      if (engine.catalog.topics.sourcesFor(change.table).length > 0) this.scheduleFlush();
+    });
+    this.scheduleFlush(); // what a crash left in the outbox
   }
 
   close(): void {
@@ -71,32 +88,54 @@ export class TopicLog {
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
   }
 
-  private capture(change: ChangeRecord): void {
-    const registry = this.engine.catalog.topics;
-    const sources = registry.sourcesFor(change.table);
-    if (sources.length === 0) return;
-    const table = this.engine.catalog.byQualifiedName(change.table);
-    if (table === undefined) return;
-    const messages = messagesFor(change, table, sources, (id) => registry.get(id), Date.now());
-    if (messages.length === 0) return;
-    this.pending.push(...messages);
-    if (this.appendQueued) return;
-    this.appendQueued = true;
+  /** Queues one flush behind the current job (a flush already queued covers later writes too). */
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
     this.engine
       .run((db) => {
-        this.appendQueued = false;
-        const batch = this.pending;
-        this.pending = [];
-        return this.append(db, batch);
+        this.flushQueued = false;
+        return this.flush(db);
       }, { writes: false })
       .then(
         (woken) => woken.forEach((k) => this.wake(k)),
-        (e: unknown) => process.emitWarning(`livebind: topic messages were not stored: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => {
+          if (e instanceof Error && e.message === 'The engine is closed') return;
+          process.emitWarning(`livebind: topic messages were not numbered yet (kept in the outbox, retried with the next write): ${e instanceof Error ? e.message : String(e)}`);
+        },
       );
   }
 
-  /** Appends in capture order; returns the `topic/partition` keys that got messages. */
-  private async append(db: Parameters<Parameters<PgliteEngine['run']>[0]>[0], batch: readonly PendingMessage[]): Promise<string[]> {
+  /** The outbox → numbered messages, in one transaction; returns the `topic/partition` keys that got messages. */
+  private async flush(db: PGlite): Promise<string[]> {
+    await db.exec('BEGIN');
+    const r = await db.query<OutboxRow>(
+      `WITH d AS (DELETE FROM livebind.topic_outbox RETURNING *)
+       SELECT tbl, owner, op, seq::text AS seq, new_row, old_row, ts::text AS ts FROM d ORDER BY id`,
+    );
+    const registry = this.engine.catalog.topics;
+    const batch: PendingMessage[] = [];
+    for (const row of r.rows) {
+      const table = this.engine.catalog.byQualifiedName(row.tbl);
+      const sources = registry.sourcesFor(row.tbl);
+      if (table === undefined || sources.length === 0) continue;
+      const change: ChangeRecord = {
+        table: row.tbl,
+        userId: table.type === 'user' ? row.owner : null,
+        op: row.op,
+        seq: BigInt(row.seq),
+        newRow: row.new_row === null ? undefined : decodeRowText(table, row.new_row),
+        oldRow: row.old_row === null ? undefined : decodeRowText(table, row.old_row),
+      };
+      batch.push(...messagesFor(change, table, sources, (id) => registry.get(id), Number(row.ts)));
+    }
+    const woken = await this.append(db, batch);
+    await db.exec('COMMIT');
+    return woken;
+  }
+
+  /** Appends in outbox order; returns the `topic/partition` keys that got messages. */
+  private async append(db: PGlite, batch: readonly PendingMessage[]): Promise<string[]> {
     const next = new Map<string, number>();
     for (const m of batch) {
       const k = partitionKey(m.topicId, m.partition);
