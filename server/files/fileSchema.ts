@@ -61,13 +61,15 @@ export function fileColumns(table: TableInfo): string[] {
   return table.columns.filter((c) => c.dataType === 'File' && !c.system).map((c) => c.name);
 }
 
-/** The release triggers of a table with FILE columns (none otherwise); idempotent. */
+/** The release triggers (and reference indexes) of a table with FILE columns (none otherwise); idempotent. */
 export function fileTriggerSql(table: TableInfo): string[] {
   const cols = fileColumns(table);
   if (cols.length === 0) return [];
   const q = quoteQualified(table.namespace, table.name);
   const args = [table.qualifiedName, ...cols].map(quoteLiteral).join(', ');
   return [
+    // Lookups of "does another row still name this file" by index, not by scanning the table.
+    ...cols.map((c) => `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table.name}_${c}_file_ref`.slice(0, 63))} ON ${q} (livebind.file_ref_id(${quoteIdent(c)}))`),
     `CREATE OR REPLACE TRIGGER livebind_files_update AFTER UPDATE ON ${q} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION livebind.release_files(${args})`,
     `CREATE OR REPLACE TRIGGER livebind_files_delete AFTER DELETE ON ${q} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION livebind.release_files(${args})`,
   ];
