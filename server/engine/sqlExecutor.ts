@@ -8,6 +8,7 @@ import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
 import { isValidName, quoteIdent, quoteLiteral } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
 import { parseShow, runShow } from './showCommand.js';
+import { parseTopicSql, runTopicSql } from '../topics/topicSql.js';
 import { checkParams, checkStringTokens, checkUserSql, SurfaceError } from './sqlSurface/checkUserSql.js';
 import { checkPlanCost, checkResultSize, WorkLimitError } from './sqlSurface/costLimit.js';
 import { plainInsertTable } from './sqlSurface/plainInsert.js';
@@ -114,6 +115,12 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
     const show = impersonate === undefined ? parseShow(stmt.tokens) : undefined;
     if (show !== undefined) {
       last = runShow(show, catalog, user);
+      queryResults.push(last);
+      continue;
+    }
+    const topicSql = impersonate === undefined ? parseTopicSql(stmt.tokens, req.sql) : undefined;
+    if (topicSql !== undefined) {
+      last = await runTopicSql(db, catalog, user, pgRole, topicSql, n);
       queryResults.push(last);
       continue;
     }

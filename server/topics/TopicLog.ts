@@ -180,47 +180,7 @@ export class TopicLog {
   }
 
   private read(req: ConsumeRequest, from: number | undefined): Promise<ConsumeResult> {
-    return this.engine.run(async (db) => {
-      const params = [req.topic.id, req.partition];
-      let position = from;
-      if (position === undefined) {
-        const committed = await db.query<{ acked: string }>(
-          'SELECT acked::text AS acked FROM livebind.topic_offsets WHERE topic_id = $1 AND group_id = $2 AND partition_id = $3',
-          [req.topic.id, req.group, req.partition],
-        );
-        const acked = committed.rows[0]?.acked;
-        if (acked !== undefined) position = Number(acked) + 1;
-        else if (typeof req.start === 'object') position = req.start.offset;
-        else {
-          const r = await db.query<{ lo: string | null; hi: string | null }>(
-            'SELECT min("offset")::text AS lo, max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2',
-            params,
-          );
-          const { lo, hi } = r.rows[0] ?? { lo: null, hi: null };
-          position = req.start === 'earliest' ? Number(lo ?? 0) : hi === null ? 0 : Number(hi) + 1;
-        }
-      }
-      const r = await db.query<MessageRow>(
-        `SELECT "offset"::text AS "offset", payload, key, ts::text AS ts, usr, op FROM livebind.topic_messages
-         WHERE topic_id = $1 AND partition_id = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
-        [...params, position, req.limit],
-      );
-      const messages = r.rows.map((row): StoredMessage => {
-        const m: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
-          topic_id: req.topic.id,
-          partition_id: req.partition,
-          offset: Number(row.offset),
-          payload: Buffer.from(row.payload, 'utf8').toString('base64'),
-          timestamp_ms: Number(row.ts),
-          op: row.op,
-        };
-        if (row.key !== null) m.key = row.key;
-        if (row.usr !== null) m.user = row.usr;
-        return m;
-      });
-      const last = messages[messages.length - 1];
-      return { messages, next_offset: last === undefined ? position : last.offset + 1, has_more: messages.length === req.limit };
-    }, { writes: false });
+    return this.engine.run((db) => readBatch(db, req, from), { writes: false });
   }
 
   /**
@@ -228,26 +188,12 @@ export class TopicLog {
    * batch never rewinds the group. Returns the committed offset.
    */
   ack(topic: TopicDef, group: string, partition: number, upto: number): Promise<number> {
-    return this.engine.run(async (db) => {
-      const r = await db.query<{ acked: string }>(
-        `INSERT INTO livebind.topic_offsets (topic_id, group_id, partition_id, acked) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (topic_id, group_id, partition_id) DO UPDATE SET acked = greatest(livebind.topic_offsets.acked, EXCLUDED.acked)
-         RETURNING acked::text AS acked`,
-        [topic.id, group, partition, upto],
-      );
-      return Number(r.rows[0]?.acked ?? upto);
-    }, { writes: false });
+    return this.engine.run((db) => commitOffset(db, topic.id, group, partition, upto), { writes: false });
   }
 
   /** The highest offset stored in the partition, or -1. */
   highWater(topic: TopicDef, partition: number): Promise<number> {
-    return this.engine.run(async (db) => {
-      const r = await db.query<{ hi: string | null }>(
-        'SELECT max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2',
-        [topic.id, partition],
-      );
-      return r.rows[0]?.hi == null ? -1 : Number(r.rows[0].hi);
-    }, { writes: false });
+    return this.engine.run((db) => highWaterOf(db, topic.id, partition), { writes: false });
   }
 
   private waitFor(key: string, ms: number, signal: AbortSignal): Promise<void> {
@@ -280,4 +226,73 @@ function partitionKey(topicId: string, partition: number): string {
 function splitKey(key: string): [string, number] {
   const i = key.indexOf('/');
   return [key.slice(i + 1), Number(key.slice(0, i))];
+}
+
+/**
+ * One batch (engine job context): from `from`, else the group's committed offset + 1, else
+ * `req.start` (also without a group).
+ */
+export async function readBatch(
+  db: PGlite,
+  req: Pick<ConsumeRequest, 'topic' | 'partition' | 'start' | 'limit'> & { readonly group: string | undefined },
+  from: number | undefined,
+): Promise<ConsumeResult> {
+  const params = [req.topic.id, req.partition];
+  let position = from;
+  if (position === undefined && req.group !== undefined) {
+    const committed = await db.query<{ acked: string }>(
+      'SELECT acked::text AS acked FROM livebind.topic_offsets WHERE topic_id = $1 AND group_id = $2 AND partition_id = $3',
+      [req.topic.id, req.group, req.partition],
+    );
+    const acked = committed.rows[0]?.acked;
+    if (acked !== undefined) position = Number(acked) + 1;
+  }
+  if (position === undefined) {
+    if (typeof req.start === 'object') position = req.start.offset;
+    else {
+      const r = await db.query<{ lo: string | null; hi: string | null }>(
+        'SELECT min("offset")::text AS lo, max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2',
+        params,
+      );
+      const { lo, hi } = r.rows[0] ?? { lo: null, hi: null };
+      position = req.start === 'earliest' ? Number(lo ?? 0) : hi === null ? 0 : Number(hi) + 1;
+    }
+  }
+  const r = await db.query<MessageRow>(
+    `SELECT "offset"::text AS "offset", payload, key, ts::text AS ts, usr, op FROM livebind.topic_messages
+     WHERE topic_id = $1 AND partition_id = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
+    [...params, position, req.limit],
+  );
+  const messages = r.rows.map((row): StoredMessage => {
+    const m: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
+      topic_id: req.topic.id,
+      partition_id: req.partition,
+      offset: Number(row.offset),
+      payload: Buffer.from(row.payload, 'utf8').toString('base64'),
+      timestamp_ms: Number(row.ts),
+      op: row.op,
+    };
+    if (row.key !== null) m.key = row.key;
+    if (row.usr !== null) m.user = row.usr;
+    return m;
+  });
+  const last = messages[messages.length - 1];
+  return { messages, next_offset: last === undefined ? position : last.offset + 1, has_more: messages.length === req.limit };
+}
+
+/** Commits `upto` for the group, never moving it back; returns the committed offset. */
+export async function commitOffset(db: PGlite, topicId: string, group: string, partition: number, upto: number): Promise<number> {
+  const r = await db.query<{ acked: string }>(
+    `INSERT INTO livebind.topic_offsets (topic_id, group_id, partition_id, acked) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (topic_id, group_id, partition_id) DO UPDATE SET acked = greatest(livebind.topic_offsets.acked, EXCLUDED.acked)
+     RETURNING acked::text AS acked`,
+    [topicId, group, partition, upto],
+  );
+  return Number(r.rows[0]?.acked ?? upto);
+}
+
+/** The highest offset stored in the partition, or -1. */
+export async function highWaterOf(db: PGlite, topicId: string, partition: number): Promise<number> {
+  const r = await db.query<{ hi: string | null }>('SELECT max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2', [topicId, partition]);
+  return r.rows[0]?.hi == null ? -1 : Number(r.rows[0].hi);
 }
