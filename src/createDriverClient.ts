@@ -18,7 +18,7 @@ import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
-import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile } from './types.js';
+import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile, UploadOptions } from './types.js';
 
 /** Options every backend shares. */
 export interface CommonClientOptions {
@@ -137,7 +137,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       return (await sql(text, params, queryOptions)).rows as R[];
     },
-    async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
+    async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: UploadOptions): Promise<R[]> {
       assertOpen();
       if (driver.sqlWithFiles === undefined) {
         throw new UnsupportedError(`FILE uploads are not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'files' });

@@ -11,7 +11,8 @@ export type LivebindErrorKind =
   | 'connection'
   | 'unsupported'
   | 'usage'
-  | 'channel';
+  | 'channel'
+  | 'aborted';
 
 const BRAND = Symbol.for('livebind.error');
 
@@ -109,6 +110,21 @@ export class UsageError extends LivebindError {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * The caller aborted the call through its `signal` option (code `ABORTED`; `cause` is the signal's
+ * reason): nothing more is sent, and a request already on its way may or may not have taken
+ * effect. Named `AbortError` like the DOM's, so `error.name === 'AbortError'` checks keep working.
+ */
+export class AbortError extends LivebindError {
+  constructor(message: string, reason?: unknown) {
+    super('aborted', message, { code: 'ABORTED', cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** The AbortError for an aborted `signal` (what an aborted call rejects with). */
+export const abortError = (signal: AbortSignal, what: string): AbortError => new AbortError(`${what} was aborted.`, signal.reason);
 
 /**
  * Codes of {@link ChannelError}. Push failures: `TIMED_OUT` (no ack within the timeout),

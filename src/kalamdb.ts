@@ -10,6 +10,9 @@ export type { FetchLike } from './protocol/fetch.js';
 /** Topic consumers, opt-in: `createClient({ url, auth, topics: kalamdbTopics })` (docs/SPEC.md §9). */
 export { kalamdbTopics } from './protocol/kalamdb/topics.js';
 export type { KalamTopics } from './protocol/kalamdb/topics.js';
-/** FILE columns: FileRef parsing and download URLs (`client.queryWithFiles` uploads). */
+/** FILE uploads, opt-in: `createClient({ url, auth, files: kalamdbFiles })` enables `client.queryWithFiles` (docs/SPEC.md §10). */
+export { kalamdbFiles } from './protocol/kalamdb/fileUploads.js';
+export type { KalamFiles } from './protocol/kalamdb/fileUploads.js';
+/** FILE columns: FileRef parsing and download URLs (plain functions, no option needed). */
 export { fileDownloadUrl, parseFileRef, storedFileName } from './protocol/kalamdb/files.js';
 export type { FileRef } from './protocol/kalamdb/files.js';

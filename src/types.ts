@@ -121,12 +121,51 @@ export interface ChangesOptions {
   readonly key?: string | readonly string[];
 }
 
-/** A FILE upload: a Blob/File (browsers), a Uint8Array/Buffer (Node), or either with a file name and MIME type. */
-export type UploadFile = Blob | Uint8Array | { readonly data: Blob | Uint8Array; readonly filename?: string; readonly type?: string };
+/**
+ * A FILE upload: a Blob/File (browsers), a Uint8Array/Buffer (Node), either with a file name and
+ * MIME type, or a stream of known size ({@link UploadStream}). The file name defaults to a File's
+ * own name, else the placeholder name; the type to the Blob's, else `application/octet-stream`.
+ */
+export type UploadFile = Blob | Uint8Array | { readonly data: Blob | Uint8Array; readonly filename?: string; readonly type?: string } | UploadStream;
+
+/**
+ * A file read while it uploads, never held whole in memory (Node: `fs.createReadStream(path)` with
+ * `size` from `fs.stat`). `size` is required and must be the exact byte count: the request body's
+ * length (and progress `total`) is known before the first byte is sent, and a stream that ends
+ * early or runs long fails the upload with UsageError `FILE_SIZE_MISMATCH`. In browsers a stream
+ * is read into a Blob first (XMLHttpRequest cannot send a stream).
+ */
+export interface UploadStream {
+  /** A web ReadableStream, or any async iterable of bytes (a Node `Readable`). */
+  readonly stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+  readonly size: number;
+  readonly filename?: string;
+  readonly type?: string;
+}
+
+/** Upload progress: request body bytes sent so far, of `total` (the exact body size, multipart framing included). */
+export interface UploadProgress {
+  readonly loaded: number;
+  readonly total: number;
+}
 
 export interface QueryOptions {
   /** Namespace for unqualified table names (`namespace_id` on the wire). */
   readonly namespace?: string;
+  /** Aborts the call: it rejects with AbortError (code `ABORTED`) and sends nothing more. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `queryWithFiles`: those of `query`, plus upload progress. */
+export interface UploadOptions extends QueryOptions {
+  /**
+   * Called as the request body goes out: first `{ loaded: 0, total }`, then non-decreasing
+   * `loaded`, and `loaded === total` once the whole body was sent (before the server answers).
+   * Browsers report through XMLHttpRequest's `upload.onprogress` (about every 50 ms); Node counts
+   * the bytes handed to the socket. An exception thrown here does not fail the upload; it is rethrown
+   * from a microtask, like an event listener's (`uncaughtException` in Node).
+   */
+  readonly onProgress?: (progress: UploadProgress) => void;
 }
 
 /**
@@ -141,9 +180,12 @@ export interface LivebindClient {
   /**
    * One INSERT or UPDATE with `FILE("name")` placeholders and the files by name (KalamDB multipart
    * SQL): the server stores each file and puts its FileRef JSON in the row (`fileDownloadUrl` from
-   * `livebind/kalamdb` turns one into its download URL). Rejects with UnsupportedError elsewhere.
+   * `livebind/kalamdb` turns one into its download URL). `options.onProgress` reports the upload,
+   * `options.signal` aborts it (AbortError). Over KalamDB it needs `files: kalamdbFiles` from
+   * `livebind/kalamdb` (else UsageError `FILES_NOT_ENABLED`); rejects with UnsupportedError on
+   * backends without FILE columns.
    */
-  queryWithFiles<R = Record<string, unknown>>(sql: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
+  queryWithFiles<R = Record<string, unknown>>(sql: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], options?: UploadOptions): Promise<R[]>;
   /** Run DML/DDL over HTTP; resolves to the affected row count. */
   execute(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<number>;
   /** Live materialized rows: a snapshot per change (first snapshot has status `loading`). */

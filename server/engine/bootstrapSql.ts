@@ -114,19 +114,27 @@ BEGIN
   IF TG_ARGV[0] = 'user' THEN own := coalesce(new_j, old_j) ->> '_livebind_owner'; END IF;
   IF TG_OP = 'INSERT' THEN
     DELETE FROM livebind.tombstones WHERE tbl = TG_ARGV[1] AND owner = own AND key = new_key;
-    INSERT INTO livebind.changes (tbl, owner, op, seq, new_row) VALUES (TG_ARGV[1], own, 'insert', NEW._seq, new_txt);
+    s := NEW._seq;
+    INSERT INTO livebind.changes (tbl, owner, op, seq, new_row) VALUES (TG_ARGV[1], own, 'insert', s, new_txt);
   ELSIF TG_OP = 'UPDATE' THEN
     IF new_key IS DISTINCT FROM old_key THEN
       INSERT INTO livebind.tombstones VALUES (TG_ARGV[1], own, old_key, NEW._seq, old_txt)
         ON CONFLICT (tbl, owner, key) DO UPDATE SET seq = EXCLUDED.seq, old_row = EXCLUDED.old_row;
       DELETE FROM livebind.tombstones WHERE tbl = TG_ARGV[1] AND owner = own AND key = new_key;
     END IF;
-    INSERT INTO livebind.changes (tbl, owner, op, seq, new_row, old_row) VALUES (TG_ARGV[1], own, 'update', NEW._seq, new_txt, old_txt);
+    s := NEW._seq;
+    INSERT INTO livebind.changes (tbl, owner, op, seq, new_row, old_row) VALUES (TG_ARGV[1], own, 'update', s, new_txt, old_txt);
   ELSE
     s := livebind.next_seq();
     INSERT INTO livebind.tombstones VALUES (TG_ARGV[1], own, old_key, s, old_txt)
       ON CONFLICT (tbl, owner, key) DO UPDATE SET seq = EXCLUDED.seq, old_row = EXCLUDED.old_row;
     INSERT INTO livebind.changes (tbl, owner, op, seq, old_row) VALUES (TG_ARGV[1], own, 'delete', s, old_txt);
+  END IF;
+  -- Topics (server/topics): a table and operation some topic takes from gets the change in the
+  -- topic outbox, in this same transaction; the topic log numbers it right after the write.
+  IF EXISTS (SELECT 1 FROM livebind.topic_sources WHERE tbl = TG_ARGV[1] AND op = lower(TG_OP)) THEN
+    INSERT INTO livebind.topic_outbox (tbl, owner, op, seq, new_row, old_row, ts)
+      VALUES (TG_ARGV[1], own, lower(TG_OP), s, new_txt, old_txt, floor(extract(epoch FROM clock_timestamp()) * 1000)::int8);
   END IF;
   RETURN NULL;
 END $$;

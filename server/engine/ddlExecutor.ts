@@ -6,6 +6,7 @@ import { DdlError, type KalamCommand, type TableDef } from './ddlParser.js';
 import { isValidName, quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
 import type { Role } from './types.js';
 import { executeTopicCommand } from '../topics/topicDdl.js';
+import { fileTriggerSql } from '../files/fileSchema.js';
 
 export const RESERVED_NAMESPACES = new Set(['livebind', 'livebind_fn', 'public', 'information_schema', 'system', 'pg_catalog', 'pg_toast']);
 const USER_ROLES = new Set<Role>(['user', 'service', 'dba', 'system']);
@@ -132,6 +133,7 @@ async function forgetTable(db: PGlite, qualified: string): Promise<void> {
   await db.query('DELETE FROM livebind.tables WHERE qualified_name = $1', [qualified]);
   await db.query('DELETE FROM livebind.tombstones WHERE tbl = $1', [qualified]);
   await db.query('DELETE FROM livebind.changes WHERE tbl = $1', [qualified]);
+  await db.query('DELETE FROM livebind.files WHERE tbl = $1', [qualified]);
 }
 
 async function createTable(db: PGlite, catalog: Catalog, def: TableDef, ifNotExists: boolean): Promise<string> {
@@ -168,6 +170,7 @@ async function createTable(db: PGlite, catalog: Catalog, def: TableDef, ifNotExi
     `CREATE INDEX ON ${q} (${scope(['_seq'])})`,
     `CREATE TRIGGER livebind_before BEFORE INSERT OR UPDATE ON ${q} FOR EACH ROW EXECUTE FUNCTION livebind.before_write(${triggerArgs})`,
     `CREATE TRIGGER livebind_after AFTER INSERT OR UPDATE OR DELETE ON ${q} FOR EACH ROW EXECUTE FUNCTION livebind.after_write(${triggerArgs})`,
+    ...fileTriggerSql(info),
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ${q} TO ${grantees}`,
     `GRANT USAGE ON ALL SEQUENCES IN SCHEMA ${quoteIdent(def.namespace)} TO livebind_user, livebind_admin`,
   ];

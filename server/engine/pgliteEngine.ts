@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, liveSession, newId, revokeSession, rotateRefresh } from '../auth/sessions.js';
 import type { IssuedTokens, TokenService, VerifiedToken } from '../auth/tokens.js';
+import { prepareFileStorage } from '../files/fileSchema.js';
 import { BOOTSTRAP_SQL } from './bootstrapSql.js';
 import { canRead } from './canRead.js';
 import { Catalog } from './catalog.js';
@@ -157,6 +158,7 @@ export class PgliteEngine implements Engine {
     const rows = await db.query<{ info: TableInfo }>('SELECT info FROM livebind.tables');
     for (const r of rows.rows) catalog.set(r.info);
     await catalog.topics.load(db, catalog);
+    await prepareFileStorage(db, catalog);
     return new PgliteEngine(db, options.tokens, catalog);
   }
 
@@ -364,7 +366,7 @@ export class PgliteEngine implements Engine {
     const revoked = new Set<string>();
     // DDL commits on its own, so sessions ended by ALTER/DROP USER stay ended even when a later statement fails.
     const announce = (): void => revoked.forEach((id) => this.sessionsRevoked(id));
-    return this.run((db) => executeBatch(db, this.catalog, user, request, (id) => revoked.add(id))).finally(announce);
+    return this.run((db) => executeBatch(db, this.catalog, user, request, { revoked: (id) => revoked.add(id) })).finally(announce);
   }
 
   findUser(id: string): Promise<StoredUser | undefined> {

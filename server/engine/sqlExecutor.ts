@@ -8,6 +8,7 @@ import { DdlExecutionError, executeKalamCommand } from './ddlExecutor.js';
 import { isValidName, quoteIdent, quoteLiteral } from './quoteIdent.js';
 import { leadingKeyword, splitStatements, SqlLexError, type SqlStatement, type Token } from './sqlLexer.js';
 import { parseShow, runShow } from './showCommand.js';
+import { parseTopicSql, runTopicSql } from '../topics/topicSql.js';
 import { checkParams, checkStringTokens, checkUserSql, SurfaceError } from './sqlSurface/checkUserSql.js';
 import { checkPlanCost, checkResultSize, WorkLimitError } from './sqlSurface/costLimit.js';
 import { plainInsertTable } from './sqlSurface/plainInsert.js';
@@ -70,9 +71,17 @@ const DDL_ROLES = new Set(['dba', 'system']);
 
 /**
  * Runs one HTTP SQL batch (§4.1–§4.4) as `user`. The caller resets the session and drains changes.
- * `revoked` hears each user whose sessions a statement ended (ALTER USER, DROP USER).
+ * `transaction: 'caller'`: the caller opened a transaction around the batch and commits it (a FILE
+ * upload), so one still open at the end is expected. `revoked` hears each user whose sessions a
+ * statement ended (ALTER USER, DROP USER).
  */
-export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser, req: BatchRequest, revoked?: (userId: string) => void): Promise<BatchResult> {
+export async function executeBatch(
+  db: PGlite,
+  catalog: Catalog,
+  user: AuthUser,
+  req: BatchRequest,
+  options: { readonly transaction?: 'caller'; readonly revoked?: (userId: string) => void } = {},
+): Promise<BatchResult> {
   const namespace = req.namespace ?? 'default';
   if (!isValidName(namespace)) throw new SqlError('INVALID_INPUT', `Invalid namespace_id '${namespace.slice(0, 64)}'`);
   let statements: SqlStatement[];
@@ -116,6 +125,12 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       queryResults.push(last);
       continue;
     }
+    const topicSql = impersonate === undefined ? parseTopicSql(stmt.tokens, req.sql) : undefined;
+    if (topicSql !== undefined) {
+      last = await runTopicSql(db, catalog, user, pgRole, topicSql, n);
+      queryResults.push(last);
+      continue;
+    }
     let command;
     try {
       command = impersonate === undefined ? parseKalamCommand(stmt.tokens, req.sql, namespace) : undefined;
@@ -128,7 +143,7 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
       if (db.isInTransaction()) throw new SqlError('INVALID_SQL', `Statement ${n} failed: DDL is not allowed inside a transaction`);
       await db.exec('RESET ROLE');
       try {
-        const message = await executeKalamCommand(db, catalog, command, revoked);
+        const message = await executeKalamCommand(db, catalog, command, options.revoked);
         last = { row_count: 0, message, as_user: user.id };
         queryResults.push(last);
       } catch (e) {
@@ -173,7 +188,7 @@ export async function executeBatch(db: PGlite, catalog: Catalog, user: AuthUser,
     if (dmlCommand !== undefined) last.message = `${dmlCommand} ${count} row(s)`;
     queryResults.push(last);
   }
-  if (db.isInTransaction()) {
+  if (options.transaction !== 'caller' && db.isInTransaction()) {
     throw new SqlError('SQL_EXECUTION_ERROR', 'Transaction was not committed (missing COMMIT); it was rolled back');
   }
   if (statements.length === 1) {

@@ -44,6 +44,27 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
   });
 }
 
+/**
+ * After answering a request refused while its body was still arriving: read and discard the rest
+ * (nothing is kept), so the client, still sending, gets to read the answer; closing at once would
+ * reset the connection and lose it. A body whose remainder passes `maxBytes` is cut off instead;
+ * the server's request timeout bounds the time.
+ */
+export function discardRest(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number): void {
+  if (req.complete || req.destroyed) return;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.on('finish', () => req.destroy());
+    return;
+  }
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > maxBytes) req.destroy();
+  });
+  req.resume();
+}
+
 /** Parses a JSON object body; anything else fails with BodyError 400. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
   let value: unknown;

@@ -2,8 +2,8 @@ import type * as http from 'node:http';
 import type { PgliteEngine } from '../engine/pgliteEngine.js';
 import { SqlError, type BatchRequest } from '../engine/sqlExecutor.js';
 import { isEngineAuthError, type AuthUser } from '../engine/types.js';
-import { bearerToken, BodyError, parseJsonObject, readBody, sendJson } from './httpIo.js';
-import { FileError, hasFilePlaceholder, MAX_MULTIPART_BYTES, prepareUpload } from '../files/fileUpload.js';
+import { bearerToken, BodyError, discardRest, parseJsonObject, readBody, sendJson } from './httpIo.js';
+import { executeUpload, FileError, hasFilePlaceholder, MAX_MULTIPART_BYTES, prepareUpload, readUpload } from '../files/fileUpload.js';
 
 export const MAX_SQL_BYTES = 1024 * 1024;
 export const MAX_PARAMS = 50;
@@ -40,21 +40,27 @@ export async function handleSql(
   try {
     const user = await authenticate(req, engine);
     const contentType = req.headers['content-type'] ?? '';
-    const upload = /^multipart\/form-data/i.test(contentType) ? prepareUpload(engine, user, contentType, await readBody(req, MAX_MULTIPART_BYTES)) : undefined;
-    const batch = upload?.batch ?? validateSqlBody(parseJsonObject(await readBody(req, MAX_SQL_BODY_BYTES)));
-    if (upload === undefined && hasFilePlaceholder(batch.sql)) throw new RequestError('INVALID_INPUT', 'FILE placeholders require multipart/form-data', 400);
-    const result = await engine.executeSql(user, batch);
-    await upload?.store();
+    let result;
+    if (/^multipart\/form-data/i.test(contentType)) {
+      result = await executeUpload(engine, user, prepareUpload(engine, await readUpload(req, contentType)));
+    } else {
+      const batch = validateSqlBody(parseJsonObject(await readBody(req, MAX_SQL_BODY_BYTES)));
+      if (hasFilePlaceholder(batch.sql)) throw new RequestError('INVALID_INPUT', 'FILE placeholders require multipart/form-data', 400);
+      result = await engine.executeSql(user, batch);
+    }
     const payload: Record<string, unknown> = { status: 'success', results: result.results, took: took() };
     if (result.singleQuery) payload['error'] = null;
     sendJson(res, 200, payload, headers);
   } catch (e) {
     if (e instanceof RequestError) fail(e.status, e.code, e.message);
     else if (e instanceof SqlError) fail(e.status, e.code, e.message);
-    else if (e instanceof FileError) fail(e.status, e.code, e.message);
+    else if (e instanceof FileError) {
+      fail(e.status, e.code, e.message);
+      discardRest(req, res, MAX_MULTIPART_BYTES); // refused while the body was still arriving
+    }
     else if (e instanceof BodyError) {
       fail(e.status, 'INVALID_INPUT', e.message);
-      if (e.status === 413) res.on('finish', () => req.destroy());
+      if (e.status === 413) discardRest(req, res, MAX_MULTIPART_BYTES);
     } else fail(500, 'INTERNAL_ERROR', 'Internal error');
   }
 }

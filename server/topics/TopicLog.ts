@@ -1,13 +1,18 @@
 /**
- * The topic message log of one engine: captures changes from the same change feed the live queries
- * use, appends the matching messages to livebind.topic_messages (offsets per partition, from 0),
- * reads batches for consumers, stores group offsets, and wakes long polls when messages arrive.
+ * The topic message log of one engine: numbers the changes of source tables into
+ * livebind.topic_messages (offsets per partition, from 0), reads batches for consumers, stores group
+ * offsets, and wakes long polls when messages arrive.
  *
- * Capture: the change listener runs inside the writing job; it queues one append job right behind
- * it in the engine's serial queue, so any request that arrives after the write was answered
- * already sees the messages.
+ * No lost records: the change trigger writes each change of a source table into
+ * livebind.topic_outbox inside the writing transaction (bootstrapSql.ts), so a rolled-back write
+ * leaves nothing and a committed one always leaves its change. `flush` moves the outbox into
+ * numbered messages in one transaction of its own: it runs right behind every write to a source
+ * table (queued from the change listener, inside the writing job, so any request that arrives after
+ * the write was answered already sees the messages), at start (what a crash left), and again after
+ * a failure (the outbox keeps what was not numbered).
  */
-import type { PgliteEngine } from '../engine/pgliteEngine.js';
+import type { PGlite } from '@electric-sql/pglite';
+import { decodeRowText, type PgliteEngine } from '../engine/pgliteEngine.js';
 import type { ChangeRecord } from '../engine/types.js';
 import { messagesFor, type PendingMessage } from './topicMessages.js';
 import type { TopicDef } from './TopicRegistry.js';
@@ -56,14 +61,26 @@ interface MessageRow {
   op: string;
 }
 
+interface OutboxRow {
+  tbl: string;
+  owner: string | null;
+  op: ChangeRecord['op'];
+  seq: string;
+  new_row: string | null;
+  old_row: string | null;
+  ts: string;
+}
+
 export class TopicLog {
-  private pending: PendingMessage[] = [];
-  private appendQueued = false;
+  private flushQueued = false;
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly stopCapture: () => void;
 
   constructor(private readonly engine: PgliteEngine) {
-    this.stopCapture = engine.onChange((change) => this.capture(change));
+    this.stopCapture = engine.onChange((change) => {
+      if (engine.catalog.topics.sourcesFor(change.table).length > 0) this.scheduleFlush();
+    });
+    this.scheduleFlush(); // what a crash left in the outbox
   }
 
   close(): void {
@@ -71,32 +88,54 @@ export class TopicLog {
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
   }
 
-  private capture(change: ChangeRecord): void {
-    const registry = this.engine.catalog.topics;
-    const sources = registry.sourcesFor(change.table);
-    if (sources.length === 0) return;
-    const table = this.engine.catalog.byQualifiedName(change.table);
-    if (table === undefined) return;
-    const messages = messagesFor(change, table, sources, (id) => registry.get(id), Date.now());
-    if (messages.length === 0) return;
-    this.pending.push(...messages);
-    if (this.appendQueued) return;
-    this.appendQueued = true;
+  /** Queues one flush behind the current job (a flush already queued covers later writes too). */
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
     this.engine
       .run((db) => {
-        this.appendQueued = false;
-        const batch = this.pending;
-        this.pending = [];
-        return this.append(db, batch);
+        this.flushQueued = false;
+        return this.flush(db);
       }, { writes: false })
       .then(
         (woken) => woken.forEach((k) => this.wake(k)),
-        (e: unknown) => process.emitWarning(`livebind: topic messages were not stored: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => {
+          if (e instanceof Error && e.message === 'The engine is closed') return;
+          process.emitWarning(`livebind: topic messages were not numbered yet (kept in the outbox, retried with the next write): ${e instanceof Error ? e.message : String(e)}`);
+        },
       );
   }
 
-  /** Appends in capture order; returns the `topic/partition` keys that got messages. */
-  private async append(db: Parameters<Parameters<PgliteEngine['run']>[0]>[0], batch: readonly PendingMessage[]): Promise<string[]> {
+  /** The outbox → numbered messages, in one transaction; returns the `topic/partition` keys that got messages. */
+  private async flush(db: PGlite): Promise<string[]> {
+    await db.exec('BEGIN');
+    const r = await db.query<OutboxRow>(
+      `WITH d AS (DELETE FROM livebind.topic_outbox RETURNING *)
+       SELECT tbl, owner, op, seq::text AS seq, new_row, old_row, ts::text AS ts FROM d ORDER BY id`,
+    );
+    const registry = this.engine.catalog.topics;
+    const batch: PendingMessage[] = [];
+    for (const row of r.rows) {
+      const table = this.engine.catalog.byQualifiedName(row.tbl);
+      const sources = registry.sourcesFor(row.tbl);
+      if (table === undefined || sources.length === 0) continue;
+      const change: ChangeRecord = {
+        table: row.tbl,
+        userId: table.type === 'user' ? row.owner : null,
+        op: row.op,
+        seq: BigInt(row.seq),
+        newRow: row.new_row === null ? undefined : decodeRowText(table, row.new_row),
+        oldRow: row.old_row === null ? undefined : decodeRowText(table, row.old_row),
+      };
+      batch.push(...messagesFor(change, table, sources, (id) => registry.get(id), Number(row.ts)));
+    }
+    const woken = await this.append(db, batch);
+    await db.exec('COMMIT');
+    return woken;
+  }
+
+  /** Appends in outbox order; returns the `topic/partition` keys that got messages. */
+  private async append(db: PGlite, batch: readonly PendingMessage[]): Promise<string[]> {
     const next = new Map<string, number>();
     for (const m of batch) {
       const k = partitionKey(m.topicId, m.partition);
@@ -141,47 +180,7 @@ export class TopicLog {
   }
 
   private read(req: ConsumeRequest, from: number | undefined): Promise<ConsumeResult> {
-    return this.engine.run(async (db) => {
-      const params = [req.topic.id, req.partition];
-      let position = from;
-      if (position === undefined) {
-        const committed = await db.query<{ acked: string }>(
-          'SELECT acked::text AS acked FROM livebind.topic_offsets WHERE topic_id = $1 AND group_id = $2 AND partition_id = $3',
-          [req.topic.id, req.group, req.partition],
-        );
-        const acked = committed.rows[0]?.acked;
-        if (acked !== undefined) position = Number(acked) + 1;
-        else if (typeof req.start === 'object') position = req.start.offset;
-        else {
-          const r = await db.query<{ lo: string | null; hi: string | null }>(
-            'SELECT min("offset")::text AS lo, max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2',
-            params,
-          );
-          const { lo, hi } = r.rows[0] ?? { lo: null, hi: null };
-          position = req.start === 'earliest' ? Number(lo ?? 0) : hi === null ? 0 : Number(hi) + 1;
-        }
-      }
-      const r = await db.query<MessageRow>(
-        `SELECT "offset"::text AS "offset", payload, key, ts::text AS ts, usr, op FROM livebind.topic_messages
-         WHERE topic_id = $1 AND partition_id = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
-        [...params, position, req.limit],
-      );
-      const messages = r.rows.map((row): StoredMessage => {
-        const m: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
-          topic_id: req.topic.id,
-          partition_id: req.partition,
-          offset: Number(row.offset),
-          payload: Buffer.from(row.payload, 'utf8').toString('base64'),
-          timestamp_ms: Number(row.ts),
-          op: row.op,
-        };
-        if (row.key !== null) m.key = row.key;
-        if (row.usr !== null) m.user = row.usr;
-        return m;
-      });
-      const last = messages[messages.length - 1];
-      return { messages, next_offset: last === undefined ? position : last.offset + 1, has_more: messages.length === req.limit };
-    }, { writes: false });
+    return this.engine.run((db) => readBatch(db, req, from), { writes: false });
   }
 
   /**
@@ -189,26 +188,12 @@ export class TopicLog {
    * batch never rewinds the group. Returns the committed offset.
    */
   ack(topic: TopicDef, group: string, partition: number, upto: number): Promise<number> {
-    return this.engine.run(async (db) => {
-      const r = await db.query<{ acked: string }>(
-        `INSERT INTO livebind.topic_offsets (topic_id, group_id, partition_id, acked) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (topic_id, group_id, partition_id) DO UPDATE SET acked = greatest(livebind.topic_offsets.acked, EXCLUDED.acked)
-         RETURNING acked::text AS acked`,
-        [topic.id, group, partition, upto],
-      );
-      return Number(r.rows[0]?.acked ?? upto);
-    }, { writes: false });
+    return this.engine.run((db) => commitOffset(db, topic.id, group, partition, upto), { writes: false });
   }
 
   /** The highest offset stored in the partition, or -1. */
   highWater(topic: TopicDef, partition: number): Promise<number> {
-    return this.engine.run(async (db) => {
-      const r = await db.query<{ hi: string | null }>(
-        'SELECT max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2',
-        [topic.id, partition],
-      );
-      return r.rows[0]?.hi == null ? -1 : Number(r.rows[0].hi);
-    }, { writes: false });
+    return this.engine.run((db) => highWaterOf(db, topic.id, partition), { writes: false });
   }
 
   private waitFor(key: string, ms: number, signal: AbortSignal): Promise<void> {
@@ -241,4 +226,73 @@ function partitionKey(topicId: string, partition: number): string {
 function splitKey(key: string): [string, number] {
   const i = key.indexOf('/');
   return [key.slice(i + 1), Number(key.slice(0, i))];
+}
+
+/**
+ * One batch (engine job context): from `from`, else the group's committed offset + 1, else
+ * `req.start` (also without a group).
+ */
+export async function readBatch(
+  db: PGlite,
+  req: Pick<ConsumeRequest, 'topic' | 'partition' | 'start' | 'limit'> & { readonly group: string | undefined },
+  from: number | undefined,
+): Promise<ConsumeResult> {
+  const params = [req.topic.id, req.partition];
+  let position = from;
+  if (position === undefined && req.group !== undefined) {
+    const committed = await db.query<{ acked: string }>(
+      'SELECT acked::text AS acked FROM livebind.topic_offsets WHERE topic_id = $1 AND group_id = $2 AND partition_id = $3',
+      [req.topic.id, req.group, req.partition],
+    );
+    const acked = committed.rows[0]?.acked;
+    if (acked !== undefined) position = Number(acked) + 1;
+  }
+  if (position === undefined) {
+    if (typeof req.start === 'object') position = req.start.offset;
+    else {
+      const r = await db.query<{ lo: string | null; hi: string | null }>(
+        'SELECT min("offset")::text AS lo, max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2',
+        params,
+      );
+      const { lo, hi } = r.rows[0] ?? { lo: null, hi: null };
+      position = req.start === 'earliest' ? Number(lo ?? 0) : hi === null ? 0 : Number(hi) + 1;
+    }
+  }
+  const r = await db.query<MessageRow>(
+    `SELECT "offset"::text AS "offset", payload, key, ts::text AS ts, usr, op FROM livebind.topic_messages
+     WHERE topic_id = $1 AND partition_id = $2 AND "offset" >= $3 ORDER BY "offset" LIMIT $4`,
+    [...params, position, req.limit],
+  );
+  const messages = r.rows.map((row): StoredMessage => {
+    const m: { -readonly [K in keyof StoredMessage]: StoredMessage[K] } = {
+      topic_id: req.topic.id,
+      partition_id: req.partition,
+      offset: Number(row.offset),
+      payload: Buffer.from(row.payload, 'utf8').toString('base64'),
+      timestamp_ms: Number(row.ts),
+      op: row.op,
+    };
+    if (row.key !== null) m.key = row.key;
+    if (row.usr !== null) m.user = row.usr;
+    return m;
+  });
+  const last = messages[messages.length - 1];
+  return { messages, next_offset: last === undefined ? position : last.offset + 1, has_more: messages.length === req.limit };
+}
+
+/** Commits `upto` for the group, never moving it back; returns the committed offset. */
+export async function commitOffset(db: PGlite, topicId: string, group: string, partition: number, upto: number): Promise<number> {
+  const r = await db.query<{ acked: string }>(
+    `INSERT INTO livebind.topic_offsets (topic_id, group_id, partition_id, acked) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (topic_id, group_id, partition_id) DO UPDATE SET acked = greatest(livebind.topic_offsets.acked, EXCLUDED.acked)
+     RETURNING acked::text AS acked`,
+    [topicId, group, partition, upto],
+  );
+  return Number(r.rows[0]?.acked ?? upto);
+}
+
+/** The highest offset stored in the partition, or -1. */
+export async function highWaterOf(db: PGlite, topicId: string, partition: number): Promise<number> {
+  const r = await db.query<{ hi: string | null }>('SELECT max("offset")::text AS hi FROM livebind.topic_messages WHERE topic_id = $1 AND partition_id = $2', [topicId, partition]);
+  return r.rows[0]?.hi == null ? -1 : Number(r.rows[0].hi);
 }

@@ -14,7 +14,7 @@
  * - src/live: neutral rows, columns and changes (with an optional opaque cursor) → LiveRows snapshots.
  */
 import type { AuthError, ConnectionError, LivebindError, ProtocolError } from '../errors.js';
-import type { QueryOptions, SqlParam, UploadFile } from '../types.js';
+import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../types.js';
 import type { Timers } from '../connection/timers.js';
 import type { ChannelConfig, ChannelPort, ChannelSink } from '../channel/ChannelPort.js';
 import type { ChannelRuntime } from '../channel/channelRuntime.js';
@@ -165,8 +165,8 @@ export interface Driver {
   channel?(topic: string, config: ChannelConfig, sink: ChannelSink): ChannelPort;
   /** SQL over the protocol's HTTP API; absent: `query()`/`execute()` reject with UnsupportedError. */
   sql?(text: string, params: readonly SqlParam[] | undefined, options: QueryOptions | undefined): Promise<SqlOutcome>;
-  /** SQL with FILE uploads; absent: `queryWithFiles()` rejects with UnsupportedError. */
-  sqlWithFiles?(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, options: QueryOptions | undefined): Promise<SqlOutcome>;
+  /** SQL with FILE uploads (progress and abort in `options`); absent: `queryWithFiles()` rejects with UnsupportedError. */
+  sqlWithFiles?(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, options: UploadOptions | undefined): Promise<SqlOutcome>;
   /** Topic consumers (`client.topic(name)`); absent: `topic()` throws UnsupportedError. Built on src/topics' TopicCalls. */
   readonly topic?: ((name: string) => TopicHandle) | undefined;
   /** The client closed. */

@@ -21,7 +21,18 @@ describe('bundle size (esbuild, minified, gzip -9; rxjs and react external)', ()
     console.log(`bundle: createClient (KalamDB) + useLiveQuery + LiveProvider = ${kb(m.gzip)} gzip (${kb(m.minified)} minified)`);
     expect(m.inputs.filter((i) => i.startsWith('src/channel/'))).toEqual([]);
     expect(m.inputs.filter((i) => i.startsWith('src/protocol/supabase/') || i.includes('checkLiveSql'))).toEqual([]);
+    // FILE uploads are opt-in (`files: kalamdbFiles`): no multipart writer, XHR or streaming code by default.
+    expect(m.inputs.filter((i) => i.startsWith('src/protocol/kalamdb/upload/') || /fileUploads|kalamdb\/files|kalamdb\/topics/.test(i))).toEqual([]);
     expect(m.gzip).toBeLessThanOrEqual(KALAMDB_REACT_CEILING);
+  }, 30_000);
+
+  it('the opt-in KalamDB extras are measured: FILE uploads (kalamdbFiles) and topic consumers (kalamdbTopics)', async () => {
+    const base = await measure(`export { createClient } from './src/client.ts';`);
+    const files = await measure(`export { createClient } from './src/client.ts'; export { kalamdbFiles } from './src/kalamdb.ts';`);
+    const topics = await measure(`export { createClient } from './src/client.ts'; export { kalamdbTopics } from './src/kalamdb.ts';`);
+    console.log(`bundle: createClient (KalamDB) = ${kb(base.gzip)} gzip; + kalamdbFiles = ${kb(files.gzip)} (+${kb(files.gzip - base.gzip)}); + kalamdbTopics = ${kb(topics.gzip)} (+${kb(topics.gzip - base.gzip)})`);
+    expect(files.inputs).toContain('src/protocol/kalamdb/upload/sendWithXhr.ts');
+    expect(files.gzip).toBeGreaterThan(base.gzip);
   }, 30_000);
 
   it('the Supabase client + channel hooks, and the protocol-free core, are measured and bundle no KalamDB code', async () => {

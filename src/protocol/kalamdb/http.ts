@@ -2,8 +2,8 @@
  * KalamDB HTTP API (spec §3, §4): login, refresh, `POST /v1/api/sql`. Errors become AuthError or
  * QueryError with the server's code and HTTP status; tokens never appear in messages.
  */
-import { AuthError, ConnectionError, QueryError, UsageError } from '../../errors.js';
-import type { SqlParam, UploadFile } from '../../types.js';
+import { abortError, AuthError, ConnectionError, QueryError, UsageError } from '../../errors.js';
+import type { SqlParam } from '../../types.js';
 import type { LoginCalls, Tokens } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
 import type { SchemaField } from './messages.js';
@@ -42,28 +42,13 @@ export class KalamHttp implements LoginCalls {
     return this.auth('/v1/api/auth/refresh', { Authorization: `Bearer ${refreshToken}` }, undefined);
   }
 
-  /** Run SQL; throws AuthError (401/403 auth codes) or QueryError. */
-  async sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined): Promise<SqlResult[]> {
+  /** Run SQL; throws AuthError (401/403 auth codes), QueryError, or AbortError once `signal` aborts. */
+  async sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined, signal?: AbortSignal): Promise<SqlResult[]> {
     let body = `{"sql":${JSON.stringify(sql)}`;
-    if (params !== undefined && params.length > 0) body += `,"params":[${params.map(wireParam).join(',')}]`;
+    if (params !== undefined && params.length > 0) body += `,"params":${wireParams(params)}`;
     if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
     body += '}';
-    return sqlResults(await this.post('/v1/api/sql', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body), sql);
-  }
-
-  /** Multipart SQL with `FILE("name")` placeholders (K§4.3): one `file:<name>` part per file. */
-  async sqlWithFiles(token: string, sql: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, namespace: string | undefined): Promise<SqlResult[]> {
-    const form = new FormData();
-    form.append('sql', sql);
-    if (params !== undefined && params.length > 0) form.append('params', `[${params.map(wireParam).join(',')}]`);
-    if (namespace !== undefined) form.append('namespace_id', namespace);
-    for (const [name, file] of Object.entries(files)) {
-      const f = file instanceof Blob || file instanceof Uint8Array ? { data: file } : file;
-      const blob = f.data instanceof Blob && f.type === undefined ? f.data : new Blob([f.data as BlobPart], f.type === undefined ? {} : { type: f.type });
-      form.append(`file:${name}`, blob, f.filename ?? (typeof File !== 'undefined' && f.data instanceof File ? f.data.name : name));
-    }
-    // The body is FormData (fetch sets the multipart Content-Type with its boundary).
-    return sqlResults(await this.post('/v1/api/sql', { Authorization: `Bearer ${token}` }, form as unknown as string), sql);
+    return sqlResults(await this.post('/v1/api/sql', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body, signal), sql);
   }
 
   private async auth(path: string, headers: Record<string, string>, body: string | undefined): Promise<Tokens> {
@@ -99,12 +84,16 @@ export class KalamHttp implements LoginCalls {
     path: string,
     headers: Record<string, string>,
     body: string | undefined,
+    signal?: AbortSignal,
   ): Promise<{ ok: boolean; status: number; text: string; retryAfter: string | null }> {
     const url = this.baseUrl.replace(/\/+$/, '') + path;
     try {
-      const res = await this.fetchImpl(url, body === undefined ? { method: 'POST', headers } : { method: 'POST', headers, body });
+      const init = { method: 'POST', headers, ...(body === undefined ? {} : { body }), ...(signal === undefined ? {} : { signal }) };
+      const res = await this.fetchImpl(url, init);
       return { ok: res.ok, status: res.status, text: await res.text(), retryAfter: res.headers?.get('retry-after') ?? null };
     } catch (error) {
+      // fetch rejects at once, sending nothing, when the signal was aborted before the call.
+      if (signal?.aborted) throw abortError(signal, 'The SQL request');
       throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
         code: 'NETWORK_ERROR',
         cause: error,
@@ -113,8 +102,8 @@ export class KalamHttp implements LoginCalls {
   }
 }
 
-
-function sqlResults(res: { ok: boolean; status: number; text: string }, sql: string): SqlResult[] {
+/** The SQL endpoint's answer (JSON or multipart request alike) as results, or its typed error. */
+export function sqlResults(res: { ok: boolean; status: number; text: string }, sql: string): SqlResult[] {
   const json = parseJson(res.text);
   const error = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
   if (!res.ok || error || !isObject(json) || json['status'] !== 'success') {
@@ -131,6 +120,11 @@ function sqlResults(res: { ok: boolean; status: number; text: string }, sql: str
     rows: Array.isArray(r['rows']) ? (r['rows'] as unknown[][]) : undefined,
     rowCount: typeof r['row_count'] === 'number' ? r['row_count'] : 0,
   }));
+}
+
+/** `params` as a JSON array text (the JSON body's field and the multipart `params` part). */
+export function wireParams(params: readonly SqlParam[]): string {
+  return `[${params.map(wireParam).join(',')}]`;
 }
 
 /**

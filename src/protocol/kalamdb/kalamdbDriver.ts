@@ -11,7 +11,7 @@
  */
 import { isLivebindError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
-import type { QueryOptions, SqlParam, UploadFile } from '../../types.js';
+import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import type { FetchLike } from '../fetch.js';
@@ -23,6 +23,7 @@ import { KalamFeed } from './KalamFeed.js';
 import { KalamSession } from './KalamSession.js';
 import { SubscriptionManager } from './SubscriptionManager.js';
 import type { KalamTopics } from './topics.js';
+import type { KalamFiles, KalamUpload } from './fileUploads.js';
 import type { TopicHandle } from '../../topics/types.js';
 
 /** A live-SQL check: the reason the query cannot run live, or undefined (`checkLiveSql`). */
@@ -68,6 +69,12 @@ export interface KalamDriverOptions {
    * `livebind/kalamdb` (opt-in, so browser apps bundle none of it). Without it `topic()` throws.
    */
   readonly topics?: KalamTopics;
+  /**
+   * FILE uploads (`client.queryWithFiles(...)`, K§4.3) with progress and abort: pass `kalamdbFiles`
+   * from `livebind/kalamdb` (opt-in, so live-rows apps bundle none of it). Without it
+   * `queryWithFiles()` rejects with UsageError `FILES_NOT_ENABLED`.
+   */
+  readonly files?: KalamFiles;
 }
 
 /**
@@ -84,20 +91,23 @@ export function loadBatchSize(batchSize: number | undefined, lastRows: number | 
   return Math.max(DEFAULT_LOAD_BATCH_SIZE, lastRows ?? 0);
 }
 
+/** The opt-in options and the `livebind/kalamdb` export each takes. */
+const OPT_INS = [
+  ['strictLiveSql', 'checkLiveSql'],
+  ['topics', 'kalamdbTopics'],
+  ['files', 'kalamdbFiles'],
+] as const;
+
+const optIn = (key: string, value: string): string => `import { ${value} } from "livebind/kalamdb" and pass { ${key}: ${value} } to createClient`;
+
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
 export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
     throw new UsageError('kalamdbDriver needs the server\'s HTTP base URL: { url: "http://127.0.0.1:8080" }.', { code: 'INVALID_OPTION' });
   }
-  if (options.strictLiveSql !== undefined && typeof options.strictLiveSql !== 'function') {
-    throw new UsageError('strictLiveSql takes the check itself: import { checkLiveSql } from "livebind/kalamdb" and pass { strictLiveSql: checkLiveSql }.', {
-      code: 'INVALID_OPTION',
-    });
-  }
-  if (options.topics !== undefined && typeof options.topics !== 'function') {
-    throw new UsageError('topics takes the topic support itself: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics }.', {
-      code: 'INVALID_OPTION',
-    });
+  // The opt-in extras take the imported function itself.
+  for (const [key, value] of OPT_INS) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') throw new UsageError(`${key} takes the function itself: ${optIn(key, value)}.`, { code: 'INVALID_OPTION' });
   }
   const fetchImpl = options.fetch ?? defaultFetch();
   const http = new KalamHttp(options.url, fetchImpl);
@@ -110,7 +120,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     name: 'kalamdb',
     limits,
     login: http,
-    create: (context) => new KalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context)),
+    create: (context) => new KalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context), options.files?.(options.url, fetchImpl, context)),
   };
 }
 
@@ -135,6 +145,7 @@ class KalamDriver implements Driver {
     private readonly http: KalamHttp,
     private readonly context: DriverContext,
     readonly topic: ((name: string) => TopicHandle) | undefined,
+    private readonly upload: KalamUpload | undefined,
   ) {
     this.manager = new SubscriptionManager(context.connection, options.resume ?? 'auto');
     this.compress = options.compress ?? true;
@@ -169,12 +180,15 @@ class KalamDriver implements Driver {
 
   /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
   sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-    return this.outcome((token) => this.http.sql(token, text, params, queryOptions?.namespace));
+    return this.outcome((token) => this.http.sql(token, text, params, queryOptions?.namespace, queryOptions?.signal));
   }
 
-  /** Multipart SQL with FILE placeholders (K§4.3). */
-  sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-    return this.outcome((token) => this.http.sqlWithFiles(token, text, files, params, queryOptions?.namespace));
+  /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
+  async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
+    if (this.upload === undefined) {
+      throw new UsageError(`FILE uploads are opt-in: ${optIn('files', 'kalamdbFiles')}.`, { code: 'FILES_NOT_ENABLED' });
+    }
+    return outcomeOf(await this.upload(text, files, params, uploadOptions));
   }
 
   private async outcome(call: (token: string) => Promise<SqlResult[]>): Promise<SqlOutcome> {
@@ -185,10 +199,7 @@ class KalamDriver implements Driver {
       if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
       results = await call(await this.context.token('expired'));
     }
-    // Rows: the last result with a schema (or the last result); affected: DML counts (results without a schema).
-    const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
-    const affected = results.filter((r) => r.schema === undefined).reduce((sum, r) => sum + r.rowCount, 0);
-    return { rows: result ? zipRows(result) : [], affected };
+    return outcomeOf(results);
   }
 
   private loadDecoder(): BinaryDecoder | Promise<BinaryDecoder> {
@@ -214,6 +225,13 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer.`, { code: 'INVALID_OPTION' });
   return value;
+}
+
+/** Rows: the last result with a schema (or the last result); affected: DML counts (results without a schema). */
+function outcomeOf(results: readonly SqlResult[]): SqlOutcome {
+  const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
+  const affected = results.filter((r) => r.schema === undefined).reduce((sum, r) => sum + r.rowCount, 0);
+  return { rows: result ? zipRows(result) : [], affected };
 }
 
 /** Positional rows → objects keyed by column name (schema `index` order). */
