@@ -7,7 +7,7 @@
 import { UnsupportedError, UsageError } from './errors.js';
 import { DEFAULT_RECONNECT } from './connection/backoff.js';
 import type { ReconnectOptions } from './connection/backoff.js';
-import { Connection } from './connection/Connection.js';
+import { createConnection } from './connection/Connection.js';
 import { Credentials } from './connection/credentials.js';
 import type { AuthOption } from './connection/credentials.js';
 import type { WebSocketConstructor } from './connection/socket.js';
@@ -86,7 +86,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   });
 
   // The driver is created right below; the connection calls it only once a socket opens.
-  const connection = new Connection(
+  const connection = createConnection(
     {
       protocol: { socketUrl: () => driver.socketUrl(), session: (link) => driver.session(link) },
       limits: factory.limits,
