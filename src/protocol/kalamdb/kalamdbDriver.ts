@@ -21,7 +21,8 @@ import { KalamHttp } from './http.js';
 import type { SqlResult } from './http.js';
 import { KalamFeed } from './KalamFeed.js';
 import { KalamSession } from './KalamSession.js';
-import { SubscriptionManager } from './SubscriptionManager.js';
+import { createSubscriptionManager } from './SubscriptionManager.js';
+import type { SubscriptionManager } from './SubscriptionManager.js';
 import type { KalamTopics } from './topics.js';
 import type { TopicHandle } from '../../topics/types.js';
 
@@ -136,7 +137,7 @@ class KalamDriver implements Driver {
     private readonly context: DriverContext,
     readonly topic: ((name: string) => TopicHandle) | undefined,
   ) {
-    this.manager = new SubscriptionManager(context.connection, options.resume ?? 'auto');
+    this.manager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
     this.compress = options.compress ?? true;
   }
 
