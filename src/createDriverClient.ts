@@ -13,7 +13,8 @@ import type { AuthOption } from './connection/credentials.js';
 import type { WebSocketConstructor } from './connection/socket.js';
 import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
-import { QueryRegistry } from './live/QueryRegistry.js';
+import { createQueryRegistry } from './live/QueryRegistry.js';
+import type { ChangesSupport } from './live/QueryRegistry.js';
 import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
@@ -54,6 +55,11 @@ export interface CommonClientOptions {
    * logged by default; tokens, passwords and parameter values never are.
    */
   readonly logger?: ClientLogger;
+  /**
+   * Raw change events (`client.changes()`, React's `useChanges`) are opt-in: pass `liveChanges`
+   * from `livebind`. Without it `changes()` throws a UsageError naming the import.
+   */
+  readonly changes?: ChangesSupport | undefined;
 }
 
 export interface DriverClientOptions extends CommonClientOptions {
@@ -109,12 +115,13 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   );
   const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
   credentials.onNewToken((token) => connection.tokenChanged(token));
-  const registry = new QueryRegistry(
+  const registry = createQueryRegistry(
     driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
     driver.name,
     timers,
     options.releaseGraceMs ?? 50,
     options.unusedQueryTtlMs ?? 30_000,
+    options.changes,
   );
 
   const channels =
@@ -153,7 +160,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     changes: (text, changesOptions) => {
       assertOpen();
-      return registry.changesOf(text, changesOptions);
+      return registry.changes(text, changesOptions);
     },
     channel: (topic, channelOptions) => {
       assertOpen();

@@ -24,8 +24,8 @@ export interface ChangesQueryOptions {
   readonly graceMs: number;
   /** The current version of a row from a live liveRows() query of the same SQL, if any. */
   readonly lookup: (sql: string, row: Row) => Row | undefined;
-  readonly onStop: (query: ChangesQuery<unknown>) => void;
-  readonly onStart: (query: ChangesQuery<unknown>) => void;
+  readonly onStop: () => void;
+  readonly onStart: () => void;
 }
 
 export class ChangesQuery<R> implements RowSink {
@@ -40,13 +40,13 @@ export class ChangesQuery<R> implements RowSink {
       graceMs: options.graceMs,
       timers: options.timers,
       start: () => {
-        this.options.onStart(this as ChangesQuery<unknown>);
+        this.options.onStart();
         this.handle = this.options.open(this.options.spec, this);
       },
       stop: () => {
         this.handle?.close();
         this.handle = undefined;
-        this.options.onStop(this as ChangesQuery<unknown>);
+        this.options.onStop();
       },
     });
   }

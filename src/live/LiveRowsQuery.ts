@@ -28,9 +28,9 @@ export interface LiveRowsQueryOptions {
   readonly timers: Timers;
   readonly graceMs: number;
   /** Called when the query stops (last subscriber gone + grace), to drop it from the registry. */
-  readonly onStop: (query: LiveRowsQuery<unknown>) => void;
+  readonly onStop: () => void;
   /** Called when the query starts (again). */
-  readonly onStart: (query: LiveRowsQuery<unknown>) => void;
+  readonly onStart: () => void;
 }
 
 export class LiveRowsQuery<R> implements RowSink {
@@ -226,7 +226,7 @@ export class LiveRowsQuery<R> implements RowSink {
   }
 
   private start(): void {
-    this.options.onStart(this as LiveRowsQuery<unknown>);
+    this.options.onStart();
     if (this.restarted) {
       this.status = 'loading';
       this.error = undefined;
@@ -238,7 +238,7 @@ export class LiveRowsQuery<R> implements RowSink {
   private stop(): void {
     this.handle?.close();
     this.handle = undefined;
-    this.options.onStop(this as LiveRowsQuery<unknown>);
+    this.options.onStop();
     // The last snapshot stays; a later restart reloads (status loading) and replaces the rows.
     this.restarted = true;
     this.reloadBuffer = undefined;

@@ -42,6 +42,8 @@ import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet, type TrieNode } fro
 import { treeBuild, treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
 import { rowsEqual } from './seq/rowsEqual.js';
+import { normalizeOrderBy, validInt } from './options.js';
+import { mergePatch } from './rowOps.js';
 import { TreeRowSet } from './seq/rowSetFromTree.js';
 
 /** Batches at least this large that start from an empty set are sorted and built bottom-up. */
@@ -62,8 +64,8 @@ interface State<R> {
 
 export function createMaterializer<R>(options: MaterializerOptions<R>): Materializer<R> {
   const { keyOf } = options;
-  const limit = validateLimit(options.limit);
-  const orderBy = validateOrderBy(options.orderBy);
+  const limit = validInt(options.limit, 'limit', 0) ?? Infinity;
+  const orderBy = normalizeOrderBy(options.orderBy);
   const ordered = orderBy.length > 0;
   const cmp: EntryComparator<R> = ordered ? makeEntryComparator<R>(orderBy) : compareBySeq;
 
@@ -239,37 +241,4 @@ function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefi
     b.trie = trieSet(b.trie, e, ctx.owner);
   }
   b.touched = true;
-}
-
-/** `{...old, ...patch}`, then every `nulled` column set to null (old absent: the patch alone). */
-function mergePatch<R>(old: R | undefined, patch: Partial<R>, nulled: readonly string[] | undefined): R {
-  const merged = { ...old, ...patch } as Record<string, unknown>;
-  if (nulled !== undefined) for (const column of nulled) merged[column] = null;
-  return merged as R;
-}
-
-function validateLimit(limit: number | undefined): number {
-  if (limit === undefined) return Infinity;
-  if (!Number.isInteger(limit) || limit < 0) {
-    throw new UsageError(`limit must be a non-negative integer, got ${String(limit)}`, { code: 'MATERIALIZER_BAD_LIMIT' });
-  }
-  return limit;
-}
-
-function validateOrderBy(orderBy: MaterializerOptions<unknown>['orderBy']): NonNullable<typeof orderBy> {
-  if (orderBy === undefined) return [];
-  for (const spec of orderBy) {
-    if (typeof spec.column !== 'string' || spec.column === '') {
-      throw new UsageError('orderBy entries need a non-empty column name', { code: 'MATERIALIZER_BAD_ORDER' });
-    }
-    if (spec.direction !== undefined && spec.direction !== 'asc' && spec.direction !== 'desc') {
-      throw new UsageError(`orderBy direction must be 'asc' or 'desc', got ${String(spec.direction)}`, {
-        code: 'MATERIALIZER_BAD_ORDER',
-      });
-    }
-    if (spec.nulls !== undefined && spec.nulls !== 'first' && spec.nulls !== 'last') {
-      throw new UsageError(`orderBy nulls must be 'first' or 'last', got ${String(spec.nulls)}`, { code: 'MATERIALIZER_BAD_ORDER' });
-    }
-  }
-  return orderBy;
 }
