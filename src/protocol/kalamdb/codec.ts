@@ -139,7 +139,8 @@ function resumeDeletes(value: unknown): boolean {
   return isObject(value) && value['resume_deletes'] === true;
 }
 
-function decodeField(f: Record<string, unknown>): SchemaField {
+/** A schema field of an ack or an HTTP result. */
+export function decodeField(f: Record<string, unknown>): SchemaField {
   return {
     name: str(f['name']),
     dataType: f['data_type'],
@@ -158,7 +159,7 @@ function rowsOf(value: unknown): WireRow[] | undefined {
   return value as WireRow[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
