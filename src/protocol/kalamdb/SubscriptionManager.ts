@@ -218,7 +218,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
 
     onMessage(message) {
       // Undecodable frames and errors with synthetic ids never get here: the session treats them as a broken stream (SPEC §1.5).
-      if (message.type === 'invalid' || message.type === 'auth_success' || message.type === 'auth_error') return;
+      if (message.type === 'invalid' || message.type === 'unknown' || message.type === 'auth_success' || message.type === 'auth_error') return;
       const entry = entries.get(message.subscriptionId);
       if (!entry) return; // unknown or released id (spec §7.6): ignore
       switch (message.type) {

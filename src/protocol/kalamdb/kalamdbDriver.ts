@@ -20,7 +20,7 @@ import type { BinaryDecoder } from './gunzip.js';
 import { KalamHttp } from './http.js';
 import type { SqlResult } from './http.js';
 import { KalamFeed } from './KalamFeed.js';
-import { KalamSession } from './KalamSession.js';
+import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
 import type { KalamTopics } from './topics.js';
@@ -147,7 +147,7 @@ class KalamDriver implements Driver {
 
   session(link: Link): Session {
     this.loadDecoder(); // ready (in Node) before the first gzip frame arrives
-    return new KalamSession(link, this.manager, { compression: this.compress ? 'gzip' : 'none', decoder: () => this.loadDecoder() });
+    return kalamSession(link, this.manager, { compression: this.compress ? 'gzip' : 'none', decoder: () => this.loadDecoder() });
   }
 
   stopped(error: LivebindError): void {
