@@ -19,6 +19,7 @@ import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
 import { LiveSource } from './store/createLiveObservable.js';
+import { optInMessage } from './optIn.js';
 import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile } from './types.js';
 
 /** Options every backend shares. */
@@ -133,11 +134,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const assertOpen = (): void => {
     if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
   };
+  /** The UnsupportedError of a capability this driver lacks (`hint`: what to use instead). */
+  const unsupported = (what: string, capability: string, hint = ''): UnsupportedError =>
+    new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
     assertOpen();
-    if (driver.sql === undefined) {
-      throw new UnsupportedError(`SQL over HTTP (query/execute) is not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'sql' });
-    }
+    if (driver.sql === undefined) throw unsupported('SQL over HTTP (query/execute) is', 'sql');
     return driver.sql(text, params, queryOptions);
   };
   return {
@@ -146,9 +148,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       assertOpen();
-      if (driver.sqlWithFiles === undefined) {
-        throw new UnsupportedError(`FILE uploads are not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'files' });
-      }
+      if (driver.sqlWithFiles === undefined) throw unsupported('FILE uploads are', 'files');
       return (await driver.sqlWithFiles(text, files, params, queryOptions)).rows as R[];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
@@ -164,23 +164,14 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     channel: (topic, channelOptions) => {
       assertOpen();
-      if (channels === undefined) {
-        throw new UnsupportedError(`Channels (presence and broadcast) are not available over ${driver.name}; use a driver that has them (Supabase Realtime).`, {
-          code: 'UNSUPPORTED',
-          capability: 'channel',
-        });
-      }
+      if (channels === undefined) throw unsupported('Channels (presence and broadcast) are', 'channel', '; use a driver that has them (Supabase Realtime)');
       return channels.channel(topic, channelOptions);
     },
     topic: (name) => {
       assertOpen();
       if (driver.topic === undefined) {
-        throw new UnsupportedError(
-          driver.name === 'kalamdb'
-            ? 'Topic consumers need the topic support: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics } to createClient.'
-            : `Topic consumers are not available over ${driver.name}; use KalamDB.`,
-          { code: 'UNSUPPORTED', capability: 'topic' },
-        );
+        if (driver.name === 'kalamdb') throw new UnsupportedError(optInMessage('Topic consumers', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
+        throw unsupported('Topic consumers are', 'topic', '; use KalamDB');
       }
       return driver.topic(name);
     },

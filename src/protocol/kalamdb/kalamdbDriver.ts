@@ -14,6 +14,7 @@ import type { LivebindError } from '../../errors.js';
 import type { QueryOptions, SqlParam, UploadFile } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
+import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
@@ -90,15 +91,14 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
     throw new UsageError('kalamdbDriver needs the server\'s HTTP base URL: { url: "http://127.0.0.1:8080" }.', { code: 'INVALID_OPTION' });
   }
-  if (options.strictLiveSql !== undefined && typeof options.strictLiveSql !== 'function') {
-    throw new UsageError('strictLiveSql takes the check itself: import { checkLiveSql } from "livebind/kalamdb" and pass { strictLiveSql: checkLiveSql }.', {
-      code: 'INVALID_OPTION',
-    });
-  }
-  if (options.topics !== undefined && typeof options.topics !== 'function') {
-    throw new UsageError('topics takes the topic support itself: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics }.', {
-      code: 'INVALID_OPTION',
-    });
+  // The opt-in options take the imported function itself.
+  for (const [option, name] of [
+    ['strictLiveSql', 'checkLiveSql'],
+    ['topics', 'kalamdbTopics'],
+  ] as const) {
+    if (options[option] !== undefined && typeof options[option] !== 'function') {
+      throw new UsageError(optInMessage(`Option "${option}"`, option, name, 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
+    }
   }
   const fetchImpl = options.fetch ?? defaultFetch();
   const http = new KalamHttp(options.url, fetchImpl);
