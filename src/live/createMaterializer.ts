@@ -38,15 +38,15 @@
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
 import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
-import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
-import { treeBuild, treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
+import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
+import { treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
 import { rowsEqual } from './seq/rowsEqual.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { mergePatch } from './rowOps.js';
 import { TreeRowSet } from './seq/rowSetFromTree.js';
 
-/** Batches at least this large that start from an empty set are sorted and built bottom-up. */
+/** Batches at least this large that start from an empty set are sorted and built bottom-up (as heavy batches). */
 const BULK_BUILD_MIN = 32;
 /** Batches of at least this many ops that also touch >= 1/HEAVY_BATCH_SHARE of the set rebuild the order tree. */
 const HEAVY_BATCH_MIN = 512;
@@ -88,31 +88,11 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     return current;
   }
 
-  /** Initial load into an empty set: fold ops by key, sort once, build both structures. */
-  function bulkLoad(ops: readonly RowOp<R>[]): RowSet<R> {
-    const byKey = new Map<RowKey, R>();
-    for (const op of ops) {
-      if (op.op === 'upsert') byKey.set(keyOfRow(op.row), op.row);
-      else if (op.op === 'delete') byKey.delete(op.key);
-      else byKey.set(op.key, mergePatch(byKey.get(op.key), op.patch, op.nulled));
-    }
-    const owner = {};
-    let seq = state.seq;
-    const entries: Entry<R>[] = [];
-    for (const [key, row] of byKey) entries.push({ key, hash: hashKey(key), row, seq: ++seq });
-    const trie = trieBuild(entries, owner);
-    if (ordered) entries.sort(cmp);
-    const next: State<R> = { root: treeBuild(entries, owner), trie, count: entries.length, seq };
-    return commit(next, entries.length > 0 && limit > 0);
-  }
-
   function apply(ops: readonly RowOp<R>[]): RowSet<R> {
     if (ops.length === 0) return current;
-    if (state.count === 0 && ops.length >= BULK_BUILD_MIN) return bulkLoad(ops);
-
     const owner = {};
-    // Heavy batch: update the trie per op, but rebuild the order tree once at the end.
-    const heavy = ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
+    // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
+    const heavy = state.count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
     const b: Batch<R> = {
       ctx: { owner, cmp, pos: 0, split: null },
       root: state.root,
