@@ -8,7 +8,7 @@ import { UnsupportedError, UsageError } from './errors.js';
 import { DEFAULT_RECONNECT } from './connection/backoff.js';
 import type { ReconnectOptions } from './connection/backoff.js';
 import { createConnection } from './connection/Connection.js';
-import { Credentials } from './connection/credentials.js';
+import { createCredentials } from './connection/credentials.js';
 import type { AuthOption } from './connection/credentials.js';
 import type { WebSocketConstructor } from './connection/socket.js';
 import { defaultTimers } from './connection/timers.js';
@@ -81,7 +81,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     throw new UsageError('Option "logger" takes createLogger(console, "debug") from "livebind" (a console-like object wrapped with a level).', { code: 'INVALID_OPTION' });
   }
   const now = options.now ?? Date.now;
-  const credentials = new Credentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
+  const credentials = createCredentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
 
   const status = new LiveSource<ConnectionState>({
     initial: { status: 'idle', lastError: undefined, attempt: 0 },
