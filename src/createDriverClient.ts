@@ -18,7 +18,7 @@ import type { ChangesSupport } from './live/QueryRegistry.js';
 import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
-import { LiveSource } from './store/createLiveObservable.js';
+import { createLiveSource } from './store/createLiveObservable.js';
 import { optInMessage } from './optIn.js';
 import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile } from './types.js';
 
@@ -83,7 +83,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const now = options.now ?? Date.now;
   const credentials = createCredentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
 
-  const status = new LiveSource<ConnectionState>({
+  const status = createLiveSource<ConnectionState>({
     initial: { status: 'idle', lastError: undefined, attempt: 0 },
     replay: true,
     graceMs: 0,

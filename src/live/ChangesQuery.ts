@@ -11,7 +11,8 @@
 import type { LivebindError } from '../errors.js';
 import type { Column, FeedHandle, FeedSpec, LoadKind, Row, RowChange, RowSink } from '../protocol/driver.js';
 import type { Timers } from '../connection/timers.js';
-import { LiveSource } from '../store/createLiveObservable.js';
+import { createLiveSource } from '../store/createLiveObservable.js';
+import type { LiveSource } from '../store/createLiveObservable.js';
 import type { ChangeEvent } from '../types.js';
 import { keyColumnsFor, keyPart } from './keyOf.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
@@ -34,7 +35,7 @@ export class ChangesQuery<R> implements RowSink {
   private handle: FeedHandle | undefined;
 
   constructor(private readonly options: ChangesQueryOptions) {
-    this.source = new LiveSource<ChangeEvent<R> | undefined>({
+    this.source = createLiveSource<ChangeEvent<R> | undefined>({
       initial: undefined,
       replay: false,
       graceMs: options.graceMs,

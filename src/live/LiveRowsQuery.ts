@@ -9,7 +9,8 @@
 import { SubscriptionError } from '../errors.js';
 import type { LivebindError } from '../errors.js';
 import type { Column, FeedHandle, FeedSpec, LoadKind, Row, RowChange, RowSink } from '../protocol/driver.js';
-import { LiveSource } from '../store/createLiveObservable.js';
+import { createLiveSource } from '../store/createLiveObservable.js';
+import type { LiveSource } from '../store/createLiveObservable.js';
 import type { Timers } from '../connection/timers.js';
 import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import { createMaterializer } from './createMaterializer.js';
@@ -49,7 +50,7 @@ export class LiveRowsQuery<R> implements RowSink {
   constructor(private readonly options: LiveRowsQueryOptions) {
     this.materializer = this.newMaterializer();
     this.published = this.materializer.current;
-    this.source = new LiveSource<LiveRows<R>>({
+    this.source = createLiveSource<LiveRows<R>>({
       initial: this.snapshot(),
       replay: true,
       graceMs: options.graceMs,
