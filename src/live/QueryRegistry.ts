@@ -13,7 +13,8 @@ import { UnsupportedError, UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows, SqlParam } from '../types.js';
-import { LiveRowsQuery } from './LiveRowsQuery.js';
+import { createLiveRowsQuery } from './LiveRowsQuery.js';
+import type { LiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { optInMessage } from '../optIn.js';
@@ -127,7 +128,7 @@ export function createQueryRegistry(
       const lastRows = validInt(options.lastRows, 'lastRows', 0);
       const id = queryId(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
       const query = context.share(id, (lifecycle) => {
-        const q: LiveRowsQuery<unknown> = new LiveRowsQuery<unknown>({
+        const q: LiveRowsQuery<unknown> = createLiveRowsQuery<unknown>({
           open,
           spec: feedSpec(sql, options.params, bound, true, options.key, batchSize, lastRows),
           orderBy,
