@@ -78,7 +78,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const timers = options.timers ?? defaultTimers;
   const log = options.logger;
   if (log !== undefined && (typeof log.connection !== 'function' || typeof log.feeds !== 'function')) {
-    throw new UsageError('Option "logger" takes createLogger(console, "debug") from "livebind" (a console-like object wrapped with a level).', { code: 'INVALID_OPTION' });
+    throw new UsageError('Option "logger" takes createLogger(console, "debug") from "livebind".', { code: 'INVALID_OPTION' });
   }
   const now = options.now ?? Date.now;
   const credentials = createCredentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);

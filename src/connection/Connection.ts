@@ -15,7 +15,7 @@ import type { ConnectionPort, DriverLimits, Frame, Link, Session } from '../prot
 import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
-import { createFrameReader } from './FrameReader.js';
+import { createFrameReader, undecodable } from './FrameReader.js';
 import { startHeartbeat } from './Heartbeat.js';
 import type { Heartbeat } from './Heartbeat.js';
 import { createOutboundQueue } from './OutboundQueue.js';
@@ -182,7 +182,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     if (authFailures >= options.maxAuthFailures) {
       const status = (error as { status?: unknown }).status;
       return stop(
-        new AuthError(`Authentication failed ${authFailures} times in a row; the live connection stopped. Fix the credentials and create a new client.`, {
+        new AuthError(`Authentication failed ${authFailures} times in a row; stopped. Fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
           ...(typeof status === 'number' ? { status } : {}),
@@ -223,7 +223,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
         current: () => status === OPEN && socket === opening && gen === generation,
         frame: () => session?.heartbeat(),
         send: (frame) => out.push(frame),
-        dead: () => lost(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' })),
+        dead: () => lost(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' })),
       });
     }
     if (faultStreak > 0) {
@@ -288,11 +288,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
     const failFrame = (error: unknown): void => {
       if (gen === generation) {
-        broken(
-          isLivebindError(error) && error.kind === 'protocol'
-            ? (error as ProtocolError)
-            : new ProtocolError('A frame from the server could not be read; reconnecting to resume from the checkpoint.', { code: 'INVALID_FRAME', cause: error }),
-        );
+        broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
       }
     };
     ws.onmessage = (ev) => {

@@ -5,7 +5,13 @@
  * they wait on a promise chain. A frame that cannot be read, or a handler promise that rejects, is
  * reported to `fail`, never dropped silently (§1.5).
  */
+import { ProtocolError } from '../errors.js';
 import type { Frame } from '../protocol/driver.js';
+
+/** The error of a frame that could not be read or decoded (`INVALID_FRAME`): the link breaks and every query resumes. */
+export function undecodable(reason: string, cause?: unknown): ProtocolError {
+  return new ProtocolError(`Undecodable frame from the server (${reason}); reconnecting to resume from the checkpoint.`, { code: 'INVALID_FRAME', cause });
+}
 
 export type FrameHandler = (frame: Frame) => void | Promise<void>;
 

@@ -204,7 +204,7 @@ function replaceRec<R>(node: TreeNode<R>, old: Entry<R>, e: Entry<R>, ctx: TreeC
 function found<R>(leaf: Leaf<R>, e: Entry<R>, cmp: EntryComparator<R>): number {
   const i = lowerBound(leaf.slots, e, cmp);
   if (i >= leaf.slots.length || cmp(leaf.slots[i]!, e) !== 0) {
-    throw new Error(`livebind materializer: entry for key ${JSON.stringify(e.key)} not found in order tree (internal invariant broken)`);
+    throw new Error(`livebind: the order tree lost key ${JSON.stringify(e.key)} (internal error)`);
   }
   return i;
 }

@@ -8,6 +8,7 @@
  * A well-formed frame of an unknown `type` is ignored (forward compatibility; the codec marks it `unknown`).
  */
 import { ProtocolError } from '../../errors.js';
+import { undecodable } from '../../connection/FrameReader.js';
 import type { ServerMessage } from './messages.js';
 
 /** Ids the server uses for errors that answer no subscription (K§6.2). */
@@ -33,9 +34,4 @@ export function inboundFault(message: ServerMessage): ProtocolError | undefined 
   });
 }
 
-export function undecodable(reason: string, cause?: unknown): ProtocolError {
-  return new ProtocolError(`Undecodable frame from the server (${reason}); reconnecting to resume from the checkpoint.`, {
-    code: INVALID_FRAME,
-    cause,
-  });
-}
+export { undecodable } from '../../connection/FrameReader.js';
