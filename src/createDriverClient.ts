@@ -88,8 +88,6 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     replay: true,
     graceMs: 0,
     timers,
-    start: () => {},
-    stop: () => {},
   });
 
   // The driver is created right below; the connection calls it only once a socket opens.

@@ -17,6 +17,7 @@ import { createLiveRowsQuery } from './LiveRowsQuery.js';
 import type { LiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
+import { stableKey } from '../observer/stableKey.js';
 import { optInMessage } from '../optIn.js';
 import type { FeedSpec } from '../protocol/driver.js';
 
@@ -167,10 +168,8 @@ export function createQueryRegistry(
   };
 }
 
-/** JSON key of a query's identity; bigint params are already literals inside the bound SQL. */
-export function queryId(parts: readonly unknown[]): string {
-  return JSON.stringify(parts, (_k, v: unknown) => (v === undefined ? null : v));
-}
+/** The key of a query's identity (bigint params are already literals inside the bound SQL). */
+export const queryId: (parts: readonly unknown[]) => string = stableKey;
 
 /** The FeedSpec of a query (`load`: liveRows with an initial load; false: changes only). */
 export function feedSpec(

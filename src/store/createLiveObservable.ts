@@ -20,9 +20,9 @@ export interface LiveSourceOptions<T> {
   readonly graceMs: number;
   readonly timers: Timers;
   /** First subscriber arrived (or one arrived after a completed stop). */
-  readonly start: () => void;
+  readonly start?: () => void;
   /** The last subscriber left and the grace period passed. */
-  readonly stop: () => void;
+  readonly stop?: () => void;
 }
 
 export interface LiveSource<T> {
@@ -50,7 +50,7 @@ export function createLiveSource<T>(options: LiveSourceOptions<T>): LiveSource<T
   const stop = (): void => {
     if (!running) return;
     running = false;
-    options.stop();
+    options.stop?.();
   };
   /** Error (`failure` set) or complete every subscriber, and stop at once. */
   const end = (): void => {
@@ -78,7 +78,7 @@ export function createLiveSource<T>(options: LiveSourceOptions<T>): LiveSource<T
     if (replay) subscriber.next(value);
     if (!running) {
       running = true;
-      options.start();
+      options.start?.();
     }
     return () => {
       if (!subscribers.delete(subscriber) || subscribers.size > 0 || completed) return;
