@@ -5,16 +5,16 @@
  * - an order tree: a persistent B+tree (chunks of 16..64 entries, subtree sizes) ordered by
  *   (orderBy values, then key) — or by arrival counter without orderBy, where updates keep their
  *   place and a deleted-then-reinserted key goes to the end;
- * - a key index: the same kind of B+tree ordered by (key hash, key), for lookups by key (seq/keyIndex.ts).
- * Both copy only the root-to-leaf path on change; everything else (chunks, row objects)
+ * - a key trie: a persistent fixed-depth hash trie key -> entry (seq/keyTrie.ts).
+ * Both copy only the root-to-leaf path on change; everything else (chunks, trie nodes, row objects)
  * is shared with the previous revision. Within one `apply()` call nodes are edited in place once
  * copied (owner token), so a batch copies each touched node at most once.
  *
  * Complexity (n = retained rows, m = ops in the batch, k = rows read):
- * - apply, one op: O(log n) — two B-tree paths of <= ~4 levels of 64 slots.
+ * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, trie path of 3 levels.
  * - apply, m ops: O(m log n); from empty (initial page): O(m log m) sort + O(m) bottom-up build;
- *   heavy batches (m >= 512 and m >= n/16, e.g. a reload): no tree edits per op, then for each tree
- *   one O(n + m log m) merge + bottom-up rebuild (rows and entries still shared, chunks not).
+ *   heavy batches (m >= 512 and m >= n/16, e.g. a reload): trie per op, then one O(n + m log m)
+ *   merge + bottom-up rebuild of the order tree (rows and entries still shared, chunks not).
  * - replaceAll(rows): O(n + m log n) (deletes of missing keys, then upserts; equal rows keep identity).
  * - RowSet: creation O(1); size O(1); at O(log n); slice O(log n + k); get / byKey.get/has O(log n);
  *   rows O(n) on first read, cached per revision; byKey iteration O(n) in row order.
@@ -38,7 +38,7 @@
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
 import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
-import { compareByKey, keyIndexGet } from './seq/keyIndex.js';
+import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
 import { treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
 import { rowsEqual } from './seq/rowsEqual.js';
@@ -57,7 +57,7 @@ const NO_ADDED: Map<never, never> = new Map<never, never>();
 
 interface State<R> {
   root: TreeNode<R> | null;
-  keys: TreeNode<R> | null;
+  trie: TrieNode<R>;
   count: number;
   seq: number;
 }
@@ -69,8 +69,8 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
   const ordered = orderBy.length > 0;
   const cmp: EntryComparator<R> = ordered ? makeEntryComparator<R>(orderBy) : compareBySeq;
 
-  let state: State<R> = { root: null, keys: null, count: 0, seq: 0 };
-  let current: RowSet<R> = new TreeRowSet<R>(null, state.keys, 0, limit, cmp);
+  let state: State<R> = { root: null, trie: emptyTrie<R>(), count: 0, seq: 0 };
+  let current: RowSet<R> = new TreeRowSet<R>(null, state.trie, 0, limit, cmp);
 
   const keyOfRow = (row: R): RowKey => {
     const key = keyOf(row);
@@ -84,20 +84,19 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
 
   function commit(next: State<R>, visibleChange: boolean): RowSet<R> {
     state = next;
-    if (visibleChange) current = new TreeRowSet<R>(next.root, next.keys, next.count, limit, cmp);
+    if (visibleChange) current = new TreeRowSet<R>(next.root, next.trie, next.count, limit, cmp);
     return current;
   }
 
   function apply(ops: readonly RowOp<R>[]): RowSet<R> {
     if (ops.length === 0) return current;
     const owner = {};
-    // Heavy batch (or an initial load): build both trees once at the end instead of editing them per op.
+    // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
     const heavy = state.count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
     const b: Batch<R> = {
       ctx: { owner, cmp, pos: 0, split: null },
-      keyCtx: { owner, cmp: compareByKey, pos: 0, split: null, noPos: true },
       root: state.root,
-      keys: state.keys,
+      trie: state.trie,
       count: state.count,
       seq: state.seq,
       touched: false,
@@ -105,7 +104,7 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       heavy,
       removed: heavy ? new Set() : NO_ENTRIES,
       added: heavy ? new Map() : NO_ADDED,
-      base: state.keys,
+      base: state.trie,
       multi: ops.length > 1,
       limit,
       deleted: false,
@@ -115,14 +114,14 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       if (op.op === 'upsert') {
         const key = keyOfRow(op.row);
         const hash = hashKey(key);
-        write(b, key, hash, find(b, key, hash), op.row);
+        write(b, key, hash, trieGet(b.trie, key, hash), op.row);
       } else if (op.op === 'patch') {
         const hash = hashKey(op.key);
-        const old = find(b, op.key, hash);
+        const old = trieGet(b.trie, op.key, hash);
         write(b, op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
       } else {
         const hash = hashKey(op.key);
-        const old = find(b, op.key, hash);
+        const old = trieGet(b.trie, op.key, hash);
         if (old === undefined) continue;
         if (heavy) {
           if (b.added.get(op.key) === old) b.added.delete(op.key);
@@ -130,22 +129,20 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
         } else {
           b.root = treeRemove(b.root!, old, b.ctx);
           b.visible ||= b.ctx.pos < limit;
-          b.keys = treeRemove(b.keys!, old, b.keyCtx);
         }
+        b.trie = trieRemove(b.trie, op.key, hash, owner);
         b.deleted = true;
         b.count--;
         b.touched = true;
       }
     }
     if (!b.touched) return current;
-    let { root, visible, keys } = b;
+    let { root, visible } = b;
     if (heavy) {
-      const added = [...b.added.values()];
-      root = rebuildOrder(state.root, b.removed, added, cmp, owner);
-      keys = rebuildOrder(state.keys, b.removed, added, compareByKey, owner);
+      root = rebuildOrder(state.root, b.removed, [...b.added.values()], cmp, owner);
       visible = limit === Infinity || !sameWindow(state.root, root, limit);
     }
-    return commit({ root, keys, count: b.count, seq: b.seq }, visible);
+    return commit({ root, trie: b.trie, count: b.count, seq: b.seq }, visible);
   }
 
   function replaceAll(rows: readonly R[]): RowSet<R> {
@@ -171,9 +168,8 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
 /** The working state of one `apply()` call (a plain object: no closure created per call). */
 interface Batch<R> {
   readonly ctx: TreeCtx<R>;
-  readonly keyCtx: TreeCtx<R>;
   root: TreeNode<R> | null;
-  keys: TreeNode<R> | null;
+  trie: TrieNode<R>;
   count: number;
   seq: number;
   touched: boolean;
@@ -181,22 +177,12 @@ interface Batch<R> {
   readonly heavy: boolean;
   readonly removed: Set<Entry<R>>;
   readonly added: Map<RowKey, Entry<R>>;
-  /** The key index before the batch. */
-  readonly base: TreeNode<R> | null;
+  /** The trie before the batch. */
+  readonly base: TrieNode<R>;
   readonly multi: boolean;
   readonly limit: number;
   /** A delete took a key out during this batch. */
   deleted: boolean;
-}
-
-/**
- * The current entry of `key` in this batch. Heavy batches edit neither tree per op: they look
- * through `added` and `removed` at the key index before the batch.
- */
-function find<R>(b: Batch<R>, key: RowKey, hash: number): Entry<R> | undefined {
-  if (!b.heavy) return keyIndexGet(b.keys, key, hash);
-  const e = b.added.get(key) ?? keyIndexGet(b.base, key, hash);
-  return e !== undefined && !b.removed.has(e) ? e : undefined;
 }
 
 /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
@@ -205,7 +191,7 @@ function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefi
   // (A key absent now was absent before the batch too unless the batch deleted something.)
   if (b.multi && (old !== undefined || b.deleted)) {
     // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
-    const before = keyIndexGet(b.base, key, hash);
+    const before = trieGet(b.base, key, hash);
     if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
   }
   const ctx = b.ctx;
@@ -215,8 +201,8 @@ function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefi
     else {
       b.root = treeInsert(b.root, e, ctx);
       b.visible ||= ctx.pos < b.limit;
-      b.keys = treeInsert(b.keys, e, b.keyCtx);
     }
+    b.trie = trieSet(b.trie, e, ctx.owner);
     b.count++;
   } else {
     const e: Entry<R> = { key, hash, row, seq: old.seq };
@@ -232,7 +218,7 @@ function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefi
       b.root = treeInsert(b.root, e, ctx);
       b.visible ||= from < b.limit || ctx.pos < b.limit;
     }
-    if (!b.heavy) b.keys = treeReplace(b.keys!, old, e, b.keyCtx);
+    b.trie = trieSet(b.trie, e, ctx.owner);
   }
   b.touched = true;
 }

@@ -1,10 +1,10 @@
-/** Internals of the materializer (src/live/seq/): value ordering, order-tree invariants, key index. */
+/** Internals of the materializer (src/live/seq/): value ordering, order-tree invariants, key trie. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareDecimalStrings, compareValues, isDecimalString } from '../../src/live/seq/compareValues.js';
 import { compareBySeq, makeEntryComparator, type Entry, type EntryComparator } from '../../src/live/seq/entry.js';
 import { rowsEqual } from '../../src/live/seq/rowsEqual.js';
-import { compareByKey, keyIndexGet } from '../../src/live/seq/keyIndex.js';
+import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet } from '../../src/live/seq/keyTrie.js';
 import {
   MAX,
   MIN,
@@ -212,47 +212,38 @@ describe('order tree', () => {
   });
 });
 
-describe('key index', () => {
+describe('key trie', () => {
   type E = Entry<number>;
   const e = (key: string, hash: number, row = 0): E => ({ key, hash, row, seq: 0 });
-  const ctx = (): TreeCtx<number> => ({ owner: {}, cmp: compareByKey, pos: 0, split: null, noPos: true });
-  /** Set `x` (replacing the entry with its key) in the index, as the materializer does. */
-  const set = (t: TreeNode<number> | null, x: E): TreeNode<number> | null => {
-    const old = keyIndexGet(t, x.key, x.hash);
-    return old === undefined ? treeInsert(t, x, ctx()) : treeReplace(t!, old, x, ctx());
-  };
-  const remove = (t: TreeNode<number> | null, key: string, hash: number): TreeNode<number> | null => {
-    const old = keyIndexGet(t, key, hash);
-    return old === undefined ? t : treeRemove(t!, old, ctx());
-  };
 
-  it('handles full 32-bit hash collisions', () => {
-    let t: TreeNode<number> | null = null;
+  it('handles full 32-bit hash collisions and collapses on removal', () => {
+    const owner = {};
+    let t = emptyTrie<number>();
     const colliding = ['a', 'b', 'c'].map((k) => e(k, 0xdeadbeef));
     const near = e('d', 0xdeadbeef ^ (1 << 31));
-    for (const x of [...colliding, near]) t = set(t, x);
-    for (const x of [...colliding, near]) expect(keyIndexGet(t, x.key, x.hash)).toBe(x);
-    t = set(t, e('b', 0xdeadbeef, 7));
-    expect(keyIndexGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
-    t = remove(t, 'a', 0xdeadbeef);
-    t = remove(t, 'c', 0xdeadbeef);
-    expect(keyIndexGet(t, 'a', 0xdeadbeef)).toBeUndefined();
-    expect(keyIndexGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
-    expect(keyIndexGet(t, 'd', near.hash)).toBe(near);
-    t = remove(t, 'b', 0xdeadbeef);
-    t = remove(t, 'd', near.hash);
-    expect(t).toBeNull();
+    for (const x of [...colliding, near]) t = trieSet(t, x, owner);
+    for (const x of [...colliding, near]) expect(trieGet(t, x.key, x.hash)).toBe(x);
+    t = trieSet(t, e('b', 0xdeadbeef, 7), owner);
+    expect(trieGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
+    t = trieRemove(t, 'a', 0xdeadbeef, owner);
+    t = trieRemove(t, 'c', 0xdeadbeef, owner);
+    expect(trieGet(t, 'a', 0xdeadbeef)).toBeUndefined();
+    expect(trieGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
+    expect(trieGet(t, 'd', near.hash)).toBe(near);
+    t = trieRemove(t, 'b', 0xdeadbeef, owner);
+    t = trieRemove(t, 'd', near.hash, owner);
+    expect(t.slots.length).toBe(0);
   });
 
-  it('a bottom-up build (sorted by compareByKey) equals one built by inserts, incl. colliding hashes', () => {
+  it('bulk-builds a trie equivalent to one built by inserts (incl. colliding hashes)', () => {
     const hashOf = (k: number): number => (k % 5 === 0 ? 0xabcdef01 : ((k * 2654435761) >>> 0) % 5000);
     const entries = Array.from({ length: 3000 }, (_, k) => e(`k${k}`, hashOf(k), k));
-    let t = treeBuild([...entries].sort(compareByKey), {});
-    checkTree(t!, compareByKey, true);
-    for (const x of entries) expect(keyIndexGet(t, x.key, x.hash)).toBe(x);
-    expect(keyIndexGet(t, 'nope', hashOf(5))).toBeUndefined();
-    for (let k = 0; k < 3000; k += 2) t = remove(t, `k${k}`, hashOf(k));
-    for (let k = 0; k < 3000; k++) expect(keyIndexGet(t, `k${k}`, hashOf(k))?.row).toBe(k % 2 === 0 ? undefined : k);
+    let t = trieBuild(entries, {})!;
+    for (const x of entries) expect(trieGet(t, x.key, x.hash)).toBe(x);
+    expect(trieGet(t, 'nope', hashOf(5))).toBeUndefined();
+    for (let k = 0; k < 3000; k += 2) t = trieRemove(t, `k${k}`, hashOf(k), {});
+    for (let k = 0; k < 3000; k++) expect(trieGet(t, `k${k}`, hashOf(k))?.row).toBe(k % 2 === 0 ? undefined : k);
+    expect(trieBuild([], {})!.slots.length).toBe(0);
   });
 
   it('agrees with a Map and leaves old versions untouched', () => {
@@ -260,20 +251,20 @@ describe('key index', () => {
       fc.property(
         fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), { maxLength: 400 }),
         (ops) => {
-          // Only 21 distinct hashes for 301 keys: collisions everywhere.
+          // Only 21 distinct hashes for 301 keys: deep paths and full collisions everywhere.
           const hashOf = (k: number): number => (k % 7) * 0x01000000 + (k % 3) * 0x20;
-          let t: TreeNode<number> | null = null;
+          let t = emptyTrie<number>();
           const model = new Map<string, number>();
-          const versions: [TreeNode<number> | null, Map<string, number>][] = [];
+          const versions: [typeof t, Map<string, number>][] = [];
           for (const [isSet, k] of ops) {
             const key = `k${k}`;
-            t = isSet ? set(t, e(key, hashOf(k), k)) : remove(t, key, hashOf(k));
+            t = isSet ? trieSet(t, e(key, hashOf(k), k), {}) : trieRemove(t, key, hashOf(k), {});
             if (isSet) model.set(key, k);
             else model.delete(key);
             versions.push([t, new Map(model)]);
           }
           for (const [version, snapshot] of versions.filter((_, i) => i % 37 === 0 || i === versions.length - 1)) {
-            for (let k = 0; k <= 300; k++) expect(keyIndexGet(version, `k${k}`, hashOf(k))?.row).toBe(snapshot.get(`k${k}`));
+            for (let k = 0; k <= 300; k++) expect(trieGet(version, `k${k}`, hashOf(k))?.row).toBe(snapshot.get(`k${k}`));
           }
         },
       ),

@@ -7,7 +7,7 @@ import { compareValues } from './compareValues.js';
  */
 export interface Entry<R> {
   readonly key: RowKey;
-  /** 32-bit hash of `key` (the key index orders by it). */
+  /** 32-bit hash of `key` (for the key trie). */
   readonly hash: number;
   readonly row: R;
   /** Arrival counter: the order when there is no `orderBy`. */
@@ -19,7 +19,7 @@ export type Owner = object;
 
 export type EntryComparator<R> = (a: Entry<R>, b: Entry<R>) => number;
 
-/** FNV-1a over UTF-16 code units, then a final avalanche (well spread bits for the key index). */
+/** FNV-1a over UTF-16 code units, then a final avalanche (well spread low bits for the trie). */
 export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {

@@ -42,8 +42,6 @@ export interface TreeCtx<R> {
   /** Absolute position of the entry the last insert/remove/replace touched. */
   pos: number;
   split: TreeNode<R> | null;
-  /** Positions are not needed (the key index): `pos` is left unset, saving a sum per level. */
-  readonly noPos?: boolean;
 }
 
 /** The last entry under a node's slots (a leaf's last entry, a branch's last child's). */
@@ -123,7 +121,7 @@ function insertRec<R>(node: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>, base: num
     ctx.pos = base + i;
   } else {
     const ci = childFor(node.slots, e, ctx.cmp);
-    const child = insertRec(node.slots[ci]!, e, ctx, (ctx.noPos ? 0 : base + sizeBefore(node.slots, ci)));
+    const child = insertRec(node.slots[ci]!, e, ctx, base + sizeBefore(node.slots, ci));
     n = edit(node, ctx.owner);
     n.slots[ci] = child;
     if (ctx.split !== null) {
@@ -157,7 +155,7 @@ function removeRec<R>(node: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>, base: num
     ctx.pos = base + i;
   } else {
     const ci = childFor(node.slots, e, ctx.cmp);
-    const child = removeRec(node.slots[ci]!, e, ctx, (ctx.noPos ? 0 : base + sizeBefore(node.slots, ci)));
+    const child = removeRec(node.slots[ci]!, e, ctx, base + sizeBefore(node.slots, ci));
     n = edit(node, ctx.owner);
     n.slots[ci] = child;
     if (child.slots.length < MIN && n.slots.length > 1) rebalance(n, ci, ctx.owner);
@@ -194,7 +192,7 @@ function replaceRec<R>(node: TreeNode<R>, old: Entry<R>, e: Entry<R>, ctx: TreeC
     ctx.pos = base + i;
   } else {
     const ci = childFor(node.slots, old, ctx.cmp);
-    const child = replaceRec(node.slots[ci]!, old, e, ctx, (ctx.noPos ? 0 : base + sizeBefore(node.slots, ci)));
+    const child = replaceRec(node.slots[ci]!, old, e, ctx, base + sizeBefore(node.slots, ci));
     n = edit(node, ctx.owner);
     n.slots[ci] = child;
   }
@@ -209,15 +207,6 @@ function found<R>(leaf: Leaf<R>, e: Entry<R>, cmp: EntryComparator<R>): number {
     throw new Error(`livebind: the order tree lost key ${JSON.stringify(e.key)} (internal error)`);
   }
   return i;
-}
-
-/** The entry comparing equal to `probe`, O(log n). */
-export function treeFind<R>(root: TreeNode<R> | null, probe: Entry<R>, cmp: EntryComparator<R>): Entry<R> | undefined {
-  if (root === null) return undefined;
-  let node = root;
-  while (!node.leaf) node = node.slots[childFor(node.slots, probe, cmp)]!;
-  const e = node.slots[lowerBound(node.slots, probe, cmp)];
-  return e !== undefined && cmp(e, probe) === 0 ? e : undefined;
 }
 
 /** Entry at position `index` (0 <= index < size), O(log n). */

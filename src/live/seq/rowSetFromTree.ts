@@ -1,10 +1,10 @@
 /**
- * One immutable revision over a shared order tree and key index. Creating it is O(1); `rows` is
+ * One immutable revision over a shared order tree and key trie. Creating it is O(1); `rows` is
  * collected on first read and cached; `at`, `slice`, `get` and `byKey` work on the tree directly.
  */
 import type { RowKey, RowSet } from '../types.js';
 import { hashKey, type Entry, type EntryComparator } from './entry.js';
-import { keyIndexGet } from './keyIndex.js';
+import { trieGet, type TrieNode } from './keyTrie.js';
 import { treeAt, treeEntries, treeRows, type TreeNode } from './orderTree.js';
 
 
@@ -12,7 +12,7 @@ export class TreeRowSet<R> implements RowSet<R> {
   readonly size: number;
   // #private fields: their names minify (this sits in every browser bundle).
   readonly #root: TreeNode<R> | null;
-  readonly #keys: TreeNode<R> | null;
+  readonly #trie: TrieNode<R>;
   readonly #total: number;
   readonly #cmp: EntryComparator<R>;
   #rows: readonly R[] | undefined;
@@ -20,9 +20,9 @@ export class TreeRowSet<R> implements RowSet<R> {
   /** Last visible entry when rows exist past the limit (visibility test for keyed lookups). */
   #boundary: Entry<R> | undefined;
 
-  constructor(root: TreeNode<R> | null, keys: TreeNode<R> | null, total: number, limit: number, cmp: EntryComparator<R>) {
+  constructor(root: TreeNode<R> | null, trie: TrieNode<R>, total: number, limit: number, cmp: EntryComparator<R>) {
     this.#root = root;
-    this.#keys = keys;
+    this.#trie = trie;
     this.#total = total;
     this.#cmp = cmp;
     this.size = Math.min(total, limit);
@@ -56,7 +56,7 @@ export class TreeRowSet<R> implements RowSet<R> {
   /** Visible entry for `key`, O(log n). */
   entry(key: RowKey): Entry<R> | undefined {
     if (typeof key !== 'string') return undefined;
-    const e = keyIndexGet(this.#keys, key, hashKey(key));
+    const e = trieGet(this.#trie, key, hashKey(key));
     if (e === undefined || this.#total <= this.size) return e;
     if (this.size === 0) return undefined;
     return this.#cmp(e, (this.#boundary ??= treeAt(this.#root, this.size - 1)!)) <= 0 ? e : undefined;
