@@ -5,13 +5,13 @@
  * - an order tree: a persistent B+tree (chunks of 16..64 entries, subtree sizes) ordered by
  *   (orderBy values, then key) — or by arrival counter without orderBy, where updates keep their
  *   place and a deleted-then-reinserted key goes to the end;
- * - a key trie: a persistent fixed-depth hash trie key -> entry (seq/keyTrie.ts).
+ * - a key trie: a persistent HAMT key -> entry (seq/keyTrie.ts).
  * Both copy only the root-to-leaf path on change; everything else (chunks, trie nodes, row objects)
  * is shared with the previous revision. Within one `apply()` call nodes are edited in place once
  * copied (owner token), so a batch copies each touched node at most once.
  *
  * Complexity (n = retained rows, m = ops in the batch, k = rows read):
- * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, trie path of 3 levels.
+ * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, HAMT path of <= 7 levels.
  * - apply, m ops: O(m log n); from empty (initial page): O(m log m) sort + O(m) bottom-up build;
  *   heavy batches (m >= 512 and m >= n/16, e.g. a reload): trie per op, then one O(n + m log m)
  *   merge + bottom-up rebuild of the order tree (rows and entries still shared, chunks not).
