@@ -6,6 +6,7 @@
  *   npx tsx bench/materializer.ts                  # print the report section
  *   npx tsx bench/materializer.ts --write-report   # also replace "## Materializer" in bench/REPORT.md
  *   BENCH_N=20000 npx tsx bench/materializer.ts    # smaller set (quick look)
+ *   BENCH_OURS_ONLY=1 npx tsx bench/materializer.ts # our figures only (no TanStack DB runs)
  *
  * TanStack DB is driven two ways, both with `createLiveQueryCollection(q => q.from(..).orderBy(score))`:
  * - "local-only": `localOnlyCollectionOptions` + `collection.insert/update/delete` (as asked);
@@ -329,6 +330,7 @@ const client = await oursThroughClient();
 console.error(`ours through the client p50 ${fmt(client.stats.p50)} us p99 ${fmt(client.stats.p99)} us (JSON.parse alone p50 ${fmt(client.parse.p50)} us)`);
 const bulk = oursBulk();
 console.error(`ours paged ${fmt(bulk.pagedMs)} ms, reload same ${fmt(bulk.reloadSameMs)} ms, moved ${fmt(bulk.reloadMovedMs)} ms`);
+if (process.env['BENCH_OURS_ONLY'] === '1') process.exit(0); // a quick before/after of our own figures
 
 const results: { target: TanstackTarget; stats: ReturnType<typeof percentiles> }[] = [];
 for (const make of [tanstackSyncWrite, tanstackLocalOnly]) {

@@ -10,7 +10,8 @@ import { createSuspenseHolds, type SuspenseHolds } from './suspenseHolds.js';
  */
 interface LivebindContextValue {
   readonly client: LivebindClient;
-  readonly suspenseHolds: SuspenseHolds;
+  /** Per provider; the holds are created by the first suspending hook (so apps without Suspense bundle none of it). */
+  readonly suspense: { readonly abandonMs: number; holds?: SuspenseHolds };
 }
 
 const LivebindContext = createContext<LivebindContextValue | undefined>(undefined);
@@ -28,8 +29,8 @@ export interface LiveProviderProps {
 
 /** Makes `client` the default for every livebind hook below it. */
 export function LiveProvider({ client, suspenseAbandonMs = 30_000, children }: LiveProviderProps): ReactNode {
-  const [suspenseHolds] = useState(() => createSuspenseHolds(suspenseAbandonMs));
-  const value = useMemo(() => ({ client, suspenseHolds }), [client, suspenseHolds]);
+  const [suspense] = useState(() => ({ abandonMs: suspenseAbandonMs }));
+  const value = useMemo(() => ({ client, suspense }), [client, suspense]);
   return <LivebindContext.Provider value={value}>{children}</LivebindContext.Provider>;
 }
 
@@ -58,5 +59,6 @@ export function useLivebindClient(client?: LivebindClient, hookName = 'useLivebi
 
 /** The nearest provider's suspense bookkeeping, if any (internal to livebind/react). */
 export function useSuspenseHolds(): SuspenseHolds | undefined {
-  return useContext(LivebindContext)?.suspenseHolds;
+  const suspense = useContext(LivebindContext)?.suspense;
+  return suspense && (suspense.holds ??= createSuspenseHolds(suspense.abandonMs));
 }

@@ -7,17 +7,19 @@
 import { UnsupportedError, UsageError } from './errors.js';
 import { DEFAULT_RECONNECT } from './connection/backoff.js';
 import type { ReconnectOptions } from './connection/backoff.js';
-import { Connection } from './connection/Connection.js';
-import { Credentials } from './connection/credentials.js';
+import { createConnection } from './connection/Connection.js';
+import { createCredentials } from './connection/credentials.js';
 import type { AuthOption } from './connection/credentials.js';
 import type { WebSocketConstructor } from './connection/socket.js';
 import { defaultTimers } from './connection/timers.js';
 import type { Timers } from './connection/timers.js';
-import { QueryRegistry } from './live/QueryRegistry.js';
+import { createQueryRegistry } from './live/QueryRegistry.js';
+import type { ChangesSupport } from './live/QueryRegistry.js';
 import type { ChannelRuntime } from './channel/channelRuntime.js';
 import type { ClientLogger } from './logger.js';
 import type { Driver, DriverFactory } from './protocol/driver.js';
-import { LiveSource } from './store/createLiveObservable.js';
+import { createLiveSource } from './store/createLiveObservable.js';
+import { optInMessage } from './optIn.js';
 import type { ConnectionState, LivebindClient, QueryOptions, SqlParam, UploadFile, UploadOptions } from './types.js';
 
 /** Options every backend shares. */
@@ -54,6 +56,11 @@ export interface CommonClientOptions {
    * logged by default; tokens, passwords and parameter values never are.
    */
   readonly logger?: ClientLogger;
+  /**
+   * Raw change events (`client.changes()`, React's `useChanges`) are opt-in: pass `liveChanges`
+   * from `livebind`. Without it `changes()` throws a UsageError naming the import.
+   */
+  readonly changes?: ChangesSupport | undefined;
 }
 
 export interface DriverClientOptions extends CommonClientOptions {
@@ -71,22 +78,20 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const timers = options.timers ?? defaultTimers;
   const log = options.logger;
   if (log !== undefined && (typeof log.connection !== 'function' || typeof log.feeds !== 'function')) {
-    throw new UsageError('Option "logger" takes createLogger(console, "debug") from "livebind" (a console-like object wrapped with a level).', { code: 'INVALID_OPTION' });
+    throw new UsageError('Option "logger" takes createLogger(console, "debug") from "livebind".', { code: 'INVALID_OPTION' });
   }
   const now = options.now ?? Date.now;
-  const credentials = new Credentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
+  const credentials = createCredentials(options.auth, factory.login, now, factory.anonymousToken, factory.name);
 
-  const status = new LiveSource<ConnectionState>({
+  const status = createLiveSource<ConnectionState>({
     initial: { status: 'idle', lastError: undefined, attempt: 0 },
     replay: true,
     graceMs: 0,
     timers,
-    start: () => {},
-    stop: () => {},
   });
 
   // The driver is created right below; the connection calls it only once a socket opens.
-  const connection = new Connection(
+  const connection = createConnection(
     {
       protocol: { socketUrl: () => driver.socketUrl(), session: (link) => driver.session(link) },
       limits: factory.limits,
@@ -109,12 +114,13 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   );
   const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
   credentials.onNewToken((token) => connection.tokenChanged(token));
-  const registry = new QueryRegistry(
+  const registry = createQueryRegistry(
     driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
     driver.name,
     timers,
     options.releaseGraceMs ?? 50,
     options.unusedQueryTtlMs ?? 30_000,
+    options.changes,
   );
 
   const channels =
@@ -126,11 +132,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const assertOpen = (): void => {
     if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
   };
+  /** The UnsupportedError of a capability this driver lacks (`hint`: what to use instead). */
+  const unsupported = (what: string, capability: string, hint = ''): UnsupportedError =>
+    new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
     assertOpen();
-    if (driver.sql === undefined) {
-      throw new UnsupportedError(`SQL over HTTP (query/execute) is not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'sql' });
-    }
+    if (driver.sql === undefined) throw unsupported('SQL over HTTP (query/execute) is', 'sql');
     return driver.sql(text, params, queryOptions);
   };
   return {
@@ -139,9 +146,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: UploadOptions): Promise<R[]> {
       assertOpen();
-      if (driver.sqlWithFiles === undefined) {
-        throw new UnsupportedError(`FILE uploads are not available over ${driver.name}.`, { code: 'UNSUPPORTED', capability: 'files' });
-      }
+      if (driver.sqlWithFiles === undefined) throw unsupported('FILE uploads are', 'files');
       return (await driver.sqlWithFiles(text, files, params, queryOptions)).rows as R[];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
@@ -153,27 +158,18 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     },
     changes: (text, changesOptions) => {
       assertOpen();
-      return registry.changesOf(text, changesOptions);
+      return registry.changes(text, changesOptions);
     },
     channel: (topic, channelOptions) => {
       assertOpen();
-      if (channels === undefined) {
-        throw new UnsupportedError(`Channels (presence and broadcast) are not available over ${driver.name}; use a driver that has them (Supabase Realtime).`, {
-          code: 'UNSUPPORTED',
-          capability: 'channel',
-        });
-      }
+      if (channels === undefined) throw unsupported('Channels (presence and broadcast) are', 'channel', '; use a driver that has them (Supabase Realtime)');
       return channels.channel(topic, channelOptions);
     },
     topic: (name) => {
       assertOpen();
       if (driver.topic === undefined) {
-        throw new UnsupportedError(
-          driver.name === 'kalamdb'
-            ? 'Topic consumers need the topic support: import { kalamdbTopics } from "livebind/kalamdb" and pass { topics: kalamdbTopics } to createClient.'
-            : `Topic consumers are not available over ${driver.name}; use KalamDB.`,
-          { code: 'UNSUPPORTED', capability: 'topic' },
-        );
+        if (driver.name === 'kalamdb') throw new UnsupportedError(optInMessage('Topic consumers', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
+        throw unsupported('Topic consumers are', 'topic', '; use KalamDB');
       }
       return driver.topic(name);
     },

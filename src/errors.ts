@@ -27,48 +27,42 @@ export class LivebindError extends Error {
   readonly code: string;
   readonly [BRAND] = true;
 
-  constructor(kind: LivebindErrorKind, message: string, fields: LivebindErrorFields) {
-    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
-    this.name = 'LivebindError';
+  /** `fields`: the subclass's own fields, set as own properties (subclasses `declare` them). */
+  constructor(kind: LivebindErrorKind, message: string, base: LivebindErrorFields, fields?: object) {
+    super(message, base.cause === undefined ? undefined : { cause: base.cause });
+    // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
+    this.name = new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`;
     this.kind = kind;
-    this.code = fields.code;
+    this.code = base.code;
+    Object.assign(this, fields);
   }
 }
 
 /** Login, token or permission trouble. `status` is the HTTP status when one applied. */
 export class AuthError extends LivebindError {
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   /** The server refused the credentials themselves (a login answered 401/403): retrying cannot help. */
-  readonly final: boolean;
+  declare readonly final: boolean;
   constructor(message: string, fields: LivebindErrorFields & { status?: number; final?: boolean }) {
-    super('auth', message, fields);
-    this.name = 'AuthError';
-    this.status = fields.status;
-    this.final = fields.final ?? false;
+    super('auth', message, fields, { status: fields.status, final: fields.final ?? false });
   }
 }
 
 /** The server rejected a SQL statement sent over HTTP. */
 export class QueryError extends LivebindError {
-  readonly status: number | undefined;
-  readonly sql: string | undefined;
+  declare readonly status: number | undefined;
+  declare readonly sql: string | undefined;
   constructor(message: string, fields: LivebindErrorFields & { status?: number; sql?: string }) {
-    super('query', message, fields);
-    this.name = 'QueryError';
-    this.status = fields.status;
-    this.sql = fields.sql;
+    super('query', message, fields, { status: fields.status, sql: fields.sql });
   }
 }
 
 /** A live subscription could not be started or cannot continue. */
 export class SubscriptionError extends LivebindError {
-  readonly subscriptionId: string | undefined;
-  readonly sql: string | undefined;
+  declare readonly subscriptionId: string | undefined;
+  declare readonly sql: string | undefined;
   constructor(message: string, fields: LivebindErrorFields & { subscriptionId?: string; sql?: string }) {
-    super('subscription', message, fields);
-    this.name = 'SubscriptionError';
-    this.subscriptionId = fields.subscriptionId;
-    this.sql = fields.sql;
+    super('subscription', message, fields, { subscriptionId: fields.subscriptionId, sql: fields.sql });
   }
 }
 
@@ -76,30 +70,24 @@ export class SubscriptionError extends LivebindError {
 export class ProtocolError extends LivebindError {
   constructor(message: string, fields: LivebindErrorFields) {
     super('protocol', message, fields);
-    this.name = 'ProtocolError';
   }
 }
 
 /** Network trouble: the socket closed, could not open, or timed out. */
 export class ConnectionError extends LivebindError {
-  readonly closeCode: number | undefined;
+  declare readonly closeCode: number | undefined;
   /** The server asked to wait this long before trying again (HTTP 429/503 `Retry-After`). */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   constructor(message: string, fields: LivebindErrorFields & { closeCode?: number; retryAfterMs?: number }) {
-    super('connection', message, fields);
-    this.name = 'ConnectionError';
-    this.closeCode = fields.closeCode;
-    this.retryAfterMs = fields.retryAfterMs;
+    super('connection', message, fields, { closeCode: fields.closeCode, retryAfterMs: fields.retryAfterMs });
   }
 }
 
 /** The chosen backend lacks a capability (e.g. presence over KalamDB). */
 export class UnsupportedError extends LivebindError {
-  readonly capability: string;
+  declare readonly capability: string;
   constructor(message: string, fields: LivebindErrorFields & { capability: string }) {
-    super('unsupported', message, fields);
-    this.name = 'UnsupportedError';
-    this.capability = fields.capability;
+    super('unsupported', message, fields, { capability: fields.capability });
   }
 }
 
@@ -107,7 +95,6 @@ export class UnsupportedError extends LivebindError {
 export class UsageError extends LivebindError {
   constructor(message: string, fields: LivebindErrorFields) {
     super('usage', message, fields);
-    this.name = 'UsageError';
   }
 }
 
@@ -156,15 +143,11 @@ export type ChannelErrorCode =
  * it sent one (e.g. `"ChannelRateLimitReached: Too many channels"`), never a token.
  */
 export class ChannelError extends LivebindError {
-  override readonly code: ChannelErrorCode;
-  readonly topic: string;
-  readonly reason: string | undefined;
+  declare readonly code: ChannelErrorCode;
+  declare readonly topic: string;
+  declare readonly reason: string | undefined;
   constructor(message: string, fields: { code: ChannelErrorCode; topic: string; reason?: string; cause?: unknown }) {
-    super('channel', message, fields);
-    this.name = 'ChannelError';
-    this.code = fields.code;
-    this.topic = fields.topic;
-    this.reason = fields.reason;
+    super('channel', message, fields, { topic: fields.topic, reason: fields.reason });
   }
 }
 

@@ -3,6 +3,8 @@ export { createClient } from './client.js';
 export type { ClientOptions, CommonClientOptions, DriverClientOptions, KalamClientOptions } from './client.js';
 /** The protocol-neutral client (no protocol bundled): `createDriverClient({ driver, auth })`. */
 export { createDriverClient } from './createDriverClient.js';
+/** Opt-in `client.changes()` support: `createClient({ ..., changes: liveChanges })`. */
+export { liveChanges } from './live/liveChanges.js';
 export type { AuthOption } from './connection/credentials.js';
 export type { ReconnectOptions } from './connection/backoff.js';
 export type { Timers } from './connection/timers.js';

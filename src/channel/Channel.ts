@@ -7,7 +7,8 @@
  */
 import { ChannelError } from '../errors.js';
 import type { LivebindError } from '../errors.js';
-import { LiveSource } from '../store/createLiveObservable.js';
+import { createLiveSource } from '../store/createLiveObservable.js';
+import type { LiveSource } from '../store/createLiveObservable.js';
 import { BroadcastSender } from './BroadcastSender.js';
 import type { ChannelConfig, ChannelPort, ChannelPortFactory, ChannelSink } from './ChannelPort.js';
 import type { ChannelRuntime } from './channelRuntime.js';
@@ -128,7 +129,7 @@ export class Channel {
   }
 
   private source<T>(initial: T, replay: boolean, presence = false): LiveSource<T> {
-    return new LiveSource<T>({
+    return createLiveSource<T>({
       initial,
       replay,
       graceMs: this.runtime.graceMs,
@@ -149,7 +150,7 @@ export class Channel {
     const name = event === undefined || event === '*' ? '*' : event.toLowerCase();
     let source = this.broadcastSources.get(name);
     if (!source) {
-      const created = new LiveSource<ChannelBroadcast | undefined>({
+      const created = createLiveSource<ChannelBroadcast | undefined>({
         initial: undefined,
         replay: false,
         graceMs: this.runtime.graceMs,

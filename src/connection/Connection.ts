@@ -5,6 +5,9 @@
  * limit from the driver). What a frame means is the driver's business: each socket gets a Session
  * (`protocol.session(link)`) that owns the handshake, heartbeat frame, decoding, fault policy and
  * routing, and reports back through its Link.
+ *
+ * Written as a closure (state in local variables) rather than a class: local names minify,
+ * property names do not, and this sits in every browser bundle.
  */
 import { AuthError, ConnectionError, isLivebindError, ProtocolError } from '../errors.js';
 import type { LivebindError } from '../errors.js';
@@ -12,9 +15,10 @@ import type { ConnectionPort, DriverLimits, Frame, Link, Session } from '../prot
 import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
-import { FrameReader } from './FrameReader.js';
-import { Heartbeat } from './Heartbeat.js';
-import { OutboundQueue } from './OutboundQueue.js';
+import { createFrameReader, undecodable } from './FrameReader.js';
+import { startHeartbeat } from './Heartbeat.js';
+import type { Heartbeat } from './Heartbeat.js';
+import { createOutboundQueue } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';
@@ -62,368 +66,299 @@ export interface ConnectionOptions {
   readonly WebSocket?: WebSocketConstructor | undefined;
 }
 
-export class Connection implements ConnectionPort {
-  private status: ConnectionStatus = IDLE;
-  private lastError: LivebindError | undefined;
-  private attempt = 0;
-  private authFailures = 0;
-  private generation = 0;
-  private socket: SocketLike | undefined;
-  private session: Session | undefined;
-  private readonly out: OutboundQueue;
-  private maxBytes: number;
-  private retryTimer: unknown;
-  private connectTimer: unknown;
-  private heartbeat: Heartbeat | undefined;
-  private fatal: LivebindError | undefined;
-  private readonly reader = new FrameReader();
+export interface Connection extends ConnectionPort {
+  readonly state: ConnectionState;
+  /** The auth option produced a new token: the open session may pass it on in band (`Session.tokenChanged`). */
+  tokenChanged(token: string): void;
+  /** Close for good: no reconnect, queue dropped. */
+  close(): void;
+}
+
+export function createConnection(options: ConnectionOptions, hooks: ConnectionHooks): Connection {
+  const { timers, limits } = options;
+  const out = createOutboundQueue(timers, limits.perSecond ?? Infinity);
+  const reader = createFrameReader();
+  let status: ConnectionStatus = IDLE;
+  let lastError: LivebindError | undefined;
+  let attempt = 0;
+  let authFailures = 0;
+  /** Bumped whenever the current socket is given up: callbacks of older sockets compare and bail. */
+  let generation = 0;
+  let socket: SocketLike | undefined;
+  let session: Session | undefined;
+  let maxBytes = limits.maxFrameBytes;
+  let retryTimer: unknown;
+  let connectTimer: unknown;
+  let heartbeat: Heartbeat | undefined;
+  let fatal: LivebindError | undefined;
   /**
    * Sockets dropped in a row for a broken stream (SPEC §1.5). Opening does not reset it (a server
    * that sends a bad frame right after the handshake would otherwise be retried every second for
    * ever); a socket that stays open STABLE_AFTER_MS without a fault does.
    */
-  private faultStreak = 0;
-  private stableTimer: unknown;
+  let faultStreak = 0;
+  let stableTimer: unknown;
 
-  constructor(
-    private readonly options: ConnectionOptions,
-    private readonly hooks: ConnectionHooks,
-  ) {
-    this.out = new OutboundQueue(options.timers, options.limits.perSecond ?? Infinity);
-    this.maxBytes = options.limits.maxFrameBytes;
-  }
+  const state = (): ConnectionState => ({ status, lastError, attempt });
 
-  get state(): ConnectionState {
-    return { status: this.status, lastError: this.lastError, attempt: this.attempt };
-  }
+  const setStatus = (next: ConnectionStatus): void => {
+    if (next !== OPEN) stopHeartbeat();
+    status = next;
+    hooks.onState(state());
+  };
 
-  get isOpen(): boolean {
-    return this.status === OPEN;
-  }
+  const stopHeartbeat = (): void => {
+    heartbeat?.stop();
+    heartbeat = undefined;
+  };
 
-  /** Largest frame (bytes) the server is known to accept; bigger frames fail locally (SPEC §2.1). */
-  get maxFrameBytes(): number {
-    return this.maxBytes;
-  }
+  const clearTimers = (): void => {
+    timers.clearTimeout(retryTimer);
+    timers.clearTimeout(connectTimer);
+    timers.clearTimeout(stableTimer);
+    stopHeartbeat();
+    retryTimer = connectTimer = stableTimer = undefined;
+  };
 
-  /** The error the connection stopped with for good (authentication gave up), else undefined. */
-  get fatalError(): LivebindError | undefined {
-    return this.fatal;
-  }
+  /** The socket of the current session is gone: tell it (once). */
+  const endSession = (): void => {
+    const ended = session;
+    session = undefined;
+    ended?.closed();
+  };
 
-  /** Start connecting if idle (lazy connect on first use). */
-  start(): void {
-    if (this.status === IDLE) void this.connect('connect');
-  }
-
-  /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
-  send(frame: Frame, key?: string): void {
-    if (this.status !== CLOSED) this.out.push(frame, key);
-  }
-
-  /** The auth option produced a new token: the open session may pass it on in band (`Session.tokenChanged`). */
-  tokenChanged(token: string): void {
-    if (this.status === OPEN) this.session?.tokenChanged?.(token);
-  }
-
-  /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
-  unqueue(key: string): boolean {
-    return this.out.remove(key);
-  }
-
-  /** Close for good: no reconnect, queue dropped. */
-  close(): void {
-    if (this.status === CLOSED) return;
-    this.generation++;
-    this.clearTimers();
-    const socket = this.socket;
-    this.socket = undefined;
-    this.out.clear();
-    if (socket) {
-      detach(socket);
+  /** Give up the current socket (`reason`: its close reason); its late callbacks are ignored. */
+  const dropSocket = (reason = 'Reconnecting'): void => {
+    timers.clearTimeout(connectTimer);
+    const dropped = socket;
+    socket = undefined;
+    reader.reset();
+    generation++;
+    if (dropped) {
+      dropped.onopen = dropped.onmessage = dropped.onerror = null;
+      dropped.onclose = null;
       try {
-        socket.close(1000, 'Client closed');
+        dropped.close(1000, reason);
       } catch {
         // already closing
       }
     }
-    this.setStatus(CLOSED);
-    this.endSession();
-  }
+  };
 
-  private async connect(reason: TokenReason): Promise<void> {
-    const gen = ++this.generation;
-    this.setStatus(CONNECTING);
+  const retry = (error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void => {
+    clearTimers();
+    lastError = error;
+    // Repeated broken streams back off like failed attempts, even though each one opened.
+    const tries = Math.max(attempt, faultStreak - 1);
+    // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
+    const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), typeof asked === 'number' ? asked : 0);
+    attempt++;
+    out.detach();
+    setStatus(RECONNECTING);
+    endSession();
+    const gen = generation;
+    retryTimer = timers.setTimeout(() => {
+      if (gen === generation && status === RECONNECTING) void connect(reason);
+    }, delay);
+  };
+
+  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
+  const stop = (error: LivebindError): void => {
+    lastError = fatal = error;
+    clearTimers();
+    out.clear();
+    setStatus(CLOSED);
+    endSession();
+    hooks.onStopped(error);
+  };
+
+  /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
+  const authFailed = (error: LivebindError, tokenRejected = false): void => {
+    authFailures++;
+    dropSocket();
+    // A login refused with 401/403 is final: the same credentials would be refused again.
+    if ((error as { final?: unknown }).final === true) return stop(error);
+    if (authFailures >= options.maxAuthFailures) {
+      const status = (error as { status?: unknown }).status;
+      return stop(
+        new AuthError(`Authentication failed ${authFailures} times in a row; stopped. Fix the credentials and create a new client.`, {
+          code: error.code,
+          cause: error,
+          ...(typeof status === 'number' ? { status } : {}),
+        }),
+      );
+    }
+    // A rejected token with credentials that can make a new one (password, provider): log in again
+    // at once the first time, then back off like any failed attempt.
+    retry(error, 'rejected', tokenRejected && options.renewableAuth && authFailures === 1 ? 0 : undefined);
+  };
+
+  /**
+   * The stream cannot be trusted (SPEC §1.5): drop the socket. Every close is a resume point, so
+   * each subscription is re-sent from its checkpoint and nothing is stranded. Counts toward the fault streak.
+   */
+  const broken = (error: ProtocolError): void => {
+    faultStreak++;
+    dropSocket();
+    retry(error);
+  };
+
+  /** Drop the socket and retry (a dead link, a connect timeout). */
+  const lost = (error: LivebindError): void => {
+    dropSocket();
+    retry(error);
+  };
+
+  const opened = (opening: SocketLike): void => {
+    timers.clearTimeout(connectTimer);
+    attempt = authFailures = 0;
+    lastError = undefined;
+    status = OPEN;
+    if (limits.heartbeatMs > 0) {
+      // The session's heartbeat frame every interval while open, with Ping/Pong dead-link detection (SPEC §1.2).
+      stopHeartbeat();
+      const gen = generation;
+      heartbeat = startHeartbeat(opening, timers, limits.heartbeatMs, {
+        current: () => status === OPEN && socket === opening && gen === generation,
+        frame: () => session?.heartbeat(),
+        send: (frame) => out.push(frame),
+        dead: () => lost(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' })),
+      });
+    }
+    if (faultStreak > 0) {
+      timers.clearTimeout(stableTimer);
+      stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
+    }
+    hooks.onState(state());
+    if (socket === opening && status === OPEN) out.start();
+  };
+
+  /** The Link of one socket: every call is ignored once that socket is gone. */
+  const linkFor = (owner: SocketLike, gen: number): Link => {
+    const live = (): boolean => gen === generation && socket === owner;
+    return {
+      send: (frame, key) => live() && out.push(frame, key),
+      sendFirst: (frame) => live() && out.sendFirst(frame),
+      opened: () => live() && status !== OPEN && opened(owner),
+      rejected: (error) => live() && authFailed(error, true),
+      broken: (error) => live() && broken(error),
+      dead: (error) => live() && lost(error),
+      slowDown: () => live() && out.slowDown(),
+      // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
+      frameTooLarge: () => live() && out.largestSent() > 0 && (maxBytes = Math.min(maxBytes, out.largestSent() - 1)),
+    };
+  };
+
+  const connect = async (reason: TokenReason): Promise<void> => {
+    const gen = ++generation;
+    setStatus(CONNECTING);
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
-    this.options.timers.clearTimeout(this.connectTimer);
-    this.connectTimer = this.options.timers.setTimeout(() => {
-      if (gen !== this.generation) return;
-      this.dropSocket();
-      this.retry(new ConnectionError(`Connecting timed out after ${this.options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
-    }, this.options.connectTimeoutMs);
+    timers.clearTimeout(connectTimer);
+    connectTimer = timers.setTimeout(() => {
+      if (gen === generation) lost(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
+    }, options.connectTimeoutMs);
     let token: string;
-    let Ctor: WebSocketConstructor;
+    let ws: SocketLike;
     try {
-      token = await this.options.token(reason);
-      Ctor = await resolveWebSocket(this.options.WebSocket);
+      token = await options.token(reason);
+      const Ctor = await resolveWebSocket(options.WebSocket);
+      if (gen !== generation) return;
+      ws = new Ctor(options.protocol.socketUrl());
     } catch (error) {
-      if (gen !== this.generation) return;
-      if (isLivebindError(error) && error.kind === 'auth') this.authFailed(error);
-      else this.retry(asConnectionError(error, 'Could not prepare the connection'));
+      if (gen !== generation) return;
+      if (isLivebindError(error) && error.kind === 'auth') authFailed(error);
+      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; retrying.', { code: 'CONNECT_FAILED', cause: error }));
       return;
     }
-    if (gen !== this.generation) return;
-    let socket: SocketLike;
-    try {
-      socket = new Ctor(this.options.protocol.socketUrl());
-    } catch (error) {
-      this.retry(asConnectionError(error, 'Could not open the WebSocket'));
-      return;
-    }
-    this.socket = socket;
-    socket.binaryType = 'arraybuffer';
-    socket.onopen = () => {
-      if (gen !== this.generation) return;
-      this.out.attach((frame) => socket.send(frame));
-      const session = this.options.protocol.session(this.linkFor(socket, gen));
-      this.session = session;
+    socket = ws;
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => {
+      if (gen !== generation) return;
+      out.attach((frame) => ws.send(frame));
+      session = options.protocol.session(linkFor(ws, gen));
       session.start(token);
       // A protocol without a handshake opened the link inside start().
-      if (gen === this.generation && this.status === CONNECTING) this.setStatus(AUTHENTICATING);
+      if (gen === generation && status === CONNECTING) setStatus(AUTHENTICATING);
     };
     // One pair of callbacks per socket, not per frame.
     const deliver = (frame: Frame): void | Promise<void> => {
-      if (gen === this.generation) return this.session?.receive(frame);
+      if (gen === generation) return session?.receive(frame);
     };
     // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
     const failFrame = (error: unknown): void => {
-      if (gen === this.generation) this.broken(unreadable(error));
+      if (gen === generation) {
+        broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
+      }
     };
-    socket.onmessage = (ev) => {
-      this.heartbeat?.alive();
-      if (gen !== this.generation) return;
-      this.reader.read(ev.data, deliver, failFrame);
+    ws.onmessage = (ev) => {
+      heartbeat?.alive();
+      if (gen === generation) reader.read(ev.data, deliver, failFrame);
     };
-    socket.onerror = () => {
-      // Always followed by onclose, which decides what to do.
-    };
-    socket.onclose = (ev) => {
-      if (gen !== this.generation) return;
+    // onerror is always followed by onclose, which decides what to do.
+    ws.onerror = () => {};
+    ws.onclose = (ev) => {
+      if (gen !== generation) return;
       // Frames still being decoded are dropped: the resume checkpoint does not include them.
-      this.socket = undefined;
-      this.reader.reset();
-      this.generation++;
+      socket = undefined;
+      reader.reset();
+      generation++;
       if (ev.code === 1008) {
-        this.authFailed(
+        authFailed(
           new AuthError(
-            this.options.renewableAuth
-              ? 'The server rejected the access token of the live connection (1008), e.g. after a restart or a logout; logging in again.'
-              : 'The server rejected the access token of the live connection (1008); the `auth` token is not valid (expired, revoked or for another server): pass a fresh one or a provider function.',
+            `The server rejected the access token of the live connection (1008)${
+              options.renewableAuth ? '; logging in again.' : '; the `auth` token is expired, revoked or for another server: pass a fresh one or a provider function.'
+            }`,
             { code: 'AUTH_FAILED' },
           ),
           true,
         );
         return;
       }
-      this.retry(
+      retry(
         new ConnectionError(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''}); reconnecting.`, {
           code: 'SOCKET_CLOSED',
           closeCode: ev.code,
         }),
       );
     };
-  }
+  };
 
-  /** The Link of one socket: every call is ignored once that socket is gone. */
-  private linkFor(socket: SocketLike, gen: number): Link {
-    const live = (): boolean => gen === this.generation && this.socket === socket;
-    return {
-      send: (frame, key) => {
-        if (live()) this.out.push(frame, key);
-      },
-      sendFirst: (frame) => {
-        if (live()) this.out.sendFirst(frame);
-      },
-      opened: () => {
-        if (live() && this.status !== OPEN) this.opened(socket);
-      },
-      rejected: (error) => {
-        if (live()) this.authFailed(error, true);
-      },
-      broken: (error) => {
-        if (live()) this.broken(error);
-      },
-      dead: (error) => {
-        if (!live()) return;
-        this.dropSocket();
-        this.retry(error);
-      },
-      slowDown: () => {
-        if (live()) this.out.slowDown();
-      },
-      frameTooLarge: () => {
-        // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-        if (live() && this.out.largestSent > 0) this.maxBytes = Math.min(this.maxBytes, this.out.largestSent - 1);
-      },
-    };
-  }
-
-  private opened(socket: SocketLike): void {
-    this.options.timers.clearTimeout(this.connectTimer);
-    this.attempt = 0;
-    this.authFailures = 0;
-    this.lastError = undefined;
-    this.status = OPEN;
-    if (this.options.limits.heartbeatMs > 0) this.startHeartbeat(socket);
-    if (this.faultStreak > 0) {
-      this.options.timers.clearTimeout(this.stableTimer);
-      this.stableTimer = this.options.timers.setTimeout(() => (this.faultStreak = 0), STABLE_AFTER_MS);
-    }
-    this.hooks.onState(this.state);
-    if (this.socket === socket && this.status === OPEN) this.out.start();
-  }
-
-  /**
-   * The stream cannot be trusted (SPEC §1.5): drop the socket. Every close is a resume point, so
-   * each subscription is re-sent from its checkpoint and nothing is stranded. Counts toward the fault streak.
-   */
-  private broken(error: ProtocolError): void {
-    this.faultStreak++;
-    this.dropSocket();
-    this.retry(error);
-  }
-
-  /** The session's heartbeat frame every interval while open, with Ping/Pong dead-link detection (SPEC §1.2). */
-  private startHeartbeat(socket: SocketLike): void {
-    this.heartbeat?.stop();
-    const gen = this.generation;
-    this.heartbeat = new Heartbeat(socket, this.options.timers, this.options.limits.heartbeatMs, {
-      current: () => this.status === OPEN && this.socket === socket && gen === this.generation,
-      frame: () => this.session?.heartbeat(),
-      send: (frame) => this.out.push(frame),
-      dead: () => {
-        this.dropSocket();
-        this.retry(new ConnectionError('No reply to pings; the link looks dead. Reconnecting.', { code: 'PING_TIMEOUT' }));
-      },
-    });
-  }
-
-  /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
-  private authFailed(error: LivebindError, tokenRejected = false): void {
-    this.authFailures++;
-    this.dropSocket();
-    // A login refused with 401/403 is final: the same credentials would be refused again.
-    const final = (error as { final?: unknown }).final === true;
-    if (final || this.authFailures >= this.options.maxAuthFailures) {
-      if (final) {
-        this.stop(error);
-        return;
-      }
-      this.lastError = new AuthError(
-        `Authentication failed ${this.authFailures} times in a row; the live connection stopped. Fix the credentials and create a new client.`,
-        { code: error.code, cause: error, ...statusOf(error) },
-      );
-      this.stop(this.lastError);
-      return;
-    }
-    // A rejected token with credentials that can make a new one (password, provider): log in again
-    // at once the first time, then back off like any failed attempt.
-    this.retry(error, 'rejected', tokenRejected && this.options.renewableAuth && this.authFailures === 1 ? 0 : undefined);
-  }
-
-  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
-  private stop(error: LivebindError): void {
-    this.lastError = error;
-    this.fatal = error;
-    this.clearTimers();
-    this.out.clear();
-    this.setStatus(CLOSED);
-    this.endSession();
-    this.hooks.onStopped(error);
-  }
-
-  private retry(error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void {
-    this.clearTimers();
-    this.lastError = error;
-    // Repeated broken streams back off like failed attempts, even though each one opened.
-    const tries = Math.max(this.attempt, this.faultStreak - 1);
-    // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
-    const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    const delay = Math.max(delayMs ?? backoffDelay(tries, this.options.reconnect, this.options.random), typeof asked === 'number' ? asked : 0);
-    this.attempt++;
-    this.out.detach();
-    this.setStatus(RECONNECTING);
-    this.endSession();
-    const gen = this.generation;
-    this.retryTimer = this.options.timers.setTimeout(() => {
-      if (gen === this.generation && this.status === RECONNECTING) void this.connect(reason);
-    }, delay);
-  }
-
-  /** The socket of the current session is gone: tell it (once). */
-  private endSession(): void {
-    const session = this.session;
-    this.session = undefined;
-    session?.closed();
-  }
-
-  private dropSocket(): void {
-    this.options.timers.clearTimeout(this.connectTimer);
-    const socket = this.socket;
-    this.socket = undefined;
-    this.reader.reset();
-    this.generation++;
-    if (socket) {
-      detach(socket);
-      try {
-        socket.close(1000, 'Reconnecting');
-      } catch {
-        // ignore
-      }
-    }
-  }
-
-  private clearTimers(): void {
-    const t = this.options.timers;
-    t.clearTimeout(this.retryTimer);
-    t.clearTimeout(this.connectTimer);
-    t.clearTimeout(this.stableTimer);
-    this.stopHeartbeat();
-    this.retryTimer = this.connectTimer = this.stableTimer = undefined;
-  }
-
-  private stopHeartbeat(): void {
-    this.heartbeat?.stop();
-    this.heartbeat = undefined;
-  }
-
-  private setStatus(status: ConnectionStatus): void {
-    if (status !== OPEN) this.stopHeartbeat();
-    this.status = status;
-    this.hooks.onState(this.state);
-  }
-}
-
-function detach(socket: SocketLike): void {
-  socket.onopen = socket.onmessage = socket.onerror = null;
-  socket.onclose = null;
-}
-
-function asConnectionError(error: unknown, what: string): LivebindError {
-  if (isLivebindError(error)) return error;
-  return new ConnectionError(`${what}; retrying.`, { code: 'CONNECT_FAILED', cause: error });
-}
-
-/** A frame the connection could not read (a Blob that failed), or a session decode that rejected. */
-function unreadable(cause: unknown): ProtocolError {
-  if (isLivebindError(cause) && cause.kind === 'protocol') return cause as ProtocolError;
-  return new ProtocolError('A frame from the server could not be read; reconnecting to resume from the checkpoint.', {
-    code: 'INVALID_FRAME',
-    cause,
-  });
-}
-
-function statusOf(error: LivebindError): { status?: number } {
-  const status = (error as { status?: unknown }).status;
-  return typeof status === 'number' ? { status } : {};
+  return {
+    get state() {
+      return state();
+    },
+    get isOpen() {
+      return status === OPEN;
+    },
+    /** Largest frame (bytes) the server is known to accept; bigger frames fail locally (SPEC §2.1). */
+    get maxFrameBytes() {
+      return maxBytes;
+    },
+    /** The error the connection stopped with for good (authentication gave up), else undefined. */
+    get fatalError() {
+      return fatal;
+    },
+    /** Start connecting if idle (lazy connect on first use). */
+    start() {
+      if (status === IDLE) void connect('connect');
+    },
+    /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
+    send(frame, key) {
+      if (status !== CLOSED) out.push(frame, key);
+    },
+    tokenChanged(token) {
+      if (status === OPEN) session?.tokenChanged?.(token);
+    },
+    /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
+    unqueue: (key) => out.remove(key),
+    close() {
+      if (status === CLOSED) return;
+      clearTimers();
+      dropSocket('Client closed');
+      out.clear();
+      setStatus(CLOSED);
+      endSession();
+    },
+  };
 }

@@ -23,45 +23,34 @@ export interface HeartbeatTarget {
   dead(): void;
 }
 
+export interface Heartbeat {
+  /** Something arrived on the socket. */
+  alive(): void;
+  stop(): void;
+}
+
 type PingSocket = SocketLike & { ping?: () => void; on?: (event: 'pong', fn: () => void) => void };
 
-export class Heartbeat {
-  private silentTicks = 0;
-  private readonly timer: unknown;
-
-  constructor(
-    socket: SocketLike,
-    private readonly timers: Timers,
-    intervalMs: number,
-    target: HeartbeatTarget,
-  ) {
-    const native = socket as PingSocket;
-    const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
-    if (canPing) native.on?.('pong', () => this.alive());
-    this.timer = timers.setInterval(() => {
-      if (!target.current()) return;
-      if (canPing && ++this.silentTicks > DEAD_AFTER_TICKS) {
-        target.dead();
-        return;
+export function startHeartbeat(socket: SocketLike, timers: Timers, intervalMs: number, target: HeartbeatTarget): Heartbeat {
+  const native = socket as PingSocket;
+  const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
+  let silentTicks = 0;
+  const alive = (): void => {
+    silentTicks = 0;
+  };
+  if (canPing) native.on?.('pong', alive);
+  const timer = timers.setInterval(() => {
+    if (!target.current()) return;
+    if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return target.dead();
+    const frame = target.frame();
+    if (frame !== undefined && target.current()) target.send(frame);
+    if (canPing && target.current()) {
+      try {
+        native.ping?.();
+      } catch {
+        // closing: onclose follows
       }
-      const frame = target.frame();
-      if (frame !== undefined && target.current()) target.send(frame);
-      if (canPing && target.current()) {
-        try {
-          native.ping?.();
-        } catch {
-          // closing: onclose follows
-        }
-      }
-    }, intervalMs);
-  }
-
-  /** Something arrived on the socket. */
-  alive(): void {
-    this.silentTicks = 0;
-  }
-
-  stop(): void {
-    this.timers.clearInterval(this.timer);
-  }
+    }
+  }, intervalMs);
+  return { alive, stop: () => timers.clearInterval(timer) };
 }

@@ -11,118 +11,102 @@
 import type { Frame } from '../protocol/driver.js';
 import type { Timers } from './timers.js';
 
-interface Queued {
-  readonly key: string | undefined;
-  readonly frame: Frame;
-}
-
-export class OutboundQueue {
-  private frames: Queued[] = [];
-  private sink: ((frame: Frame) => void) | undefined;
-  private flowing = false;
-  private used = 0;
-  private slots = new Set<unknown>();
+export interface OutboundQueue {
   /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
-  private largest = 0;
-
-  constructor(
-    private readonly timers: Timers,
-    private perWindow: number,
-    private readonly windowMs = 1000,
-  ) {}
-
-  /** Frames allowed per window now. */
-  get rate(): number {
-    return this.perWindow;
-  }
-
-  get largestSent(): number {
-    return this.largest;
-  }
-
-  /** Halve the rate (at least 1 frame per window), for the rest of this client's life. Unpaced: no effect. */
-  slowDown(): number {
-    if (this.perWindow !== Infinity) this.perWindow = Math.max(1, Math.floor(this.perWindow / 2));
-    return this.perWindow;
-  }
-
+  largestSent(): number;
+  /** Halve the rate (at least 1 frame per window), for the rest of this client's life. Unpaced: no effect. Returns the new rate. */
+  slowDown(): number;
   /** A socket opened: a fresh window. Queued frames wait for `start()` (the link is open). */
-  attach(send: (frame: Frame) => void): void {
-    this.resetWindow();
-    this.sink = send;
-  }
-
+  attach(send: (frame: Frame) => void): void;
   /** Send ahead of the queue (the handshake), taking a slot like any frame. */
-  sendFirst(frame: Frame): void {
-    if (!this.sink) return;
-    this.take();
-    this.sink(frame);
-  }
-
+  sendFirst(frame: Frame): void;
   /** The link is open: send the queue in order, paced. */
-  start(): void {
-    this.flowing = true;
-    this.pump();
-  }
-
+  start(): void;
   /**
    * The socket is gone. Frames that only meant something on it (the unkeyed ones: KalamDB
    * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next socket.
    */
-  detach(): void {
-    this.resetWindow();
-    this.frames = this.frames.filter((q) => q.key !== undefined);
-  }
-
-  private resetWindow(): void {
-    for (const slot of this.slots) this.timers.clearTimeout(slot);
-    this.slots = new Set();
-    this.used = 0;
-    this.largest = 0;
-    this.sink = undefined;
-    this.flowing = false;
-  }
-
+  detach(): void;
   /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */
-  push(frame: Frame, key?: string): void {
-    if (key !== undefined) this.remove(key);
-    this.frames.push({ key, frame });
-    this.pump();
-  }
-
+  push(frame: Frame, key?: string): void;
   /** Drop a queued keyed frame; true when one was still waiting (so it never reached the server). */
-  remove(key: string): boolean {
-    const before = this.frames.length;
-    this.frames = this.frames.filter((q) => q.key !== key);
-    return this.frames.length !== before;
-  }
+  remove(key: string): boolean;
+  clear(): void;
+}
 
-  clear(): void {
-    this.detach();
-    this.frames = [];
-  }
+export function createOutboundQueue(timers: Timers, perWindow: number, windowMs = 1000): OutboundQueue {
+  let frames: { readonly key: string | undefined; readonly frame: Frame }[] = [];
+  let sink: ((frame: Frame) => void) | undefined;
+  let flowing = false;
+  let used = 0;
+  let slots = new Set<unknown>();
+  let largest = 0;
 
-  private pump(): void {
-    while (this.flowing && this.sink && this.frames.length > 0 && this.used < this.perWindow) {
-      const q = this.frames.shift()!;
-      this.take();
-      this.largest = Math.max(this.largest, frameBytes(q.frame));
-      this.sink(q.frame);
+  const resetWindow = (): void => {
+    for (const slot of slots) timers.clearTimeout(slot);
+    slots = new Set();
+    used = largest = 0;
+    sink = undefined;
+    flowing = false;
+  };
+  const take = (): void => {
+    if (perWindow === Infinity) return;
+    used++;
+    const window = slots;
+    const slot = timers.setTimeout(() => {
+      if (slots !== window) return; // a previous socket's window
+      window.delete(slot);
+      used--;
+      pump();
+    }, windowMs);
+    window.add(slot);
+  };
+  const pump = (): void => {
+    while (flowing && sink && frames.length > 0 && used < perWindow) {
+      const q = frames.shift()!;
+      take();
+      largest = Math.max(largest, frameBytes(q.frame));
+      sink(q.frame);
     }
-  }
+  };
+  const remove = (key: string): boolean => {
+    const before = frames.length;
+    frames = frames.filter((q) => q.key !== key);
+    return frames.length !== before;
+  };
+  const detach = (): void => {
+    resetWindow();
+    frames = frames.filter((q) => q.key !== undefined);
+  };
 
-  private take(): void {
-    if (this.perWindow === Infinity) return;
-    this.used++;
-    const slots = this.slots;
-    const slot = this.timers.setTimeout(() => {
-      if (this.slots !== slots) return; // a previous socket's window
-      slots.delete(slot);
-      this.used--;
-      this.pump();
-    }, this.windowMs);
-    slots.add(slot);
-  }
+  return {
+    largestSent: () => largest,
+    slowDown: () => (perWindow = perWindow === Infinity ? perWindow : Math.max(1, Math.floor(perWindow / 2))),
+    attach(send) {
+      resetWindow();
+      sink = send;
+    },
+    sendFirst(frame) {
+      if (!sink) return;
+      take();
+      sink(frame);
+    },
+    start() {
+      flowing = true;
+      pump();
+    },
+    detach,
+    push(frame, key) {
+      if (key !== undefined) remove(key);
+      frames.push({ key, frame });
+      pump();
+    },
+    remove,
+    clear() {
+      detach();
+      frames = [];
+    },
+  };
 }
 
 /** Size of a frame on the wire: UTF-8 bytes of a text frame, length of a binary one. */

@@ -22,69 +22,54 @@ export type { TokenNeed } from '../protocol/driver.js';
 /** Refresh a password login's access token this long before its `exp`. */
 const EXPIRY_MARGIN_MS = 30_000;
 
-export class Credentials {
-  private tokens: Tokens | undefined;
-  private providerToken: string | undefined;
-  /** The login/refresh in flight, and whether it is sure to produce a new token. */
-  private inflight: { readonly promise: Promise<string>; readonly fresh: boolean } | undefined;
-
-  private readonly auth: AuthOption;
-  /** The last token handed out, and who hears about a different one (the open session: `Session.tokenChanged`). */
-  private last: string | undefined;
-  private listener: ((token: string) => void) | undefined;
-
-  /**
-   * `login`: the driver's login calls (needed by `{ user, password }`). `anonymousToken`: used when
-   * `auth` is undefined. Throws UsageError when the auth option cannot work with this driver.
-   */
-  constructor(
-    auth: AuthOption | undefined,
-    private readonly login: LoginCalls | undefined,
-    private readonly now: () => number,
-    anonymousToken?: string,
-    backend = 'this backend',
-  ) {
-    if (auth === undefined) {
-      if (anonymousToken === undefined) {
-        throw new UsageError(`Option "auth" is required for ${backend}: { user, password }, { token } or a token provider function.`, { code: 'INVALID_OPTION' });
-      }
-      auth = { token: anonymousToken };
-    } else if (typeof auth !== 'function' && !('token' in auth) && login === undefined) {
-      throw new UsageError(`${backend} has no password login; pass auth as { token } or a token provider function.`, { code: 'INVALID_OPTION' });
-    }
-    this.auth = auth;
-  }
-
+export interface Credentials {
+  /** A token for `need` (see the file comment for each form of the auth option). */
+  token(need: TokenNeed): Promise<string>;
   /** Call `listener` whenever a token differs from the previous one (a refresh, a new login, a provider's new answer). */
-  onNewToken(listener: (token: string) => void): void {
-    this.listener = listener;
-  }
+  onNewToken(listener: (token: string) => void): void;
+}
 
-  token(need: TokenNeed): Promise<string> {
-    const auth = this.auth;
-    if (typeof auth === 'function') {
-      if (need === 'http' && this.providerToken !== undefined) return Promise.resolve(this.providerToken);
-      return this.callProvider(auth);
-    }
-    if ('token' in auth) return Promise.resolve(auth.token);
-    // Password login: concurrent callers share one login/refresh, except that a caller whose token
-    // was just refused ('rejected', 'expired') never gets the answer of a lookup that may hand out
-    // that same old token: it queues a fresh one behind it instead.
-    const fresh = need === 'rejected' || need === 'expired';
-    const current = this.inflight;
-    if (current !== undefined && (current.fresh || !fresh)) return current.promise;
-    const run = (current === undefined ? Promise.resolve() : current.promise.then(noop, noop)).then(() => this.passwordToken(auth, need));
-    const entry = {
-      fresh,
-      promise: run.finally(() => {
-        if (this.inflight === entry) this.inflight = undefined;
-      }),
-    };
-    this.inflight = entry;
-    return entry.promise;
+/**
+ * `login`: the driver's login calls (needed by `{ user, password }`). `anonymousToken`: used when
+ * `auth` is undefined. Throws UsageError when the auth option cannot work with this driver.
+ * A closure rather than a class: local names minify (this sits in every browser bundle).
+ */
+export function createCredentials(
+  option: AuthOption | undefined,
+  login: LoginCalls | undefined,
+  now: () => number,
+  anonymousToken?: string,
+  backend = 'this backend',
+): Credentials {
+  const auth: AuthOption = option ?? { token: anonymousToken! };
+  if (option === undefined ? anonymousToken === undefined : typeof option !== 'function' && !('token' in option) && login === undefined) {
+    throw new UsageError(
+      option === undefined
+        ? `Option "auth" is required for ${backend}: { user, password }, { token } or a token provider function.`
+        : `${backend} has no password login; pass auth as { token } or a token provider function.`,
+      { code: 'INVALID_OPTION' },
+    );
   }
+  let tokens: Tokens | undefined;
+  let providerToken: string | undefined;
+  /** The login/refresh in flight, and whether it is sure to produce a new token. */
+  let inflight: { readonly promise: Promise<string>; readonly fresh: boolean } | undefined;
+  /** The last token handed out, and who hears about a different one (the open session: `Session.tokenChanged`). */
+  let last: string | undefined;
+  let listener: ((token: string) => void) | undefined;
 
-  private async callProvider(provider: () => string | Promise<string>): Promise<string> {
+  const produced = (token: string): string => {
+    const previous = last;
+    last = token;
+    if (previous !== undefined && previous !== token) listener?.(token);
+    return token;
+  };
+  const expiresSoon = (jwt: string): boolean => {
+    const exp = jwtExpiry(jwt);
+    return exp !== undefined && exp - EXPIRY_MARGIN_MS <= now();
+  };
+
+  const callProvider = async (provider: () => string | Promise<string>): Promise<string> => {
     let token: unknown;
     try {
       token = await provider();
@@ -95,41 +80,52 @@ export class Credentials {
     if (typeof token !== 'string' || token === '') {
       throw new AuthError('The auth provider must resolve to a non-empty access token string.', { code: 'AUTH_PROVIDER_FAILED' });
     }
-    this.providerToken = token;
-    return this.produced(token);
-  }
+    return produced((providerToken = token));
+  };
 
-  private async passwordToken(auth: { user: string; password: string }, need: TokenNeed): Promise<string> {
-    const calls = this.login;
-    if (calls === undefined) throw new UsageError('Password login needs a driver with login calls.', { code: 'INVALID_OPTION' }); // refused in the constructor
-    const current = this.tokens;
-    if (current && need !== 'rejected' && need !== 'expired' && !this.expiresSoon(current.accessToken)) {
-      return current.accessToken;
-    }
-    if (current?.refreshToken !== undefined && calls.refresh !== undefined && need !== 'rejected' && !this.expiresSoon(current.refreshToken)) {
+  const passwordToken = async (user: string, password: string, need: TokenNeed): Promise<string> => {
+    const calls = login!; // a driver without login calls is refused above
+    const current = tokens;
+    if (current && need !== 'rejected' && need !== 'expired' && !expiresSoon(current.accessToken)) return current.accessToken;
+    if (current?.refreshToken !== undefined && calls.refresh !== undefined && need !== 'rejected' && !expiresSoon(current.refreshToken)) {
       try {
-        this.tokens = await calls.refresh(current.refreshToken);
-        return this.produced(this.tokens.accessToken);
+        tokens = await calls.refresh(current.refreshToken);
+        return produced(tokens.accessToken);
       } catch (error) {
         if (!isLivebindError(error) || error.kind !== 'auth') throw error;
         // Refresh rejected: fall through to a fresh login.
       }
     }
-    this.tokens = await calls.login(auth.user, auth.password);
-    return this.produced(this.tokens.accessToken);
-  }
+    tokens = await calls.login(user, password);
+    return produced(tokens.accessToken);
+  };
 
-  private produced(token: string): string {
-    const previous = this.last;
-    this.last = token;
-    if (previous !== undefined && previous !== token) this.listener?.(token);
-    return token;
-  }
-
-  private expiresSoon(jwt: string): boolean {
-    const exp = jwtExpiry(jwt);
-    return exp !== undefined && exp - EXPIRY_MARGIN_MS <= this.now();
-  }
+  return {
+    onNewToken(l) {
+      listener = l;
+    },
+    token(need) {
+      if (typeof auth === 'function') {
+        return need === 'http' && providerToken !== undefined ? Promise.resolve(providerToken) : callProvider(auth);
+      }
+      if ('token' in auth) return Promise.resolve(auth.token);
+      // Password login: concurrent callers share one login/refresh, except that a caller whose token
+      // was just refused ('rejected', 'expired') never gets the answer of a lookup that may hand out
+      // that same old token: it queues a fresh one behind it instead.
+      const fresh = need === 'rejected' || need === 'expired';
+      const current = inflight;
+      if (current !== undefined && (current.fresh || !fresh)) return current.promise;
+      const run = (current === undefined ? Promise.resolve() : current.promise.then(noop, noop)).then(() => passwordToken(auth.user, auth.password, need));
+      const entry = {
+        fresh,
+        promise: run.finally(() => {
+          if (inflight === entry) inflight = undefined;
+        }),
+      };
+      inflight = entry;
+      return entry.promise;
+    },
+  };
 }
 
 function noop(): void {}

@@ -11,7 +11,8 @@
 import type { LivebindError } from '../errors.js';
 import type { Column, FeedHandle, FeedSpec, LoadKind, Row, RowChange, RowSink } from '../protocol/driver.js';
 import type { Timers } from '../connection/timers.js';
-import { LiveSource } from '../store/createLiveObservable.js';
+import { createLiveSource } from '../store/createLiveObservable.js';
+import type { LiveSource } from '../store/createLiveObservable.js';
 import type { ChangeEvent } from '../types.js';
 import { keyColumnsFor, keyPart } from './keyOf.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
@@ -24,8 +25,8 @@ export interface ChangesQueryOptions {
   readonly graceMs: number;
   /** The current version of a row from a live liveRows() query of the same SQL, if any. */
   readonly lookup: (sql: string, row: Row) => Row | undefined;
-  readonly onStop: (query: ChangesQuery<unknown>) => void;
-  readonly onStart: (query: ChangesQuery<unknown>) => void;
+  readonly onStop: () => void;
+  readonly onStart: () => void;
 }
 
 export class ChangesQuery<R> implements RowSink {
@@ -34,19 +35,19 @@ export class ChangesQuery<R> implements RowSink {
   private handle: FeedHandle | undefined;
 
   constructor(private readonly options: ChangesQueryOptions) {
-    this.source = new LiveSource<ChangeEvent<R> | undefined>({
+    this.source = createLiveSource<ChangeEvent<R> | undefined>({
       initial: undefined,
       replay: false,
       graceMs: options.graceMs,
       timers: options.timers,
       start: () => {
-        this.options.onStart(this as ChangesQuery<unknown>);
+        this.options.onStart();
         this.handle = this.options.open(this.options.spec, this);
       },
       stop: () => {
         this.handle?.close();
         this.handle = undefined;
-        this.options.onStop(this as ChangesQuery<unknown>);
+        this.options.onStop();
       },
     });
   }

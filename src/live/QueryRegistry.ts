@@ -6,171 +6,180 @@
  * `unusedTtlMs`, so the registry never grows without bound; a caller still holding that
  * observable can subscribe later and it re-registers itself.
  * Without a driver feed (`Driver.liveFeed`), liveRows()/changes() throw UnsupportedError at the call.
+ * `changes()` is opt-in (`createClient({ changes: liveChanges })`, src/live/liveChanges.ts): without
+ * it the call throws a UsageError naming the import.
  */
 import { UnsupportedError, UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
 import { bindParams } from '../sql/sqlLiteral.js';
-import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
-import { ChangesQuery } from './ChangesQuery.js';
-import { LiveRowsQuery } from './LiveRowsQuery.js';
+import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows, SqlParam } from '../types.js';
+import { createLiveRowsQuery } from './LiveRowsQuery.js';
+import type { LiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
-import type { OrderSpec } from './types.js';
+import { normalizeOrderBy, validInt } from './options.js';
+import { stableKey } from '../observer/stableKey.js';
+import { optInMessage } from '../optIn.js';
+import type { FeedSpec } from '../protocol/driver.js';
 
 type Row = Record<string, unknown>;
 
-export class QueryRegistry {
-  private readonly live = new Map<string, LiveRowsQuery<unknown>>();
-  private readonly changes = new Map<string, ChangesQuery<unknown>>();
-  /** Running liveRows queries by SQL: the shared row cache consulted by changes(). */
-  private readonly running = new Set<LiveRowsQuery<unknown>>();
-  /** Queries that have had at least one subscriber since they were created. */
-  private readonly started = new WeakSet<object>();
-  /** Pending eviction timers of never-subscribed entries. */
-  private readonly unusedTimers = new Set<unknown>();
+/** A shared query: what the registry keeps and completes on close. */
+export interface SharedQuery {
+  readonly source: { complete(): void };
+}
 
-  constructor(
-    /** The driver's feed opener; undefined: the backend has no live rows. */
-    private readonly feeds: FeedOpener | undefined,
-    /** Driver name, for the UnsupportedError message. */
-    private readonly backend: string,
-    private readonly timers: Timers,
-    private readonly graceMs: number,
-    private readonly unusedTtlMs: number,
-  ) {}
+/** Calls a shared query makes as it starts and stops (the registry keeps it while it runs). */
+export interface QueryLifecycle {
+  onStart(): void;
+  onStop(): void;
+}
 
-  liveRows<R>(sql: string, options: LiveQueryOptions = {}): LiveObservable<LiveRows<R>> {
-    const open = this.opener('liveRows');
-    const bound = bindParams(sql, options.params);
-    const orderBy = normalizeOrderBy(options.orderBy);
-    const limit = optionalInt(options.limit, 'limit', 0);
-    const batchSize = optionalInt(options.batchSize, 'batchSize', 1);
-    const lastRows = optionalInt(options.lastRows, 'lastRows', 0);
-    const id = stableKey(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
-    let query = this.live.get(id);
-    if (!query) {
-      query = new LiveRowsQuery<unknown>({
-        open,
-        spec: { text: sql, params: options.params ?? [], sql: bound, load: true, key: options.key, batchSize, lastRows },
-        orderBy,
-        limit,
-        timers: this.timers,
-        graceMs: this.graceMs,
-        onStart: (q) => {
-          this.started.add(q);
-          this.running.add(q);
-          if (!this.live.has(id)) this.live.set(id, q);
-        },
-        onStop: (q) => {
-          this.running.delete(q);
-          if (this.live.get(id) === q) this.live.delete(id);
-        },
-      });
-      this.live.set(id, query);
-      this.evictIfUnused(this.live, id, query);
-    }
-    return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
-  }
+/** What an opt-in query kind (`liveChanges`) gets from the registry of its client. */
+export interface QueryContext {
+  /** The driver's feed opener; throws UnsupportedError naming `what` when the driver has none. */
+  open(what: string): FeedOpener;
+  /** The shared query for `id`, made by `create` when there is none (or the last one stopped). */
+  share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q;
+  /** The current version of `row` in a running liveRows() query of the same bound SQL, if one holds it. */
+  lookup(sql: string, row: Row): Row | undefined;
+  readonly timers: Timers;
+  readonly graceMs: number;
+}
 
-  changesOf<R>(sql: string, options: ChangesOptions = {}): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined> {
-    const open = this.opener('changes');
-    const bound = bindParams(sql, options.params);
-    const id = stableKey(['changes', bound, options.key]);
-    let query = this.changes.get(id);
-    if (!query) {
-      query = new ChangesQuery<unknown>({
-        open,
-        spec: { text: sql, params: options.params ?? [], sql: bound, load: false, key: options.key, batchSize: undefined, lastRows: undefined },
-        timers: this.timers,
-        graceMs: this.graceMs,
-        lookup: (boundSql, row) => this.lookup(boundSql, row),
-        onStart: (q) => {
-          this.started.add(q);
-          if (!this.changes.has(id)) this.changes.set(id, q);
-        },
-        onStop: (q) => {
-          if (this.changes.get(id) === q) this.changes.delete(id);
-        },
-      });
-      this.changes.set(id, query);
-      this.evictIfUnused(this.changes, id, query);
-    }
-    return query.source.observable as unknown as LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
-  }
+/** The value of `createClient({ changes })`: `liveChanges` from `livebind`. */
+export type ChangesSupport = (context: QueryContext) => <R>(sql: string, options?: ChangesOptions) => LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
 
+export interface QueryRegistry {
+  liveRows<R>(sql: string, options?: LiveQueryOptions): LiveObservable<LiveRows<R>>;
+  changes<R>(sql: string, options?: ChangesOptions): LiveObservable<ChangeEvent<R>, ChangeEvent<R> | undefined>;
   /** Complete every observable (client.close()). */
-  closeAll(): void {
-    for (const handle of this.unusedTimers) this.timers.clearTimeout(handle);
-    this.unusedTimers.clear();
-    for (const q of [...this.live.values(), ...this.running]) q.source.complete();
-    for (const q of [...this.changes.values()]) q.source.complete();
-    this.live.clear();
-    this.changes.clear();
-    this.running.clear();
-  }
+  closeAll(): void;
+}
 
-  /** Drop `query` from `map` after unusedTtlMs unless it was subscribed by then. */
-  private evictIfUnused(map: Map<string, object>, id: string, query: object): void {
-    const handle = this.timers.setTimeout(() => {
-      this.unusedTimers.delete(handle);
-      if (!this.started.has(query) && map.get(id) === query) map.delete(id);
-    }, this.unusedTtlMs);
-    this.unusedTimers.add(handle);
-    // Never keep a Node process alive just to tidy the registry.
-    (handle as { unref?: () => void } | null)?.unref?.();
-  }
+export function createQueryRegistry(
+  /** The driver's feed opener; undefined: the backend has no live rows. */
+  feeds: FeedOpener | undefined,
+  /** Driver name, for the UnsupportedError message. */
+  backend: string,
+  timers: Timers,
+  graceMs: number,
+  unusedTtlMs: number,
+  changes: ChangesSupport | undefined,
+): QueryRegistry {
+  const shared = new Map<string, SharedQuery>();
+  /** Running liveRows queries: the shared row cache consulted by changes(). */
+  const running = new Set<LiveRowsQuery<unknown>>();
+  /** Queries that have had at least one subscriber since they were created. */
+  const started = new WeakSet<object>();
+  /** Pending eviction timers of never-subscribed entries. */
+  const unusedTimers = new Set<unknown>();
 
-  private opener(what: string): FeedOpener {
-    if (this.feeds === undefined) {
-      throw new UnsupportedError(`${what}() is not available over ${this.backend}: this driver has no live row feed.`, {
-        code: 'UNSUPPORTED',
-        capability: 'liveRows',
+  const context: QueryContext = {
+    open(what) {
+      if (feeds === undefined) {
+        throw new UnsupportedError(`${what}() is not available over ${backend}: this driver has no live row feed.`, { code: 'UNSUPPORTED', capability: 'liveRows' });
+      }
+      return feeds;
+    },
+    share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q {
+      const existing = shared.get(id) as Q | undefined;
+      if (existing) return existing;
+      const query: Q = create({
+        onStart() {
+          started.add(query);
+          if (!shared.has(id)) shared.set(id, query);
+        },
+        onStop() {
+          if (shared.get(id) === query) shared.delete(id);
+        },
       });
-    }
-    return this.feeds;
+      shared.set(id, query);
+      // Drop it after unusedTtlMs unless it was subscribed by then.
+      const handle = timers.setTimeout(() => {
+        unusedTimers.delete(handle);
+        if (!started.has(query) && shared.get(id) === query) shared.delete(id);
+      }, unusedTtlMs);
+      unusedTimers.add(handle);
+      // Never keep a Node process alive just to tidy the registry.
+      (handle as { unref?: () => void } | null)?.unref?.();
+      return query;
+    },
+    lookup(sql, row) {
+      for (const q of running) {
+        const found = q.sql === sql ? q.rowLike(row) : undefined;
+        if (found) return found;
+      }
+      return undefined;
+    },
+    timers,
+    graceMs,
+  };
+  if (changes !== undefined && typeof changes !== 'function') {
+    throw new UsageError(optInMessage('Option "changes"', 'changes', 'liveChanges', 'livebind'), { code: 'INVALID_OPTION' });
   }
+  const changesOf = changes?.(context);
 
-  private lookup(sql: string, row: Row): Row | undefined {
-    for (const q of this.running) {
-      if (q.sql !== sql) continue;
-      const found = q.rowLike(row);
-      if (found) return found;
-    }
-    return undefined;
-  }
+  return {
+    liveRows<R>(sql: string, options: LiveQueryOptions = {}) {
+      const open = context.open('liveRows');
+      const bound = bindParams(sql, options.params);
+      const orderBy = normalizeOrderBy(options.orderBy);
+      const limit = validInt(options.limit, 'limit', 0);
+      const batchSize = validInt(options.batchSize, 'batchSize', 1);
+      const lastRows = validInt(options.lastRows, 'lastRows', 0);
+      const id = queryId(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
+      const query = context.share(id, (lifecycle) => {
+        const q: LiveRowsQuery<unknown> = createLiveRowsQuery<unknown>({
+          open,
+          spec: feedSpec(sql, options.params, bound, true, options.key, batchSize, lastRows),
+          orderBy,
+          limit,
+          timers,
+          graceMs,
+          onStart: () => {
+            lifecycle.onStart();
+            running.add(q);
+          },
+          onStop: () => {
+            running.delete(q);
+            lifecycle.onStop();
+          },
+        });
+        return q;
+      });
+      return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
+    },
+
+    changes<R>(sql: string, options?: ChangesOptions) {
+      context.open('changes');
+      if (changesOf === undefined) {
+        throw new UsageError(optInMessage('changes()', 'changes', 'liveChanges', 'livebind'), { code: 'OPT_IN_REQUIRED' });
+      }
+      return changesOf<R>(sql, options);
+    },
+
+    closeAll() {
+      for (const handle of unusedTimers) timers.clearTimeout(handle);
+      unusedTimers.clear();
+      for (const q of [...shared.values(), ...running]) q.source.complete();
+      shared.clear();
+      running.clear();
+    },
+  };
 }
 
-/**
- * Canonical order specs (explicit direction and nulls, fixed field order), so `'id'`,
- * `{ column: 'id' }` and `{ direction: 'asc', column: 'id' }` share one query.
- */
-function normalizeOrderBy(orderBy: LiveQueryOptions['orderBy']): readonly OrderSpec[] {
-  if (orderBy === undefined) return [];
-  const specs: readonly (string | OrderSpec)[] =
-    typeof orderBy === 'string' ? [orderBy] : 'column' in orderBy ? [orderBy as OrderSpec] : (orderBy as readonly OrderSpec[]);
-  return specs.map((spec) => {
-    const { column, direction = 'asc', nulls } = typeof spec === 'string' ? { column: spec, nulls: undefined } : spec;
-    if (typeof column !== 'string' || column === '') {
-      throw new UsageError(`Option "orderBy" needs a column name; got ${JSON.stringify(column)}.`, { code: 'INVALID_OPTION' });
-    }
-    if (direction !== 'asc' && direction !== 'desc') {
-      throw new UsageError(`Option "orderBy" direction must be 'asc' or 'desc'; got ${JSON.stringify(direction)}.`, { code: 'INVALID_OPTION' });
-    }
-    if (nulls !== undefined && nulls !== 'first' && nulls !== 'last') {
-      throw new UsageError(`Option "orderBy" nulls must be 'first' or 'last'; got ${JSON.stringify(nulls)}.`, { code: 'INVALID_OPTION' });
-    }
-    return { column, direction, nulls: nulls ?? (direction === 'asc' ? 'last' : 'first') };
-  });
-}
+/** The key of a query's identity (bigint params are already literals inside the bound SQL). */
+export const queryId: (parts: readonly unknown[]) => string = stableKey;
 
-function optionalInt(value: number | undefined, name: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`Option "${name}" must be an integer >= ${min}; got ${String(value)}.`, { code: 'INVALID_OPTION' });
-  }
-  return value;
-}
-
-/** JSON key of a query's identity; bigint params are already literals inside the bound SQL. */
-function stableKey(parts: readonly unknown[]): string {
-  return JSON.stringify(parts, (_k, v: unknown) => (v === undefined ? null : v));
+/** The FeedSpec of a query (`load`: liveRows with an initial load; false: changes only). */
+export function feedSpec(
+  text: string,
+  params: readonly SqlParam[] | undefined,
+  sql: string,
+  load: boolean,
+  key: string | readonly string[] | undefined,
+  batchSize: number | undefined,
+  lastRows: number | undefined,
+): FeedSpec {
+  return { text, params: params ?? [], sql, load, key, batchSize, lastRows };
 }

@@ -5,7 +5,7 @@
  * - an order tree: a persistent B+tree (chunks of 16..64 entries, subtree sizes) ordered by
  *   (orderBy values, then key) — or by arrival counter without orderBy, where updates keep their
  *   place and a deleted-then-reinserted key goes to the end;
- * - a key trie: a persistent HAMT key -> entry.
+ * - a key trie: a persistent HAMT key -> entry (seq/keyTrie.ts).
  * Both copy only the root-to-leaf path on change; everything else (chunks, trie nodes, row objects)
  * is shared with the previous revision. Within one `apply()` call nodes are edited in place once
  * copied (owner token), so a batch copies each touched node at most once.
@@ -38,13 +38,15 @@
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
 import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
-import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
-import { treeBuild, treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
+import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
+import { treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
 import { rowsEqual } from './seq/rowsEqual.js';
+import { normalizeOrderBy, validInt } from './options.js';
+import { mergePatch } from './rowOps.js';
 import { TreeRowSet } from './seq/rowSetFromTree.js';
 
-/** Batches at least this large that start from an empty set are sorted and built bottom-up. */
+/** Batches at least this large that start from an empty set are sorted and built bottom-up (as heavy batches). */
 const BULK_BUILD_MIN = 32;
 /** Batches of at least this many ops that also touch >= 1/HEAVY_BATCH_SHARE of the set rebuild the order tree. */
 const HEAVY_BATCH_MIN = 512;
@@ -62,8 +64,8 @@ interface State<R> {
 
 export function createMaterializer<R>(options: MaterializerOptions<R>): Materializer<R> {
   const { keyOf } = options;
-  const limit = validateLimit(options.limit);
-  const orderBy = validateOrderBy(options.orderBy);
+  const limit = validInt(options.limit, 'limit', 0) ?? Infinity;
+  const orderBy = normalizeOrderBy(options.orderBy);
   const ordered = orderBy.length > 0;
   const cmp: EntryComparator<R> = ordered ? makeEntryComparator<R>(orderBy) : compareBySeq;
 
@@ -86,35 +88,11 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     return current;
   }
 
-  /** Initial load into an empty set: fold ops by key, sort once, build both structures. */
-  function bulkLoad(ops: readonly RowOp<R>[]): RowSet<R> {
-    const byKey = new Map<RowKey, R>();
-    for (const op of ops) {
-      if (op.op === 'upsert') byKey.set(keyOfRow(op.row), op.row);
-      else if (op.op === 'delete') byKey.delete(op.key);
-      else byKey.set(op.key, mergePatch(byKey.get(op.key), op.patch, op.nulled));
-    }
-    const owner = {};
-    let seq = state.seq;
-    const entries: Entry<R>[] = [];
-    for (const [key, row] of byKey) entries.push({ key, hash: hashKey(key), row, seq: ++seq });
-    let trie = trieBuild(entries, owner);
-    if (trie === undefined) {
-      trie = emptyTrie<R>();
-      for (const e of entries) trie = trieSet(trie, e, owner);
-    }
-    if (ordered) entries.sort(cmp);
-    const next: State<R> = { root: treeBuild(entries, owner), trie, count: entries.length, seq };
-    return commit(next, entries.length > 0 && limit > 0);
-  }
-
   function apply(ops: readonly RowOp<R>[]): RowSet<R> {
     if (ops.length === 0) return current;
-    if (state.count === 0 && ops.length >= BULK_BUILD_MIN) return bulkLoad(ops);
-
     const owner = {};
-    // Heavy batch: update the trie per op, but rebuild the order tree once at the end.
-    const heavy = ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
+    // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
+    const heavy = state.count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
     const b: Batch<R> = {
       ctx: { owner, cmp, pos: 0, split: null },
       root: state.root,
@@ -243,37 +221,4 @@ function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefi
     b.trie = trieSet(b.trie, e, ctx.owner);
   }
   b.touched = true;
-}
-
-/** `{...old, ...patch}`, then every `nulled` column set to null (old absent: the patch alone). */
-function mergePatch<R>(old: R | undefined, patch: Partial<R>, nulled: readonly string[] | undefined): R {
-  const merged = { ...old, ...patch } as Record<string, unknown>;
-  if (nulled !== undefined) for (const column of nulled) merged[column] = null;
-  return merged as R;
-}
-
-function validateLimit(limit: number | undefined): number {
-  if (limit === undefined) return Infinity;
-  if (!Number.isInteger(limit) || limit < 0) {
-    throw new UsageError(`limit must be a non-negative integer, got ${String(limit)}`, { code: 'MATERIALIZER_BAD_LIMIT' });
-  }
-  return limit;
-}
-
-function validateOrderBy(orderBy: MaterializerOptions<unknown>['orderBy']): NonNullable<typeof orderBy> {
-  if (orderBy === undefined) return [];
-  for (const spec of orderBy) {
-    if (typeof spec.column !== 'string' || spec.column === '') {
-      throw new UsageError('orderBy entries need a non-empty column name', { code: 'MATERIALIZER_BAD_ORDER' });
-    }
-    if (spec.direction !== undefined && spec.direction !== 'asc' && spec.direction !== 'desc') {
-      throw new UsageError(`orderBy direction must be 'asc' or 'desc', got ${String(spec.direction)}`, {
-        code: 'MATERIALIZER_BAD_ORDER',
-      });
-    }
-    if (spec.nulls !== undefined && spec.nulls !== 'first' && spec.nulls !== 'last') {
-      throw new UsageError(`orderBy nulls must be 'first' or 'last', got ${String(spec.nulls)}`, { code: 'MATERIALIZER_BAD_ORDER' });
-    }
-  }
-  return orderBy;
 }

@@ -5,49 +5,43 @@
  * are a JSON array of those strings.
  *
  * No silent merging: a result with no key column (no option, no `pk` column, no `id` column)
- * and a row whose key column is missing or null have no key. `resolveKeyColumns` and `keyOrMissing`
+ * and a row whose key column is missing or null have no key. `resolveKeyColumns` and the live query
  * report them so the query can end with a SubscriptionError instead of folding rows into one.
  */
 import type { Column } from '../protocol/driver.js';
 import type { RowKey } from './types.js';
 
-export type KeyResolution =
-  | { readonly ok: true; readonly columns: readonly string[] }
-  | { readonly ok: false; readonly reason: string };
-
 /**
  * The key columns: the explicit option, else the `pk` columns, else `id` (when the result has it,
- * or when the protocol described no columns). Fails when none applies, or when an explicit key
- * names a column the (non-empty) column list does not have.
+ * or when the protocol described no columns). When none applies, or an explicit key names a column
+ * the (non-empty) column list does not have: the reason, as a string.
  */
-export function resolveKeyColumns(option: string | readonly string[] | undefined, columns: readonly Column[]): KeyResolution {
+export function resolveKeyColumns(option: string | readonly string[] | undefined, columns: readonly Column[]): readonly string[] | string {
   const names = columns.map((c) => c.name);
-  const list = names.length > 0 ? names.join(', ') : '(none)';
+  const list = names.join(', ') || '(none)';
   if (option !== undefined) {
-    const columns = typeof option === 'string' ? [option] : option;
-    const unknown = names.length > 0 ? columns.filter((c) => !names.includes(c)) : [];
-    if (unknown.length === 0) return { ok: true, columns };
-    return {
-      ok: false,
-      reason: `the key column(s) ${unknown.map((c) => `"${c}"`).join(', ')} are not in the result (columns: ${list}); select them or pass another \`key\``,
-    };
+    const keys = typeof option === 'string' ? [option] : option;
+    const unknown = names.length > 0 ? keys.filter((c) => !names.includes(c)) : [];
+    return unknown.length === 0 ? keys : `the key column(s) ${quoted(unknown)} are not in the result (columns: ${list}); select them or pass another \`key\``;
   }
   const pk = columns.filter((c) => c.pk === true).map((c) => c.name);
-  if (pk.length > 0) return { ok: true, columns: pk };
-  if (names.length === 0 || names.includes('id')) return { ok: true, columns: ['id'] };
-  return {
-    ok: false,
-    reason: `the result has no key: no column is flagged "pk" and there is no "id" column (columns: ${list}); select the primary key or pass the \`key\` option`,
-  };
+  if (pk.length > 0) return pk;
+  if (names.length === 0 || names.includes('id')) return ['id'];
+  return `the result has no key: no column is flagged "pk" and there is no "id" column (columns: ${list}); select the primary key or pass the \`key\` option`;
 }
 
 /** The key columns, or none when they cannot be resolved (for changes(), which needs no key). */
 export function keyColumnsFor(option: string | readonly string[] | undefined, columns: readonly Column[]): readonly string[] {
   const resolved = resolveKeyColumns(option, columns);
-  return resolved.ok ? resolved.columns : [];
+  return typeof resolved === 'string' ? [] : resolved;
 }
 
-/** One key value in canonical form (callers check for missing values first: see `missingKeyColumns`). */
+/** Column names for messages: `"a", "b"`. */
+export function quoted(names: readonly string[]): string {
+  return names.map((c) => `"${c}"`).join(', ');
+}
+
+/** One key value in canonical form (callers check for missing values first). */
 export function keyPart(value: unknown): string {
   switch (typeof value) {
     case 'string':
@@ -61,12 +55,7 @@ export function keyPart(value: unknown): string {
   }
 }
 
-/** Key columns whose value in `row` is missing (absent, undefined or null). */
-export function missingKeyColumns(columns: readonly string[], row: Record<string, unknown>): string[] {
-  return columns.filter((c) => row[c] === undefined || row[c] === null);
-}
-
-/** A `keyOf(row)` function for these columns (rows must have every key value: `missingKeyColumns`). */
+/** A `keyOf(row)` function for these columns (rows must have every key value). */
 export function makeKeyOf(columns: readonly string[]): (row: Record<string, unknown>) => RowKey {
   if (columns.length === 1) {
     const column = columns[0] as string;

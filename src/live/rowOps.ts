@@ -1,12 +1,11 @@
 /** Neutral row helpers shared by the live queries. */
 
-/** Apply an update's new values to a known row (the rule the materializer's `patch` op uses). */
-export function mergePatch(
-  previous: Record<string, unknown> | undefined,
-  patch: Record<string, unknown>,
-  nulled: readonly string[],
-): Record<string, unknown> {
-  const row = { ...previous, ...patch };
-  for (const name of nulled) row[name] = null;
-  return row;
+/**
+ * An update applied to a row: `{...previous, ...patch}`, then every `nulled` column set to null
+ * (previous absent: the patch alone). The rule of the materializer's `patch` op and of changes().
+ */
+export function mergePatch<R>(previous: R | undefined, patch: Partial<R>, nulled: readonly string[] | undefined): R {
+  const row = { ...previous, ...patch } as Record<string, unknown>;
+  if (nulled !== undefined) for (const name of nulled) row[name] = null;
+  return row as R;
 }

@@ -8,30 +8,27 @@ import type { SqlParam } from '../types.js';
 
 /** A value as a SQL literal: strings single-quoted (quotes doubled, backslashes kept verbatim). */
 export function sqlLiteral(value: SqlParam): string {
-  switch (typeof value) {
-    case 'string':
-      if (value.includes('\u0000')) {
-        throw new UsageError('SQL string parameters cannot contain NUL characters (\\u0000).', { code: 'INVALID_PARAMETER' });
-      }
-      return `'${value.replaceAll("'", "''")}'`;
-    case 'number':
-      if (!Number.isFinite(value)) {
-        throw new UsageError(`SQL parameters must be finite numbers; got ${String(value)}. Pass null or a string instead.`, {
-          code: 'INVALID_PARAMETER',
-        });
-      }
-      // -0 prints as "0"; exponent forms (1e+21, 5e-7) are valid SQL numeric literals.
-      return Object.is(value, -0) ? '0' : String(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'TRUE' : 'FALSE';
-    default:
-      if (value === null) return 'NULL';
-      throw new UsageError(`Unsupported SQL parameter type "${typeof value}": use string, number, bigint, boolean or null.`, {
-        code: 'INVALID_PARAMETER',
-      });
-  }
+  checkParam(value, true);
+  if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  // -0 prints as "0"; exponent forms (1e+21, 5e-7) are valid SQL numeric literals.
+  return value === null ? 'NULL' : Object.is(value, -0) ? '0' : String(value);
+}
+
+/**
+ * Throws the UsageError for a value no SQL parameter can take (over HTTP or bound as a literal):
+ * NaN/Infinity and anything but string, number, bigint, boolean or null; for literals
+ * (`noNul`) also strings with NUL characters.
+ */
+export function checkParam(value: unknown, noNul = false): void {
+  const type = typeof value;
+  const problem =
+    type === 'number'
+      ? Number.isFinite(value) || `must be finite numbers; got ${String(value)}. Pass null or a string instead`
+      : type === 'string'
+        ? !(noNul && (value as string).includes('\u0000')) || 'cannot contain NUL characters (\\u0000)'
+        : value === null || type === 'bigint' || type === 'boolean' || `cannot be of type "${type}": use string, number, bigint, boolean or null`;
+  if (problem !== true) throw new UsageError(`SQL parameters ${problem}.`, { code: 'INVALID_PARAMETER' });
 }
 
 /**

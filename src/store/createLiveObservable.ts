@@ -20,111 +20,103 @@ export interface LiveSourceOptions<T> {
   readonly graceMs: number;
   readonly timers: Timers;
   /** First subscriber arrived (or one arrived after a completed stop). */
-  readonly start: () => void;
+  readonly start?: () => void;
   /** The last subscriber left and the grace period passed. */
-  readonly stop: () => void;
+  readonly stop?: () => void;
 }
 
-export class LiveSource<T> {
-  private value: T;
-  private readonly subscribers = new Set<Subscriber<T>>();
-  private running = false;
-  private completed = false;
-  private failure: { error: unknown } | undefined;
-  private graceTimer: unknown;
+export interface LiveSource<T> {
   readonly observable: LiveObservable<T>;
-
-  constructor(private readonly options: LiveSourceOptions<T>) {
-    this.value = options.initial;
-    const observable = new Observable<T>((subscriber) => this.attach(subscriber));
-    const rxSubscribe = observable.subscribe.bind(observable) as (...args: unknown[]) => Subscription;
-    Object.assign(observable, {
-      subscribe: (...args: unknown[]) => callable(rxSubscribe(...args)),
-      getSnapshot: () => this.value,
-    });
-    this.observable = observable as unknown as LiveObservable<T>;
-  }
-
-  get snapshot(): T {
-    return this.value;
-  }
-
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
+  /** The current value (what `getSnapshot()` returns). */
+  readonly snapshot: T;
   /** Publish a new value (no-op when it is the same object). */
-  set(value: T): void {
-    if (Object.is(value, this.value) || this.completed) return;
-    this.value = value;
-    const subscribers = this.subscribers;
-    if (subscribers.size === 1) {
-      // The common case (one hook or one subscribe): no copy of the set per value.
-      for (const s of subscribers) {
-        s.next(value);
-        return;
-      }
-    }
-    // A copy: subscribers added by a `next` callback do not get this value twice (their replay has it).
-    for (const s of [...subscribers]) s.next(value);
-  }
-
+  set(value: T): void;
   /** Terminal error: error every subscriber and stop at once (a rejected changes() subscription). */
-  fail(error: unknown): void {
-    if (this.completed) return;
-    this.completed = true;
-    this.failure = { error };
-    this.options.timers.clearTimeout(this.graceTimer);
-    for (const s of [...this.subscribers]) s.error(error);
-    this.subscribers.clear();
-    if (this.running) {
-      this.running = false;
-      this.options.stop();
-    }
-  }
-
+  fail(error: unknown): void;
   /** Complete every subscriber and stop at once (client.close()). */
-  complete(): void {
-    if (this.completed) return;
-    this.completed = true;
-    this.options.timers.clearTimeout(this.graceTimer);
-    for (const s of [...this.subscribers]) s.complete();
-    this.subscribers.clear();
-    if (this.running) {
-      this.running = false;
-      this.options.stop();
-    }
-  }
+  complete(): void;
+}
 
-  private attach(subscriber: Subscriber<T>): () => void {
-    if (this.completed) {
-      if (this.options.replay) subscriber.next(this.value);
-      if (this.failure) subscriber.error(this.failure.error);
+/** A closure rather than a class: local names minify (this sits in every browser bundle). */
+export function createLiveSource<T>(options: LiveSourceOptions<T>): LiveSource<T> {
+  const { timers, replay } = options;
+  let value = options.initial;
+  const subscribers = new Set<Subscriber<T>>();
+  let running = false;
+  let completed = false;
+  let failure: { error: unknown } | undefined;
+  let graceTimer: unknown;
+
+  const stop = (): void => {
+    if (!running) return;
+    running = false;
+    options.stop?.();
+  };
+  /** Error (`failure` set) or complete every subscriber, and stop at once. */
+  const end = (): void => {
+    if (completed) return;
+    completed = true;
+    timers.clearTimeout(graceTimer);
+    for (const s of [...subscribers]) {
+      if (failure) s.error(failure.error);
+      else s.complete();
+    }
+    subscribers.clear();
+    stop();
+  };
+
+  const observable = new Observable<T>((subscriber) => {
+    if (completed) {
+      if (replay) subscriber.next(value);
+      if (failure) subscriber.error(failure.error);
       else subscriber.complete();
       return () => {};
     }
-    this.subscribers.add(subscriber);
-    this.options.timers.clearTimeout(this.graceTimer);
-    this.graceTimer = undefined;
-    if (this.options.replay) subscriber.next(this.value);
-    if (!this.running) {
-      this.running = true;
-      this.options.start();
+    subscribers.add(subscriber);
+    timers.clearTimeout(graceTimer);
+    graceTimer = undefined;
+    if (replay) subscriber.next(value);
+    if (!running) {
+      running = true;
+      options.start?.();
     }
-    return () => this.detach(subscriber);
-  }
+    return () => {
+      if (!subscribers.delete(subscriber) || subscribers.size > 0 || completed) return;
+      timers.clearTimeout(graceTimer);
+      graceTimer = timers.setTimeout(() => {
+        graceTimer = undefined;
+        if (subscribers.size === 0) stop();
+      }, options.graceMs);
+    };
+  });
+  const rxSubscribe = observable.subscribe.bind(observable) as (...args: unknown[]) => Subscription;
+  Object.assign(observable, {
+    subscribe: (...args: unknown[]) => callable(rxSubscribe(...args)),
+    getSnapshot: () => value,
+  });
 
-  private detach(subscriber: Subscriber<T>): void {
-    if (!this.subscribers.delete(subscriber) || this.subscribers.size > 0 || this.completed) return;
-    this.options.timers.clearTimeout(this.graceTimer);
-    this.graceTimer = this.options.timers.setTimeout(() => {
-      this.graceTimer = undefined;
-      if (this.subscribers.size === 0 && this.running) {
-        this.running = false;
-        this.options.stop();
+  return {
+    observable: observable as unknown as LiveObservable<T>,
+    get snapshot() {
+      return value;
+    },
+    set(next) {
+      if (Object.is(next, value) || completed) return;
+      value = next;
+      if (subscribers.size === 1) {
+        // The common case (one hook or one subscribe): no copy of the set per value.
+        for (const s of subscribers) return s.next(next);
       }
-    }, this.options.graceMs);
-  }
+      // A copy: subscribers added by a `next` callback do not get this value twice (their replay has it).
+      for (const s of [...subscribers]) s.next(next);
+    },
+    fail(error) {
+      if (completed) return;
+      failure = { error };
+      end();
+    },
+    complete: end,
+  };
 }
 
 function callable(subscription: Subscription): Subscription & (() => void) {

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
-import { createClient } from '../../src/index.js';
+import { createClient, liveChanges } from '../../src/index.js';
 import { ADMIN } from '../livebind/demoData.js';
 import { devServerUrl } from '../livebind/devServerUrl.js';
 import { waitForElement, waitForQueryReady } from '../play.js';
@@ -63,7 +63,7 @@ const play: Story['play'] = async ({ canvasElement, args, step, userEvent, canva
 /** Every order (100,000 seeded by the dev server) over the KalamDB endpoint; the list renders only a window via slice(). */
 export const KalamDB: Story = {
   name: 'KalamDB: 100k orders',
-  parameters: { livebind: { protocol: 'kalamdb' } satisfies LivebindParameters },
+  parameters: { livebind: { protocol: 'kalamdb', clientOptions: { changes: liveChanges } } satisfies LivebindParameters },
   play: async (context) => {
     await play(context);
     const { canvasElement, step } = context;
@@ -83,6 +83,6 @@ export const KalamDB: Story = {
 export const Supabase: Story = {
   name: 'Supabase: open orders',
   args: { scope: 'open' },
-  parameters: { livebind: { protocol: 'supabase' } satisfies LivebindParameters },
+  parameters: { livebind: { protocol: 'supabase', clientOptions: { changes: liveChanges } } satisfies LivebindParameters },
   play,
 };

@@ -4,7 +4,7 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
-import { createClient } from '../../src/index.js';
+import { createClient, liveChanges } from '../../src/index.js';
 import type { ChangeEvent, LivebindClient, LiveObservable, LiveRows } from '../../src/index.js';
 import { createGate } from './gatedWebSocket.js';
 
@@ -197,7 +197,7 @@ describe('changes() and auth providers', () => {
   test('change events end to end; update rows merge with a running liveRows of the same SQL', async () => {
     const t = await newTable();
     await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES (1, 'a', 1)`);
-    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' }, changes: liveChanges });
     try {
       const sql = `SELECT id, body, n FROM ${t}`;
       const live = client.liveRows<Note>(sql);

@@ -382,6 +382,16 @@ describe('sharing and release (SPEC §3.1)', () => {
 });
 
 describe('changes() (SPEC §3.3)', () => {
+  test('is opt-in: without `changes: liveChanges` the call throws a UsageError naming the import, and sends nothing', async () => {
+    const h = harness({ changes: undefined });
+    expect(() => h.client.changes('SELECT * FROM app.t')).toThrow(
+      expect.objectContaining({ kind: 'usage', code: 'OPT_IN_REQUIRED', message: expect.stringContaining('import { liveChanges } from "livebind"') }),
+    );
+    expect(() => harness({ changes: {} as never })).toThrow(expect.objectContaining({ kind: 'usage', code: 'INVALID_OPTION' }));
+    await flush();
+    expect(FakeSocket.instances.every((s) => s.sent.length === 0)).toBe(true);
+  });
+
   test('live-only subscription; update rows merge with a liveRows row of the same SQL', async () => {
     const h = harness();
     const live = h.client.liveRows<Row>('SELECT id, body FROM app.t');

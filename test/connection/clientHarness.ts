@@ -1,6 +1,7 @@
 /** createClient wired to FakeSocket, a token provider that counts calls, and a sync binary decoder. */
 import { gunzipSync } from 'node:zlib';
 import { createClient } from '../../src/client.js';
+import { liveChanges } from '../../src/live/liveChanges.js';
 import type { ClientOptions } from '../../src/client.js';
 import type { ConnectionState, LivebindClient } from '../../src/types.js';
 import { FakeSocket } from './fakeSocket.js';
@@ -21,6 +22,7 @@ export function harness(overrides: Partial<ClientOptions> = {}): Harness {
     binaryDecoder: (bytes) => new TextDecoder().decode(bytes[0] === 0x1f ? gunzipSync(bytes) : bytes),
     random: () => 0.5,
     fetch: () => Promise.reject(new Error('no HTTP in unit tests')),
+    changes: liveChanges,
     ...overrides,
   });
   h.client.status$.subscribe((s) => h.states.push(s));

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { Credentials } from '../../src/connection/credentials.js';
+import { createCredentials } from '../../src/connection/credentials.js';
 import type { KalamHttp, Tokens } from '../../src/protocol/kalamdb/http.js';
 
 /** A KalamHttp stand-in that counts logins and refreshes and answers when released. */
@@ -27,7 +27,7 @@ function fakeHttp() {
 
 test('concurrent password-login callers share one login', async () => {
   const f = fakeHttp();
-  const creds = new Credentials({ user: 'u', password: 'p' }, f.http, () => 0);
+  const creds = createCredentials({ user: 'u', password: 'p' }, f.http, () => 0);
   const a = creds.token('http');
   const b = creds.token('connect');
   await f.releaseAll();
@@ -38,7 +38,7 @@ test('concurrent password-login callers share one login', async () => {
 
 test('a caller whose token was rejected never gets the old token from a lookup already in flight', async () => {
   const f = fakeHttp();
-  const creds = new Credentials({ user: 'u', password: 'p' }, f.http, () => 0);
+  const creds = createCredentials({ user: 'u', password: 'p' }, f.http, () => 0);
   const first = creds.token('http');
   await f.releaseAll();
   expect(await first).toBe('access-1');

@@ -101,20 +101,20 @@ describe('compareValues', () => {
 function checkTree<R>(node: TreeNode<R> | null, cmp: EntryComparator<R>, isRoot = true): number {
   if (node === null) return 0;
   if (node.leaf) {
-    expect(node.size).toBe(node.items.length);
-    expect(node.items.length).toBeLessThanOrEqual(MAX);
-    if (!isRoot) expect(node.items.length).toBeGreaterThanOrEqual(MIN);
-    for (let i = 1; i < node.items.length; i++) expect(cmp(node.items[i - 1]!, node.items[i]!)).toBeLessThan(0);
-    expect(node.last).toBe(node.items[node.items.length - 1]);
+    expect(node.size).toBe(node.slots.length);
+    expect(node.slots.length).toBeLessThanOrEqual(MAX);
+    if (!isRoot) expect(node.slots.length).toBeGreaterThanOrEqual(MIN);
+    for (let i = 1; i < node.slots.length; i++) expect(cmp(node.slots[i - 1]!, node.slots[i]!)).toBeLessThan(0);
+    expect(node.last).toBe(node.slots[node.slots.length - 1]);
     return 1;
   }
-  expect(node.children.length).toBeLessThanOrEqual(MAX);
-  if (!isRoot) expect(node.children.length).toBeGreaterThanOrEqual(MIN);
-  else expect(node.children.length).toBeGreaterThanOrEqual(2);
-  const depths = node.children.map((c) => checkTree(c, cmp, false));
+  expect(node.slots.length).toBeLessThanOrEqual(MAX);
+  if (!isRoot) expect(node.slots.length).toBeGreaterThanOrEqual(MIN);
+  else expect(node.slots.length).toBeGreaterThanOrEqual(2);
+  const depths = node.slots.map((c) => checkTree(c, cmp, false));
   expect(new Set(depths).size).toBe(1);
-  expect(node.size).toBe(node.children.reduce((s, c) => s + c.size, 0));
-  expect(node.last).toBe(node.children[node.children.length - 1]!.last);
+  expect(node.size).toBe(node.slots.reduce((s, c) => s + c.size, 0));
+  expect(node.last).toBe(node.slots[node.slots.length - 1]!.last);
   return depths[0]! + 1;
 }
 
@@ -181,7 +181,7 @@ describe('order tree', () => {
     const leaves = (node: TreeNode<{ n: number }> | null, out: TreeNode<{ n: number }>[] = []): TreeNode<{ n: number }>[] => {
       if (node === null) return out;
       if (node.leaf) out.push(node);
-      else for (const c of node.children) leaves(c, out);
+      else for (const c of node.slots) leaves(c, out);
       return out;
     };
     for (const [n, m] of [[1, 16], [15, 16], [16, 16], [48, 600], [1000, 16], [1000, 4000], [6000, 512], [3000, 3000]] as const) {
@@ -206,8 +206,8 @@ describe('order tree', () => {
     const ctx: TreeCtx<{ n: number }> = { owner: {}, cmp: compareBySeq, pos: 0, split: null };
     const next = treeReplace(root, treeAt(root, 100)!, entry(100), ctx) as typeof root & { leaf: false };
     expect(next).not.toBe(root);
-    const oldChildren = (root as typeof next).children;
-    const shared = next.children.filter((c, i) => c === oldChildren[i]).length;
+    const oldChildren = (root as typeof next).slots;
+    const shared = next.slots.filter((c, i) => c === oldChildren[i]).length;
     expect(shared).toBe(oldChildren.length - 1);
   });
 });

@@ -3,6 +3,7 @@
 // only the key, no cursor) go through the same live queries as KalamDB's.
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createDriverClient } from '../../src/createDriverClient.js';
+import { liveChanges } from '../../src/live/liveChanges.js';
 import type { Row } from '../../src/protocol/driver.js';
 import type { ChangeEvent, LiveRows } from '../../src/types.js';
 import { FakeSocket } from '../connection/fakeSocket.js';
@@ -20,7 +21,7 @@ const columns = [{ name: 'id', pk: true, type: 'int8' }, { name: 'body' }, { nam
 
 function setup() {
   const protocol = fakeDriver();
-  const client = createDriverClient({ driver: protocol.factory, auth: { token: 't' }, WebSocket: FakeSocket });
+  const client = createDriverClient({ driver: protocol.factory, auth: { token: 't' }, WebSocket: FakeSocket, changes: liveChanges });
   return { protocol, client };
 }
 

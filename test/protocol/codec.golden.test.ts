@@ -28,7 +28,7 @@ describe('server frames decode to typed messages', () => {
   const server = fixtures.filter((f) => f['direction'] === 'server');
   test('every server message type of the spec has a fixture', () => {
     const types = new Set(server.map((f) => (f['decoded'] as { type: string }).type));
-    for (const t of ['auth_success', 'auth_error', 'subscription_ack', 'initial_data_batch', 'change', 'error', 'invalid']) expect(types).toContain(t);
+    for (const t of ['auth_success', 'auth_error', 'subscription_ack', 'initial_data_batch', 'change', 'error', 'unknown', 'invalid']) expect(types).toContain(t);
   });
   test.each(server.map((f) => [f.name, f] as const))('%s', (_name, f) => {
     expect(decodeServerMessage(f['frame'] as string)).toEqual(revive(f['decoded']));

@@ -6,7 +6,7 @@ import { cleanup, waitFor } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { startDevServer } from '../../server/devServer.js';
-import { createClient, sqlLiteral } from '../../src/index.js';
+import { createClient, liveChanges, sqlLiteral } from '../../src/index.js';
 import type { ClientOptions, WebSocketConstructor } from '../../src/index.js';
 import type { LivebindClient } from '../../src/types.js';
 
@@ -37,6 +37,7 @@ export async function startLiveTestServer(): Promise<LiveTestServer> {
         url: server.url,
         auth: { user: USER.user, password: USER.password },
         WebSocket: NodeWebSocket as unknown as WebSocketConstructor,
+        changes: liveChanges, // useChanges needs the opt-in
         ...options,
       });
       clients.push(c);

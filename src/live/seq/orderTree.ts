@@ -18,7 +18,8 @@ const BUILD_FILL = 48;
 export interface Leaf<R> {
   readonly leaf: true;
   owner: Owner | null;
-  items: Entry<R>[];
+  /** The entries, in order. */
+  slots: Entry<R>[];
   size: number;
   last: Entry<R>;
 }
@@ -26,7 +27,8 @@ export interface Leaf<R> {
 export interface Branch<R> {
   readonly leaf: false;
   owner: Owner | null;
-  children: TreeNode<R>[];
+  /** The children, in order. */
+  slots: TreeNode<R>[];
   size: number;
   last: Entry<R>;
 }
@@ -42,24 +44,28 @@ export interface TreeCtx<R> {
   split: TreeNode<R> | null;
 }
 
-function makeLeaf<R>(owner: Owner | null, items: Entry<R>[]): Leaf<R> {
-  return { leaf: true, owner, items, size: items.length, last: items[items.length - 1]! };
+/** The last entry under a node's slots (a leaf's last entry, a branch's last child's). */
+function lastOf<R>(node: TreeNode<R>): Entry<R> {
+  const slot = node.slots[node.slots.length - 1]!;
+  return node.leaf ? (slot as Entry<R>) : (slot as TreeNode<R>).last;
 }
 
-function makeBranch<R>(owner: Owner | null, children: TreeNode<R>[]): Branch<R> {
-  let size = 0;
-  for (let i = 0; i < children.length; i++) size += children[i]!.size;
-  return { leaf: false, owner, children, size, last: children[children.length - 1]!.last };
+/** A leaf over entries or a branch over children, with its size and last entry. */
+function makeNode<R>(leaf: boolean, owner: Owner | null, slots: Entry<R>[] | TreeNode<R>[]): TreeNode<R> {
+  let size = slots.length;
+  if (!leaf) {
+    size = 0;
+    for (let i = 0; i < slots.length; i++) size += (slots[i] as TreeNode<R>).size;
+  }
+  const node = { leaf, owner, slots, size, last: undefined as unknown as Entry<R> } as TreeNode<R>;
+  node.last = lastOf(node);
+  return node;
 }
 
-function editLeaf<R>(node: Leaf<R>, owner: Owner): Leaf<R> {
+/** `node` itself when the batch owns it, else a copy the batch owns. */
+function edit<N extends TreeNode<unknown>>(node: N, owner: Owner): N {
   if (node.owner === owner) return node;
-  return { leaf: true, owner, items: node.items.slice(), size: node.size, last: node.last };
-}
-
-function editBranch<R>(node: Branch<R>, owner: Owner): Branch<R> {
-  if (node.owner === owner) return node;
-  return { leaf: false, owner, children: node.children.slice(), size: node.size, last: node.last };
+  return { leaf: node.leaf, owner, slots: node.slots.slice(), size: node.size, last: node.last } as N;
 }
 
 /** First index whose entry is >= e (items.length if none). */
@@ -96,109 +102,77 @@ function sizeBefore<R>(children: readonly TreeNode<R>[], ci: number): number {
 export function treeInsert<R>(root: TreeNode<R> | null, e: Entry<R>, ctx: TreeCtx<R>): TreeNode<R> {
   if (root === null) {
     ctx.pos = 0;
-    return makeLeaf(ctx.owner, [e]);
+    return makeNode(true, ctx.owner, [e]);
   }
   ctx.split = null;
   const node = insertRec(root, e, ctx, 0);
   const right = ctx.split as TreeNode<R> | null;
   if (right === null) return node;
   ctx.split = null;
-  return makeBranch(ctx.owner, [node, right]);
+  return makeNode(false, ctx.owner, [node, right]);
 }
 
 function insertRec<R>(node: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>, base: number): TreeNode<R> {
+  let n: TreeNode<R>;
   if (node.leaf) {
-    const i = lowerBound(node.items, e, ctx.cmp);
-    const n = editLeaf(node, ctx.owner);
-    n.items.splice(i, 0, e);
-    n.size++;
-    if (i === n.items.length - 1) n.last = e;
+    const i = lowerBound(node.slots, e, ctx.cmp);
+    n = edit(node, ctx.owner);
+    n.slots.splice(i, 0, e);
     ctx.pos = base + i;
-    if (n.items.length > MAX) {
-      const rightItems = n.items.splice(n.items.length >>> 1);
-      n.size = n.items.length;
-      n.last = n.items[n.items.length - 1]!;
-      ctx.split = makeLeaf(ctx.owner, rightItems);
+  } else {
+    const ci = childFor(node.slots, e, ctx.cmp);
+    const child = insertRec(node.slots[ci]!, e, ctx, base + sizeBefore(node.slots, ci));
+    n = edit(node, ctx.owner);
+    n.slots[ci] = child;
+    if (ctx.split !== null) {
+      n.slots.splice(ci + 1, 0, ctx.split);
+      ctx.split = null;
     }
-    return n;
   }
-  const ci = childFor(node.children, e, ctx.cmp);
-  const child = insertRec(node.children[ci]!, e, ctx, base + sizeBefore(node.children, ci));
-  const n = editBranch(node, ctx.owner);
-  n.children[ci] = child;
   n.size++;
-  if (ctx.split !== null) {
-    n.children.splice(ci + 1, 0, ctx.split);
-    ctx.split = null;
-  }
-  n.last = n.children[n.children.length - 1]!.last;
-  if (n.children.length > MAX) {
-    const rightChildren = n.children.splice(n.children.length >>> 1);
-    const right = makeBranch(ctx.owner, rightChildren);
+  if (n.slots.length > MAX) {
+    const right = makeNode(n.leaf, ctx.owner, n.slots.splice(n.slots.length >>> 1));
     n.size -= right.size;
-    n.last = n.children[n.children.length - 1]!.last;
     ctx.split = right;
   }
+  n.last = lastOf(n);
   return n;
 }
 
 /** Remove `e` (must be present, found by comparator). Returns the new root (null when empty). */
 export function treeRemove<R>(root: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>): TreeNode<R> | null {
   let node: TreeNode<R> = removeRec(root, e, ctx, 0);
-  while (!node.leaf && node.children.length === 1) node = node.children[0]!;
+  while (!node.leaf && node.slots.length === 1) node = node.slots[0]!;
   return node.size === 0 ? null : node;
 }
 
 function removeRec<R>(node: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>, base: number): TreeNode<R> {
+  let n: TreeNode<R>;
   if (node.leaf) {
-    const i = lowerBound(node.items, e, ctx.cmp);
-    if (i >= node.items.length || ctx.cmp(node.items[i]!, e) !== 0) throw missing(e);
-    const n = editLeaf(node, ctx.owner);
-    n.items.splice(i, 1);
-    n.size--;
-    if (n.items.length > 0) n.last = n.items[n.items.length - 1]!;
+    const i = found(node, e, ctx.cmp);
+    n = edit(node, ctx.owner);
+    n.slots.splice(i, 1);
     ctx.pos = base + i;
-    return n;
+  } else {
+    const ci = childFor(node.slots, e, ctx.cmp);
+    const child = removeRec(node.slots[ci]!, e, ctx, base + sizeBefore(node.slots, ci));
+    n = edit(node, ctx.owner);
+    n.slots[ci] = child;
+    if (child.slots.length < MIN && n.slots.length > 1) rebalance(n, ci, ctx.owner);
   }
-  const ci = childFor(node.children, e, ctx.cmp);
-  const child = removeRec(node.children[ci]!, e, ctx, base + sizeBefore(node.children, ci));
-  const n = editBranch(node, ctx.owner);
-  n.children[ci] = child;
   n.size--;
-  if (slotCount(child) < MIN && n.children.length > 1) rebalance(n, ci, ctx.owner);
-  n.last = n.children[n.children.length - 1]!.last;
+  if (n.slots.length > 0) n.last = lastOf(n);
   return n;
-}
-
-function slotCount<R>(node: TreeNode<R>): number {
-  return node.leaf ? node.items.length : node.children.length;
 }
 
 /** Fix an underfull child of `parent` (already editable) by merging with or borrowing from a neighbour. */
 function rebalance<R>(parent: Branch<R>, ci: number, owner: Owner): void {
   const li = ci > 0 ? ci - 1 : ci;
-  const left = parent.children[li]!;
-  const right = parent.children[li + 1]!;
-  const total = slotCount(left) + slotCount(right);
-  if (left.leaf && right.leaf) {
-    const all = left.items.concat(right.items);
-    if (total <= MAX) {
-      parent.children.splice(li, 2, makeLeaf(owner, all));
-    } else {
-      const half = total >>> 1;
-      parent.children.splice(li, 2, makeLeaf(owner, all.slice(0, half)), makeLeaf(owner, all.slice(half)));
-    }
-    return;
-  }
-  const lb = left as Branch<R>;
-  const rb = right as Branch<R>;
-  const all = lb.children.concat(rb.children);
-  if (total <= MAX) {
-    parent.children.splice(li, 2, makeBranch(owner, all));
-  } else {
-    const half = total >>> 1;
-    parent.children.splice(li, 2, makeBranch(owner, all.slice(0, half)), makeBranch(owner, all.slice(half)));
-  }
+  const left = parent.slots[li]!;
+  const all = (left.slots as unknown[]).concat(parent.slots[li + 1]!.slots) as Entry<R>[] | TreeNode<R>[];
+  const half = all.length >>> 1;
+  if (all.length <= MAX) parent.slots.splice(li, 2, makeNode(left.leaf, owner, all));
+  else parent.slots.splice(li, 2, makeNode(left.leaf, owner, all.slice(0, half)), makeNode(left.leaf, owner, all.slice(half)));
 }
 
 /**
@@ -210,25 +184,29 @@ export function treeReplace<R>(root: TreeNode<R>, old: Entry<R>, e: Entry<R>, ct
 }
 
 function replaceRec<R>(node: TreeNode<R>, old: Entry<R>, e: Entry<R>, ctx: TreeCtx<R>, base: number): TreeNode<R> {
+  let n: TreeNode<R>;
   if (node.leaf) {
-    const i = lowerBound(node.items, old, ctx.cmp);
-    if (i >= node.items.length || ctx.cmp(node.items[i]!, old) !== 0) throw missing(old);
-    const n = editLeaf(node, ctx.owner);
-    n.items[i] = e;
-    if (n.last === old) n.last = e;
+    const i = found(node, old, ctx.cmp);
+    n = edit(node, ctx.owner);
+    n.slots[i] = e;
     ctx.pos = base + i;
-    return n;
+  } else {
+    const ci = childFor(node.slots, old, ctx.cmp);
+    const child = replaceRec(node.slots[ci]!, old, e, ctx, base + sizeBefore(node.slots, ci));
+    n = edit(node, ctx.owner);
+    n.slots[ci] = child;
   }
-  const ci = childFor(node.children, old, ctx.cmp);
-  const child = replaceRec(node.children[ci]!, old, e, ctx, base + sizeBefore(node.children, ci));
-  const n = editBranch(node, ctx.owner);
-  n.children[ci] = child;
   if (n.last === old) n.last = e;
   return n;
 }
 
-function missing<R>(e: Entry<R>): Error {
-  return new Error(`livebind materializer: entry for key ${JSON.stringify(e.key)} not found in order tree (internal invariant broken)`);
+/** Index of the entry comparing equal to `e` in a leaf; it must be there. */
+function found<R>(leaf: Leaf<R>, e: Entry<R>, cmp: EntryComparator<R>): number {
+  const i = lowerBound(leaf.slots, e, cmp);
+  if (i >= leaf.slots.length || cmp(leaf.slots[i]!, e) !== 0) {
+    throw new Error(`livebind: the order tree lost key ${JSON.stringify(e.key)} (internal error)`);
+  }
+  return i;
 }
 
 /** Entry at position `index` (0 <= index < size), O(log n). */
@@ -237,7 +215,7 @@ export function treeAt<R>(root: TreeNode<R> | null, index: number): Entry<R> | u
   let node: TreeNode<R> = root;
   let i = index;
   while (!node.leaf) {
-    const children: readonly TreeNode<R>[] = node.children;
+    const children: readonly TreeNode<R>[] = node.slots;
     let c = 0;
     while (i >= children[c]!.size) {
       i -= children[c]!.size;
@@ -245,7 +223,7 @@ export function treeAt<R>(root: TreeNode<R> | null, index: number): Entry<R> | u
     }
     node = children[c]!;
   }
-  return node.items[i];
+  return node.slots[i];
 }
 
 /**
@@ -262,13 +240,13 @@ export function treeRows<R>(root: TreeNode<R> | null, start: number, end: number
 
 function fillRows<R>(node: TreeNode<R>, start: number, end: number, out: R[], at: number): number {
   if (node.leaf) {
-    const items = node.items;
+    const items = node.slots;
     const stop = end < items.length ? end : items.length;
     for (let i = start > 0 ? start : 0; i < stop; i++) out[at++] = items[i]!.row;
     return at;
   }
   let offset = 0;
-  const children = node.children;
+  const children = node.slots;
   for (let c = 0; c < children.length; c++) {
     const child = children[c]!;
     const next = offset + child.size;
@@ -288,29 +266,27 @@ export function* treeEntries<R>(root: TreeNode<R> | null, end: number): Generato
   for (;;) {
     while (!node.leaf) {
       stack.push({ node, next: 1 });
-      node = node.children[0]!;
+      node = node.slots[0]!;
     }
-    for (const e of node.items) {
+    for (const e of node.slots) {
       if (remaining <= 0) return undefined;
       remaining--;
       yield e;
     }
     let top = stack[stack.length - 1];
-    while (top !== undefined && top.next >= top.node.children.length) {
+    while (top !== undefined && top.next >= top.node.slots.length) {
       stack.pop();
       top = stack[stack.length - 1];
     }
     if (top === undefined || remaining <= 0) return undefined;
-    node = top.node.children[top.next++]!;
+    node = top.node.slots[top.next++]!;
   }
 }
 
 /** Build a tree from entries already in comparator order, bottom-up, O(n). */
 export function treeBuild<R>(sorted: readonly Entry<R>[], owner: Owner | null): TreeNode<R> | null {
   if (sorted.length === 0) return null;
-  let level: TreeNode<R>[] = chunk(sorted, (items) => makeLeaf(owner, items));
-  while (level.length > 1) level = chunk(level, (children) => makeBranch(owner, children));
-  return level[0]!;
+  return buildUp(chunk(sorted, (items) => makeNode(true, owner, items)), owner);
 }
 
 /**
@@ -319,12 +295,15 @@ export function treeBuild<R>(sorted: readonly Entry<R>[], owner: Owner | null): 
  * rebuilt bottom-up. O(n / BUILD_FILL + m). A root leaf below MIN joins the new entries instead.
  */
 export function treeAppend<R>(root: TreeNode<R>, sorted: readonly Entry<R>[], owner: Owner | null): TreeNode<R> | null {
+  if (root.leaf && root.slots.length < MIN) return treeBuild([...root.slots, ...sorted], owner);
   const leaves: TreeNode<R>[] = [];
-  if (root.leaf && root.items.length < MIN) return treeBuild([...root.items, ...sorted], owner);
   collectLeaves(root, leaves);
-  for (const leaf of chunk(sorted, (items) => makeLeaf(owner, items))) leaves.push(leaf);
-  let level = leaves;
-  while (level.length > 1) level = chunk(level, (children) => makeBranch(owner, children));
+  return buildUp(leaves.concat(chunk(sorted, (items) => makeNode(true, owner, items))), owner);
+}
+
+/** Branches over `level` (nodes in order), level by level up to one root. */
+function buildUp<R>(level: TreeNode<R>[], owner: Owner | null): TreeNode<R> {
+  while (level.length > 1) level = chunk(level, (children) => makeNode(false, owner, children));
   return level[0]!;
 }
 
@@ -333,7 +312,7 @@ function collectLeaves<R>(node: TreeNode<R>, out: TreeNode<R>[]): void {
     out.push(node);
     return;
   }
-  for (let i = 0; i < node.children.length; i++) collectLeaves(node.children[i]!, out);
+  for (let i = 0; i < node.slots.length; i++) collectLeaves(node.slots[i]!, out);
 }
 
 /** Split into ceil(n / BUILD_FILL) near-equal groups (each >= MIN when n >= MIN). */

@@ -10,45 +10,43 @@ import { treeAt, treeEntries, treeRows, type TreeNode } from './orderTree.js';
 
 export class TreeRowSet<R> implements RowSet<R> {
   readonly size: number;
-  private cachedRows: readonly R[] | undefined;
-  private cachedByKey: ReadonlyMap<RowKey, R> | undefined;
+  // #private fields: their names minify (this sits in every browser bundle).
+  readonly #root: TreeNode<R> | null;
+  readonly #trie: TrieNode<R>;
+  readonly #total: number;
+  readonly #cmp: EntryComparator<R>;
+  #rows: readonly R[] | undefined;
+  #byKey: ReadonlyMap<RowKey, R> | undefined;
   /** Last visible entry when rows exist past the limit (visibility test for keyed lookups). */
-  private cachedBoundary: Entry<R> | undefined;
+  #boundary: Entry<R> | undefined;
 
-  constructor(
-    private readonly root: TreeNode<R> | null,
-    private readonly trie: TrieNode<R>,
-    private readonly total: number,
-    limit: number,
-    private readonly cmp: EntryComparator<R>,
-  ) {
+  constructor(root: TreeNode<R> | null, trie: TrieNode<R>, total: number, limit: number, cmp: EntryComparator<R>) {
+    this.#root = root;
+    this.#trie = trie;
+    this.#total = total;
+    this.#cmp = cmp;
     this.size = Math.min(total, limit);
   }
 
   get rows(): readonly R[] {
-    if (this.cachedRows === undefined) {
-      this.cachedRows = Object.freeze(treeRows(this.root, 0, this.size));
-    }
-    return this.cachedRows;
+    return (this.#rows ??= Object.freeze(treeRows(this.#root, 0, this.size)));
   }
 
   get byKey(): ReadonlyMap<RowKey, R> {
-    return (this.cachedByKey ??= new RowsByKey(this));
+    return (this.#byKey ??= new RowsByKey(this));
   }
 
   at(index: number): R | undefined {
     const n = Number.isNaN(index) ? 0 : Math.trunc(index);
     const i = n < 0 ? n + this.size : n;
     if (!(i >= 0 && i < this.size)) return undefined;
-    if (this.cachedRows !== undefined) return this.cachedRows[i];
-    return treeAt(this.root, i)?.row;
+    return this.#rows !== undefined ? this.#rows[i] : treeAt(this.#root, i)?.row;
   }
 
   slice(start?: number, end?: number): readonly R[] {
     const from = clampIndex(start, 0, this.size);
     const to = clampIndex(end, this.size, this.size);
-    if (this.cachedRows !== undefined) return this.cachedRows.slice(from, to);
-    return treeRows(this.root, from, to);
+    return this.#rows !== undefined ? this.#rows.slice(from, to) : treeRows(this.#root, from, to);
   }
 
   get(key: RowKey): R | undefined {
@@ -58,16 +56,15 @@ export class TreeRowSet<R> implements RowSet<R> {
   /** Visible entry for `key`, O(log n). */
   entry(key: RowKey): Entry<R> | undefined {
     if (typeof key !== 'string') return undefined;
-    const e = trieGet(this.trie, key, hashKey(key));
-    if (e === undefined || this.total <= this.size) return e;
+    const e = trieGet(this.#trie, key, hashKey(key));
+    if (e === undefined || this.#total <= this.size) return e;
     if (this.size === 0) return undefined;
-    const boundary = (this.cachedBoundary ??= treeAt(this.root, this.size - 1)!);
-    return this.cmp(e, boundary) <= 0 ? e : undefined;
+    return this.#cmp(e, (this.#boundary ??= treeAt(this.#root, this.size - 1)!)) <= 0 ? e : undefined;
   }
 
   /** Visible entries in order. */
   entries(): Generator<Entry<R>, undefined, unknown> {
-    return treeEntries(this.root, this.size);
+    return treeEntries(this.#root, this.size);
   }
 }
 
@@ -82,37 +79,43 @@ function clampIndex(value: number | undefined, fallback: number, size: number): 
 
 /** `byKey` view: a ReadonlyMap over the visible rows, iterating in row order. */
 class RowsByKey<R> implements ReadonlyMap<RowKey, R> {
-  constructor(private readonly set: TreeRowSet<R>) {}
+  readonly #set: TreeRowSet<R>;
+
+  constructor(set: TreeRowSet<R>) {
+    this.#set = set;
+  }
 
   get size(): number {
-    return this.set.size;
+    return this.#set.size;
   }
 
   get(key: RowKey): R | undefined {
-    return this.set.entry(key)?.row;
+    return this.#set.entry(key)?.row;
   }
 
   has(key: RowKey): boolean {
-    return this.set.entry(key) !== undefined;
+    return this.#set.entry(key) !== undefined;
   }
 
   forEach(callback: (value: R, key: RowKey, map: ReadonlyMap<RowKey, R>) => void, thisArg?: unknown): void {
-    for (const e of this.set.entries()) callback.call(thisArg, e.row, e.key, this);
+    for (const e of this.#set.entries()) callback.call(thisArg, e.row, e.key, this);
   }
 
-  *entries(): MapIterator<[RowKey, R]> {
-    for (const e of this.set.entries()) yield [e.key, e.row];
+  *#map<T>(f: (e: Entry<R>) => T): MapIterator<T> {
+    for (const e of this.#set.entries()) yield f(e);
     return undefined;
   }
 
-  *keys(): MapIterator<RowKey> {
-    for (const e of this.set.entries()) yield e.key;
-    return undefined;
+  entries(): MapIterator<[RowKey, R]> {
+    return this.#map((e) => [e.key, e.row]);
   }
 
-  *values(): MapIterator<R> {
-    for (const e of this.set.entries()) yield e.row;
-    return undefined;
+  keys(): MapIterator<RowKey> {
+    return this.#map((e) => e.key);
+  }
+
+  values(): MapIterator<R> {
+    return this.#map((e) => e.row);
   }
 
   [Symbol.iterator](): MapIterator<[RowKey, R]> {

@@ -19,82 +19,56 @@ export interface KalamSessionOptions {
   readonly decoder: () => BinaryDecoder | Promise<BinaryDecoder>;
 }
 
-export class KalamSession implements Session {
-  private authenticated = false;
-  private ended = false;
+export function kalamSession(link: Link, manager: SubscriptionManager, options: KalamSessionOptions): Session {
+  let authenticated = false;
+  let ended = false;
 
-  constructor(
-    private readonly link: Link,
-    private readonly manager: SubscriptionManager,
-    private readonly options: KalamSessionOptions,
-  ) {}
-
-  start(token: string): void {
-    this.link.sendFirst(encodeClientCommand({ type: 'authenticate', token, compression: this.options.compression }));
-  }
-
-  receive(frame: Frame): void | Promise<void> {
-    if (typeof frame === 'string') {
-      this.handle(frame);
-      return undefined;
-    }
-    // A frame that cannot be decoded cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
-    const fail = (error: unknown): void => {
-      if (!this.ended) this.link.broken(undecodable('binary frame could not be decoded', error));
-    };
-    try {
-      const decoder = this.options.decoder();
-      if (typeof decoder === 'function') {
-        const text = decoder(frame);
-        if (typeof text === 'string') {
-          this.handle(text);
-          return undefined;
-        }
-        return text.then((t) => this.handle(t), fail);
-      }
-      return decoder.then((d) => d(frame)).then((t) => this.handle(t), fail);
-    } catch (error) {
-      fail(error);
-      return undefined;
-    }
-  }
-
-  heartbeat(): Frame {
-    return PING;
-  }
-
-  closed(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.manager.socketClosed();
-  }
-
-  private handle(text: string): void {
-    if (this.ended) return; // decoded after the socket was dropped: the resume covers it
+  const handle = (text: string): void => {
+    if (ended) return; // decoded after the socket was dropped: the resume covers it
     const message = decodeServerMessage(text);
-    const fault = inboundFault(message, text);
-    if (fault === 'ignore') return;
+    const fault = inboundFault(message);
     if (fault) {
-      if (fault.code === RATE_LIMIT_EXCEEDED) this.link.slowDown();
-      if (fault.code === MESSAGE_TOO_LARGE) this.link.frameTooLarge();
-      this.link.broken(fault);
-      return;
-    }
-    if (!this.authenticated) {
-      if (message.type === 'auth_success') {
-        this.authenticated = true;
-        this.manager.resumesDeletes = message.resumeDeletes; // before the queue flushes
-        this.link.opened();
-        return;
+      if (fault.code === RATE_LIMIT_EXCEEDED) link.slowDown();
+      if (fault.code === MESSAGE_TOO_LARGE) link.frameTooLarge();
+      link.broken(fault);
+    } else if (message.type === 'auth_success') {
+      if (authenticated) return;
+      authenticated = true;
+      manager.resumesDeletes = message.resumeDeletes; // before the queue flushes
+      link.opened();
+    } else if (message.type === 'auth_error') {
+      if (!authenticated) {
+        link.rejected(new AuthError('The server rejected the credentials for the live connection (auth_error); check the auth option.', { code: 'AUTH_FAILED' }));
       }
-      if (message.type === 'auth_error') {
-        this.link.rejected(
-          new AuthError('The server rejected the credentials for the live connection (auth_error); check the auth option.', { code: 'AUTH_FAILED' }),
-        );
-        return;
+    } else manager.onMessage(message);
+  };
+
+  // A frame that cannot be decoded cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
+  const fail = (error: unknown): void => {
+    if (!ended) link.broken(undecodable('binary frame could not be decoded', error));
+  };
+
+  return {
+    start(token) {
+      link.sendFirst(encodeClientCommand({ type: 'authenticate', token, compression: options.compression }));
+    },
+    receive(frame: Frame): void | Promise<void> {
+      if (typeof frame === 'string') return handle(frame);
+      try {
+        const decoder = options.decoder();
+        if (typeof decoder !== 'function') return decoder.then((d) => d(frame)).then(handle, fail);
+        const text = decoder(frame);
+        if (typeof text === 'string') return handle(text);
+        return text.then(handle, fail);
+      } catch (error) {
+        return fail(error);
       }
-    }
-    if (message.type === 'auth_success' || message.type === 'auth_error') return;
-    this.manager.onMessage(message);
-  }
+    },
+    heartbeat: () => PING,
+    closed() {
+      if (ended) return;
+      ended = true;
+      manager.socketClosed();
+    },
+  };
 }

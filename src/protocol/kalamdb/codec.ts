@@ -57,43 +57,41 @@ export function decodeServerMessage(text: string): ServerMessage {
     case 'error':
       return { type: 'error', subscriptionId: str(raw['subscription_id']), code: str(raw['code']), message: str(raw['message']) };
     default:
-      return { type: 'invalid', reason: `unknown message type ${JSON.stringify(raw['type'])}` };
+      // Forward compatibility: a newer server may add messages (the session ignores them).
+      return { type: 'unknown', name: raw['type'] };
   }
 }
 
 /** Encode one client command as a JSON text frame; SeqIds as bare integers from bigint. */
 export function encodeClientCommand(command: ClientCommand): string {
-  switch (command.type) {
-    case 'authenticate':
-      return `{"type":"authenticate","method":"jwt","token":${JSON.stringify(command.token)},"protocol":{"serialization":"json","compression":"${command.compression}"}}`;
-    case 'subscribe': {
-      const options = command.options === undefined ? '' : `,"options":${encodeOptions(command.options)}`;
-      return `{"type":"subscribe","subscription":{"id":${JSON.stringify(command.id)},"sql":${JSON.stringify(command.sql)}${options}}}`;
-    }
-    case 'next_batch': {
-      const seq = command.lastSeqId === undefined ? '' : `,"last_seq_id":${command.lastSeqId.toString()}`;
-      return `{"type":"next_batch","subscription_id":${JSON.stringify(command.subscriptionId)}${seq}}`;
-    }
-    case 'unsubscribe':
-      return `{"type":"unsubscribe","subscription_id":${JSON.stringify(command.subscriptionId)}}`;
-    case 'ping':
-      return '{"type":"ping"}';
-  }
+  const { type } = command;
+  const wire =
+    type === 'authenticate'
+      ? { type, method: 'jwt', token: command.token, protocol: { serialization: 'json', compression: command.compression } }
+      : type === 'subscribe'
+        ? {
+            type,
+            subscription: {
+              id: command.id,
+              sql: command.sql,
+              options: command.options && {
+                batch_size: command.options.batchSize,
+                last_rows: command.options.lastRows,
+                from: command.options.from,
+                snapshot_end_seq: command.options.snapshotEndSeq,
+              },
+            },
+          }
+        : type === 'ping'
+          ? { type }
+          : { type, subscription_id: command.subscriptionId, last_seq_id: type === 'next_batch' ? command.lastSeqId : undefined };
+  // JSON has no bigint: each one goes out as a marked string, then loses its quotes.
+  return JSON.stringify(wire, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value}` : value)).replace(BIGINT_STRING, '$1');
 }
 
-function encodeOptions(options: SubscribeOptions): string {
-  const parts: string[] = [];
-  if (options.batchSize !== undefined) parts.push(`"batch_size":${integer(options.batchSize, 'batchSize')}`);
-  if (options.lastRows !== undefined) parts.push(`"last_rows":${integer(options.lastRows, 'lastRows')}`);
-  if (options.from !== undefined) parts.push(`"from":${options.from.toString()}`);
-  if (options.snapshotEndSeq !== undefined) parts.push(`"snapshot_end_seq":${options.snapshotEndSeq.toString()}`);
-  return `{${parts.join(',')}}`;
-}
-
-function integer(value: number, name: string): string {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
-  return String(value);
-}
+const BIGINT_MARK = '\u0000bigint:';
+/** A marked bigint as JSON writes it (the NUL escaped): a whole string value of exactly this form, which SQL text, ids and tokens never are. */
+const BIGINT_STRING = /"\\u0000bigint:(-?\d+)"/g;
 
 /** Parse `_seq` (string, or number from lenient servers) as bigint; undefined when absent/invalid. */
 export function seqOf(row: WireRow): bigint | undefined {
@@ -139,7 +137,8 @@ function resumeDeletes(value: unknown): boolean {
   return isObject(value) && value['resume_deletes'] === true;
 }
 
-function decodeField(f: Record<string, unknown>): SchemaField {
+/** A schema field of an ack or an HTTP result. */
+export function decodeField(f: Record<string, unknown>): SchemaField {
   return {
     name: str(f['name']),
     dataType: f['data_type'],
@@ -158,7 +157,7 @@ function rowsOf(value: unknown): WireRow[] | undefined {
   return value as WireRow[];
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

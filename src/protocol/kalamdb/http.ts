@@ -2,11 +2,13 @@
  * KalamDB HTTP API (spec §3, §4): login, refresh, `POST /v1/api/sql`. Errors become AuthError or
  * QueryError with the server's code and HTTP status; tokens never appear in messages.
  */
-import { abortError, AuthError, ConnectionError, QueryError, UsageError } from '../../errors.js';
+import { abortError, AuthError, ConnectionError, QueryError } from '../../errors.js';
+import { checkParam } from '../../sql/sqlLiteral.js';
 import type { SqlParam } from '../../types.js';
 import type { LoginCalls, Tokens } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
 import type { SchemaField } from './messages.js';
+import { decodeField, isObject } from './codec.js';
 
 export type { FetchLike } from '../fetch.js';
 export type { Tokens } from '../driver.js';
@@ -54,25 +56,26 @@ export class KalamHttp implements LoginCalls {
   private async auth(path: string, headers: Record<string, string>, body: string | undefined): Promise<Tokens> {
     const res = await this.post(path, headers, body);
     const json = parseJson(res.text);
-    const what = path.endsWith('login') ? 'Login' : 'Token refresh';
+    const login = path.endsWith('login');
+    const what = `${login ? 'Login' : 'Token refresh'} answered HTTP ${res.status}`;
     if (res.status === 429 || res.status >= 500) {
       // Busy or failing, not a verdict on the credentials: back off (honouring Retry-After) and try again.
       const retryAfterMs = retryAfter(res.retryAfter);
-      throw new ConnectionError(
-        `${what} answered HTTP ${res.status} (${res.status === 429 ? 'too many requests' : 'server error'}); retrying${retryAfterMs === undefined ? '' : ` in ${Math.ceil(retryAfterMs / 1000)} s as the server asked`}.`,
-        { code: res.status === 429 ? 'RATE_LIMITED' : 'SERVER_ERROR', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
-      );
+      throw new ConnectionError(`${what}; retrying${retryAfterMs === undefined ? '' : ` in ${Math.ceil(retryAfterMs / 1000)} s as the server asked`}.`, {
+        code: res.status === 429 ? 'RATE_LIMITED' : 'SERVER_ERROR',
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
     }
     if (!res.ok || !isObject(json) || typeof json['access_token'] !== 'string') {
       // KalamDB's auth endpoints answer lower-case kinds (`unauthorized`); codes are UPPER_SNAKE everywhere in livebind.
-      const kind = isObject(json) && typeof json['error'] === 'string' ? json['error'].toUpperCase() : `HTTP_${res.status}`;
-      const code = isObject(json) && isObject(json['error']) && typeof json['error']['code'] === 'string' ? json['error']['code'] : kind;
-      const refused = res.status === 401 || res.status === 403;
-      throw new AuthError(
-        what === 'Login' ? `Login failed (${code}, HTTP ${res.status}); check the user name and password.` : `Token refresh failed (${code}, HTTP ${res.status}); logging in again.`,
+      const error = isObject(json) ? json['error'] : undefined;
+      const code = typeof error === 'string' ? error.toUpperCase() : isObject(error) && typeof error['code'] === 'string' ? error['code'] : `HTTP_${res.status}`;
+      throw new AuthError(`${what} (${code}); ${login ? 'check the user name and password' : 'logging in again'}.`, {
+        code,
+        status: res.status,
         // A login refused with 401/403 is final: the same user name and password will be refused again.
-        { code, status: res.status, final: what === 'Login' && refused },
-      );
+        final: login && (res.status === 401 || res.status === 403),
+      });
     }
     return {
       accessToken: json['access_token'],
@@ -116,7 +119,7 @@ export function sqlResults(res: { ok: boolean; status: number; text: string }, s
   }
   const results = Array.isArray(json['results']) ? json['results'] : [];
   return results.filter(isObject).map((r) => ({
-    schema: Array.isArray(r['schema']) ? r['schema'].filter(isObject).map(field) : undefined,
+    schema: Array.isArray(r['schema']) ? r['schema'].filter(isObject).map(decodeField) : undefined,
     rows: Array.isArray(r['rows']) ? (r['rows'] as unknown[][]) : undefined,
     rowCount: typeof r['row_count'] === 'number' ? r['row_count'] : 0,
   }));
@@ -136,22 +139,8 @@ function wireParam(value: SqlParam): string {
   if (typeof value === 'bigint') {
     return value >= -9007199254740991n && value <= 9007199254740991n ? value.toString() : `"${value.toString()}"`;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new UsageError(`SQL parameters must be finite numbers; got ${String(value)}.`, { code: 'INVALID_PARAMETER' });
-  }
-  if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    throw new UsageError(`Unsupported SQL parameter type "${typeof value}".`, { code: 'INVALID_PARAMETER' });
-  }
+  checkParam(value);
   return JSON.stringify(value);
-}
-
-function field(f: Record<string, unknown>): SchemaField {
-  return {
-    name: typeof f['name'] === 'string' ? f['name'] : '',
-    dataType: f['data_type'],
-    index: typeof f['index'] === 'number' ? f['index'] : 0,
-    flags: Array.isArray(f['flags']) ? f['flags'].filter((x): x is string => typeof x === 'string') : [],
-  };
 }
 
 function parseJson(text: string): unknown {
@@ -160,10 +149,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `Retry-After` (seconds or an HTTP date) in ms, capped at 60 s; undefined when absent or unreadable. */

@@ -5,28 +5,23 @@
  * subscription resumes from its checkpoint (which excludes the lost frame). The same holds for
  * an `error` with a synthetic id (K§6.2): the server dropped one of our messages without saying
  * which, so only a fresh socket (every subscribe re-sent) is sure to strand nothing.
- * A well-formed frame of an unknown `type` is ignored (forward compatibility).
+ * A well-formed frame of an unknown `type` is ignored (forward compatibility; the codec marks it `unknown`).
  */
 import { ProtocolError } from '../../errors.js';
+import { undecodable } from '../../connection/FrameReader.js';
 import type { ServerMessage } from './messages.js';
 
 /** Ids the server uses for errors that answer no subscription (K§6.2). */
 const SYNTHETIC_IDS = new Set(['protocol', 'rate_limit', 'subscribe', 'invalid_subscription']);
-
-/** Message types the codec decodes; an `invalid` frame naming one of these had a bad shape. */
-const KNOWN_TYPES = new Set(['auth_success', 'auth_error', 'subscription_ack', 'initial_data_batch', 'change', 'error']);
 
 export const RATE_LIMIT_EXCEEDED = 'RATE_LIMIT_EXCEEDED';
 export const MESSAGE_TOO_LARGE = 'MESSAGE_TOO_LARGE';
 /** livebind code: a frame that could not be decoded (bad gzip, invalid JSON, bad shape). */
 export const INVALID_FRAME = 'INVALID_FRAME';
 
-/** undefined: route the message; 'ignore': drop it (unknown type); a ProtocolError: the stream is broken. */
-export function inboundFault(message: ServerMessage, text: string): ProtocolError | 'ignore' | undefined {
-  if (message.type === 'invalid') {
-    if (isUnknownType(text)) return 'ignore';
-    return undecodable(message.reason);
-  }
+/** undefined: route (or ignore) the message; a ProtocolError: the stream is broken. */
+export function inboundFault(message: ServerMessage): ProtocolError | undefined {
+  if (message.type === 'invalid') return undecodable(message.reason);
   if (message.type !== 'error' || !SYNTHETIC_IDS.has(message.subscriptionId)) return undefined;
   const what =
     message.code === RATE_LIMIT_EXCEEDED
@@ -39,20 +34,4 @@ export function inboundFault(message: ServerMessage, text: string): ProtocolErro
   });
 }
 
-export function undecodable(reason: string, cause?: unknown): ProtocolError {
-  return new ProtocolError(`Undecodable frame from the server (${reason}); reconnecting to resume from the checkpoint.`, {
-    code: INVALID_FRAME,
-    cause,
-  });
-}
-
-function isUnknownType(text: string): boolean {
-  try {
-    const raw: unknown = JSON.parse(text);
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
-    const type = (raw as { type?: unknown }).type;
-    return typeof type === 'string' && !KNOWN_TYPES.has(type);
-  } catch {
-    return false;
-  }
-}
+export { undecodable } from '../../connection/FrameReader.js';

@@ -14,14 +14,16 @@ import type { LivebindError } from '../../errors.js';
 import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
+import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
 import { KalamHttp } from './http.js';
 import type { SqlResult } from './http.js';
 import { KalamFeed } from './KalamFeed.js';
-import { KalamSession } from './KalamSession.js';
-import { SubscriptionManager } from './SubscriptionManager.js';
+import { kalamSession } from './KalamSession.js';
+import { createSubscriptionManager } from './SubscriptionManager.js';
+import type { SubscriptionManager } from './SubscriptionManager.js';
 import type { KalamTopics } from './topics.js';
 import type { KalamFiles, KalamUpload } from './fileUploads.js';
 import type { TopicHandle } from '../../topics/types.js';
@@ -91,23 +93,20 @@ export function loadBatchSize(batchSize: number | undefined, lastRows: number | 
   return Math.max(DEFAULT_LOAD_BATCH_SIZE, lastRows ?? 0);
 }
 
-/** The opt-in options and the `livebind/kalamdb` export each takes. */
-const OPT_INS = [
-  ['strictLiveSql', 'checkLiveSql'],
-  ['topics', 'kalamdbTopics'],
-  ['files', 'kalamdbFiles'],
-] as const;
-
-const optIn = (key: string, value: string): string => `import { ${value} } from "livebind/kalamdb" and pass { ${key}: ${value} } to createClient`;
-
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
 export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
     throw new UsageError('kalamdbDriver needs the server\'s HTTP base URL: { url: "http://127.0.0.1:8080" }.', { code: 'INVALID_OPTION' });
   }
-  // The opt-in extras take the imported function itself.
-  for (const [key, value] of OPT_INS) {
-    if (options[key] !== undefined && typeof options[key] !== 'function') throw new UsageError(`${key} takes the function itself: ${optIn(key, value)}.`, { code: 'INVALID_OPTION' });
+  // The opt-in options take the imported function itself.
+  for (const [option, name] of [
+    ['strictLiveSql', 'checkLiveSql'],
+    ['topics', 'kalamdbTopics'],
+    ['files', 'kalamdbFiles'],
+  ] as const) {
+    if (options[option] !== undefined && typeof options[option] !== 'function') {
+      throw new UsageError(optInMessage(`Option "${option}"`, option, name, 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
+    }
   }
   const fetchImpl = options.fetch ?? defaultFetch();
   const http = new KalamHttp(options.url, fetchImpl);
@@ -147,7 +146,7 @@ class KalamDriver implements Driver {
     readonly topic: ((name: string) => TopicHandle) | undefined,
     private readonly upload: KalamUpload | undefined,
   ) {
-    this.manager = new SubscriptionManager(context.connection, options.resume ?? 'auto');
+    this.manager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
     this.compress = options.compress ?? true;
   }
 
@@ -157,7 +156,7 @@ class KalamDriver implements Driver {
 
   session(link: Link): Session {
     this.loadDecoder(); // ready (in Node) before the first gzip frame arrives
-    return new KalamSession(link, this.manager, { compression: this.compress ? 'gzip' : 'none', decoder: () => this.loadDecoder() });
+    return kalamSession(link, this.manager, { compression: this.compress ? 'gzip' : 'none', decoder: () => this.loadDecoder() });
   }
 
   stopped(error: LivebindError): void {
@@ -186,7 +185,7 @@ class KalamDriver implements Driver {
   /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
   async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
     if (this.upload === undefined) {
-      throw new UsageError(`FILE uploads are opt-in: ${optIn('files', 'kalamdbFiles')}.`, { code: 'FILES_NOT_ENABLED' });
+      throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
     }
     return outcomeOf(await this.upload(text, files, params, uploadOptions));
   }

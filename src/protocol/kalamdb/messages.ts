@@ -53,7 +53,9 @@ export type ServerMessage =
       readonly oldValues: readonly WireRow[];
     }
   | { readonly type: 'error'; readonly subscriptionId: string; readonly code: string; readonly message: string }
-  /** Anything the codec could not understand; `reason` says why (never thrown: the router logs/ignores it). */
+  /** A well-formed message of a type this client does not know (a newer server's): ignored. */
+  | { readonly type: 'unknown'; readonly name: string }
+  /** Anything the codec could not understand; `reason` says why (never thrown: the session breaks the stream). */
   | { readonly type: 'invalid'; readonly reason: string };
 
 export interface SubscribeOptions {

@@ -1,0 +1,31 @@
+/**
+ * `client.changes()` (raw change events, docs/SPEC.md §3.3) is opt-in, so apps that only bind live
+ * rows bundle none of it:
+ *
+ *   import { createClient, liveChanges } from 'livebind';
+ *   const client = createClient({ url, auth, changes: liveChanges });
+ *   client.changes('SELECT * FROM app.messages').subscribe((e) => console.log(e.type, e.row));
+ *
+ * Without it `changes()` (and React's `useChanges`) throws a UsageError `OPT_IN_REQUIRED` naming this import.
+ */
+import { bindParams } from '../sql/sqlLiteral.js';
+import type { ChangeEvent, LiveObservable } from '../types.js';
+import { ChangesQuery } from './ChangesQuery.js';
+import { feedSpec, queryId } from './QueryRegistry.js';
+import type { ChangesSupport } from './QueryRegistry.js';
+
+export const liveChanges: ChangesSupport = (context) => (sql, options = {}) => {
+  const open = context.open('changes');
+  const bound = bindParams(sql, options.params);
+  const query = context.share(queryId(['changes', bound, options.key]), (lifecycle) =>
+    new ChangesQuery<unknown>({
+      open,
+      spec: feedSpec(sql, options.params, bound, false, options.key, undefined, undefined),
+      timers: context.timers,
+      graceMs: context.graceMs,
+      lookup: context.lookup,
+      ...lifecycle,
+    }),
+  );
+  return query.source.observable as unknown as LiveObservable<ChangeEvent<never>, ChangeEvent<never> | undefined>;
+};

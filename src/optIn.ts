@@ -1,0 +1,7 @@
+/**
+ * The message of an opt-in feature used without its import (README "opt-in imports"), e.g.
+ * `changes() needs its opt-in import: import { liveChanges } from "livebind" and pass { changes: liveChanges } to createClient.`
+ */
+export function optInMessage(what: string, option: string, name: string, from: string): string {
+  return `${what} needs its opt-in import: import { ${name} } from "${from}" and pass { ${option}: ${name} } to createClient.`;
+}
