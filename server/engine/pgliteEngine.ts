@@ -12,6 +12,7 @@ import { canRead } from './canRead.js';
 import { Catalog } from './catalog.js';
 import { encodeCell } from './cellEncoding.js';
 import { parseCopyText } from './copyText.js';
+import { PlannerStats } from './plannerStats.js';
 import { createUser } from './ddlExecutor.js';
 import { quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
 import { SerialQueue } from './serialQueue.js';
@@ -140,6 +141,7 @@ const SESSION_DEFAULTS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET 
 export class PgliteEngine implements Engine {
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<(change: ChangeRecord) => void>();
+  private readonly stats = new PlannerStats();
   private closed = false;
 
   private constructor(
@@ -172,7 +174,10 @@ export class PgliteEngine implements Engine {
         return await job(this.db);
       } finally {
         if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
-        if (options.writes !== false) await this.resetAndDrain();
+        if (options.writes !== false) {
+          this.stats.written();
+          await this.resetAndDrain();
+        }
       }
     });
   }
@@ -304,6 +309,7 @@ export class PgliteEngine implements Engine {
       ` WHERE ${where.join(' AND ')} ORDER BY "_seq" ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT ${limit}`;
     // COPY text: the same per-cell text as the query protocol, in one buffer (copyText.ts).
     const text = await this.run(async (db) => {
+      await this.stats.beforeRead(db, table);
       const r = await db.query(`COPY (${sql}) TO '/dev/blob'`);
       return r.blob === undefined ? '' : await r.blob.text();
     }, { writes: false });
