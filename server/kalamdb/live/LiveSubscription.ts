@@ -49,7 +49,8 @@ export class LiveSubscription {
   readonly owner: string | null;
   private state: State = 'starting';
   private held: RowEvent[] = [];
-  private sentKeys: Set<string> | undefined = new Set();
+  /** Keys of the rows sent in load pages, one array per page; looked up only for held-back changes (`finish`). */
+  private sentKeys: (readonly string[])[] | undefined = [];
   private bound: bigint | undefined;
   private batchNum = 0;
   private lastRowsTail = false;
@@ -237,8 +238,7 @@ export class LiveSubscription {
 
   /** Sends an encoded page (page 0 is preceded by the ack with the same batch_control); its keys count as sent. */
   private sendPage(page: EncodedPage): BatchControl {
-    const sentKeys = this.sentKeys;
-    if (sentKeys !== undefined) for (const key of page.keys) sentKeys.add(key);
+    this.sentKeys?.push(page.keys);
     if (page.bc.batchNum === 0) this.sink.send(subscriptionAckMessage(this.id, page.bc, this.plan.schema));
     this.sink.sendPrepared(page.frame);
     return page.bc;
@@ -254,7 +254,7 @@ export class LiveSubscription {
       if (this.isClosed()) return;
     }
     const held = this.held.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-    const known = this.sentKeys ?? new Set<string>();
+    const known = this.sentAmong(held);
     this.held = [];
     for (const ev of held) {
       if (ev.kind === 'delete') {
@@ -270,6 +270,15 @@ export class LiveSubscription {
     }
     this.sentKeys = undefined;
     this.state = 'live';
+  }
+
+  /** The keys of `held` that a load page carried (one pass over the sent keys, only when something was held back). */
+  private sentAmong(held: readonly RowEvent[]): Set<string> {
+    const known = new Set<string>();
+    if (held.length === 0 || this.sentKeys === undefined) return known;
+    const wanted = new Set(held.map((ev) => ev.key));
+    for (const keys of this.sentKeys) for (const key of keys) if (wanted.has(key)) known.add(key);
+    return known;
   }
 
   /**
