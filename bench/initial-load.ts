@@ -207,7 +207,7 @@ try {
     console.log('spans (summed per run, median run shown; they overlap):');
     const r = results.find((x) => x.ms === median)!;
     console.log(`  server engine.readRows: ${fmt(r.server.readRows)} ms in ${r.server.readCalls} calls (${(r.server.readRows / Math.max(1, r.server.readCalls)).toFixed(1)} ms/call)`);
-    console.log(`  server send (JSON text → frame, gzip, ws.send): ${fmt(r.server.serverSend)} ms for ${r.server.serverFrames} messages, ${fmt(r.server.serverBytes)} chars of JSON`);
+    console.log(`  server send on the event loop (JSON text → frame, gzip unless on the threadpool, ws.send): ${fmt(r.server.serverSend)} ms for ${r.server.serverFrames} messages, ${fmt(r.server.serverBytes)} chars of JSON`);
     console.log(`  client frame handling (gunzip, decode, materializer, snapshots): ${fmt(r.s.clientHandle)} ms for ${r.s.clientFrames} frames`);
   }
 } finally {

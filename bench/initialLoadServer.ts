@@ -41,14 +41,31 @@ export async function startLoadServer(rows: number, profile: boolean): Promise<L
         spans.readCalls++;
       }
     };
-    const send = KalamConnection.prototype.send;
-    KalamConnection.prototype.send = function (this: KalamConnection, json: string) {
-      const t0 = performance.now();
-      send.call(this, json);
-      spans.serverSend += performance.now() - t0;
-      spans.serverFrames++;
-      spans.serverBytes += json.length;
+    // JSON → frame → ws.send on the event loop: `send`, or (where frames are prepared ahead and
+    // large ones gzipped on the threadpool) `prepare` + `sendPrepared`, which `send` calls.
+    const proto = KalamConnection.prototype as unknown as Record<string, (this: unknown, ...a: unknown[]) => unknown>;
+    const timed = (name: string, count: (args: unknown[]) => void) => {
+      const fn = proto[name]!;
+      proto[name] = function (this: unknown, ...args: unknown[]) {
+        const t0 = performance.now();
+        try {
+          return fn.apply(this, args);
+        } finally {
+          spans.serverSend += performance.now() - t0;
+          count(args);
+        }
+      };
     };
+    const countJson = (args: unknown[]) => {
+      spans.serverFrames++;
+      spans.serverBytes += (args[0] as string).length;
+    };
+    if (typeof proto['prepare'] === 'function') {
+      timed('prepare', countJson);
+      timed('sendPrepared', () => undefined);
+    } else {
+      timed('send', countJson);
+    }
   }
   const bench = { id: BENCH_USER.user, role: BENCH_USER.role };
   await server.engine.executeSql(bench, {

@@ -23,7 +23,7 @@ export const ASYNC_GZIP_MIN_CHARS = 64 * 1024;
 /** One message on its way to a frame; `frame` is set once encoded (at once, or when its gzip finishes). */
 export class PreparedFrame {
   frame: Frame | undefined;
-  private waiter: (() => void) | undefined;
+  private waiters: (() => void)[] = [];
 
   constructor(
     /** Bytes it holds until sent (its JSON's UTF-16 length: an upper bound of what reaches the socket, gzip or not). */
@@ -44,17 +44,17 @@ export class PreparedFrame {
     return p;
   }
 
-  /** Calls `fn` once the frame is ready (at once when it is). One waiter: the queue's head. */
+  /** Calls `fn` once the frame is ready (at once when it is). */
   whenReady(fn: () => void): void {
     if (this.frame !== undefined) fn();
-    else this.waiter = fn;
+    else this.waiters.push(fn);
   }
 
   private resolve(frame: Frame): void {
     this.frame = frame;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 }
 
