@@ -38,6 +38,7 @@ describe('PreparedFrame', () => {
     expect(p.frame!.binary).toBe(true);
     expect(text(p.frame!)).toBe(json);
     expect(PreparedFrame.of(json, false, 512).frame).toEqual({ data: json, binary: false });
+    expect(PreparedFrame.of(json, true, json.length + 1).frame).toEqual({ data: json, binary: false }); // under a raised threshold
     const s = small('b');
     expect(PreparedFrame.of(s, true, 512).frame).toEqual(toFrame(s, true, 512));
     const mid = JSON.stringify({ type: 'change', body: 'x'.repeat(2000) });

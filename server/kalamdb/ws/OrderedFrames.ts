@@ -38,6 +38,10 @@ export class PreparedFrame {
       return p;
     }
     const bytes = Buffer.from(json, 'utf8');
+    if (bytes.length < thresholdBytes) {
+      p.frame = { data: json, binary: false };
+      return p;
+    }
     gzip(bytes, { level: zlibConstants.Z_BEST_SPEED, chunkSize: bytes.length }, (error, gz) => {
       p.resolve(error === null && gz.length < bytes.length ? { data: gz, binary: true } : { data: json, binary: false });
     });
