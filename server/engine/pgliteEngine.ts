@@ -141,7 +141,7 @@ const SESSION_DEFAULTS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET 
 export class PgliteEngine implements Engine {
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<(change: ChangeRecord) => void>();
-  private readonly stats = new PlannerStats();
+  private readonly stats = new PlannerStats((job) => this.run(job, { writes: false }));
   private closed = false;
 
   private constructor(
@@ -193,6 +193,7 @@ export class PgliteEngine implements Engine {
     for (const row of r.rows) {
       const table = this.catalog.byQualifiedName(row.tbl);
       if (table === undefined) continue;
+      this.stats.changed(table);
       const change: ChangeRecord = {
         table: row.tbl,
         userId: table.type === 'user' ? row.owner : null,
@@ -370,6 +371,7 @@ export class PgliteEngine implements Engine {
       if (this.closed) return;
       this.closed = true;
       this.listeners.clear();
+      this.stats.stop();
       await this.db.close();
     });
   }
