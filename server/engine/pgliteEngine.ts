@@ -13,8 +13,9 @@ import { canRead } from './canRead.js';
 import { Catalog } from './catalog.js';
 import { encodeCell } from './cellEncoding.js';
 import { parseCopyText } from './copyText.js';
+import { pageReadSql } from './pageRead.js';
+import { PlannerStats } from './plannerStats.js';
 import { createUser } from './ddlExecutor.js';
-import { quoteIdent, quoteLiteral, quoteQualified } from './quoteIdent.js';
 import { SerialQueue } from './serialQueue.js';
 import { executeBatch, type BatchRequest, type BatchResult } from './sqlExecutor.js';
 import { EngineAuthError, type AuthUser, type Cell, type ChangeRecord, type Engine, type ReadRowsQuery, type Role, type TableInfo, type Tombstone, type WireRow } from './types.js';
@@ -142,6 +143,7 @@ export class PgliteEngine implements Engine {
   private readonly queue = new SerialQueue();
   private readonly listeners = new Set<(change: ChangeRecord) => void>();
   private readonly revokedListeners = new Set<(userId: string) => void>();
+  private readonly stats = new PlannerStats((job) => this.run(job, { writes: false }));
   private closed = false;
 
   private constructor(
@@ -175,7 +177,10 @@ export class PgliteEngine implements Engine {
         return await job(this.db);
       } finally {
         if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
-        if (options.writes !== false) await this.resetAndDrain();
+        if (options.writes !== false) {
+          this.stats.written();
+          await this.resetAndDrain();
+        }
       }
     });
   }
@@ -191,6 +196,7 @@ export class PgliteEngine implements Engine {
     for (const row of r.rows) {
       const table = this.catalog.byQualifiedName(row.tbl);
       if (table === undefined) continue;
+      this.stats.changed(table);
       const change: ChangeRecord = {
         table: row.tbl,
         userId: table.type === 'user' ? row.owner : null,
@@ -307,32 +313,18 @@ export class PgliteEngine implements Engine {
   }
 
   async readRows(user: AuthUser, table: TableInfo, query: ReadRowsQuery): Promise<WireRow[]> {
-    const visible = new Map(table.columns.map((c) => [c.name, c]));
-    const names = [...new Set([...query.columns, '_seq'])];
-    const cols = names.map((n) => {
-      const c = visible.get(n);
-      if (c === undefined) throw new Error(`Unknown column ${n} in ${table.qualifiedName}`);
-      return c;
-    });
-    const where: string[] = [];
-    if (table.type === 'user') where.push(`"_livebind_owner" = ${quoteLiteral(user.id)}`);
-    if (query.whereSql !== undefined && query.whereSql.trim() !== '') where.push(`(${query.whereSql})`);
-    if (query.afterSeq !== undefined) where.push(`"_seq" > ${BigInt(query.afterSeq).toString()}`);
-    where.push(`"_seq" <= ${BigInt(query.upToSeq).toString()}`);
-    const limit = Math.max(0, Math.min(Math.floor(query.limit), 1_000_000));
-    const sql =
-      `SELECT ${cols.map((c) => quoteIdent(c.name)).join(', ')} FROM ${quoteQualified(table.namespace, table.name)}` +
-      ` WHERE ${where.join(' AND ')} ORDER BY "_seq" ${query.newestFirst === true ? 'DESC' : 'ASC'} LIMIT ${limit}`;
+    const { sql, columns } = pageReadSql(user, table, query);
     // COPY text: the same per-cell text as the query protocol, in one buffer (copyText.ts).
     const text = await this.run(async (db) => {
+      await this.stats.beforeRead(db, table);
       const r = await db.query(`COPY (${sql}) TO '/dev/blob'`);
       return r.blob === undefined ? '' : await r.blob.text();
     }, { writes: false });
-    const names_ = cols.map((c) => c.name);
-    const types = cols.map((c) => c.pgType);
-    return parseCopyText(text, cols.length).map((row) => {
+    const names = columns.map((c) => c.name);
+    const types = columns.map((c) => c.pgType);
+    return parseCopyText(text, columns.length).map((row) => {
       const out: Record<string, Cell> = {};
-      for (let i = 0; i < row.length; i++) out[names_[i]!] = encodeCell(types[i]!, row[i]);
+      for (let i = 0; i < row.length; i++) out[names[i]!] = encodeCell(types[i]!, row[i]);
       return out;
     });
   }
@@ -404,6 +396,7 @@ export class PgliteEngine implements Engine {
       this.closed = true;
       this.listeners.clear();
       this.revokedListeners.clear();
+      this.stats.stop();
       await this.db.close();
     });
   }

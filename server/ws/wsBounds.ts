@@ -38,6 +38,11 @@ export class BoundedOutbound {
     this.ws.send(data, { binary }, () => {
       this.pending--;
     });
-    return this.pending <= this.limits.outboundQueueLimit && this.ws.bufferedAmount <= this.limits.outboundBufferLimitBytes;
+    return !this.over(0, 0);
+  }
+
+  /** Whether the connection is over a bound, counting `heldMessages` and `heldBytes` not handed to the socket yet. */
+  over(heldMessages: number, heldBytes: number): boolean {
+    return this.pending + heldMessages > this.limits.outboundQueueLimit || this.ws.bufferedAmount + heldBytes > this.limits.outboundBufferLimitBytes;
   }
 }

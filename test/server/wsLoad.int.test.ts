@@ -170,6 +170,50 @@ describe('read-ahead of the next page', () => {
   });
 });
 
+describe('pages gzipped on the threadpool (≥ 64K chars of JSON)', () => {
+  it('frames stay in order per socket, and rows changed in the page read and encoded ahead converge', async () => {
+    await h.sql(ROOT, 'CREATE USER TABLE app.wide (id BIGINT PRIMARY KEY, name TEXT, qty INT)');
+    for (let start = 1; start <= 400; start += 100) {
+      const values = Array.from({ length: 100 }, (_, k) => `(${start + k}, '${'w'.repeat(900)}-${start + k}', ${(start + k) % 20})`);
+      await h.sql(alice, `INSERT INTO app.wide (id, name, qty) VALUES ${values.join(', ')}`);
+    }
+    await table('narrow', 3);
+    const c = await WsTestClient.authed(h.url, token);
+    // Page 0 of `big` (100 rows of ~1 KB: gzipped off the event loop), then `small` (small frames, at once): in that order.
+    c.send({ type: 'subscribe', subscription: { id: 'big', sql: 'SELECT id, name, qty FROM app.wide', options: { batch_size: 100 } } });
+    c.send({ type: 'subscribe', subscription: { id: 'small', sql: 'SELECT id, name FROM app.narrow', options: {} } });
+    await c.until(() => c.received.filter((r) => r.msg.subscription_id === 'small').length >= 2);
+    const seen = c.received.filter((r) => r.msg.subscription_id !== undefined).map((r) => `${r.msg.type}:${r.msg.subscription_id}`);
+    expect(seen).toEqual(['subscription_ack:big', 'initial_data_batch:big', 'subscription_ack:small', 'initial_data_batch:small']);
+    const pageFrame = c.received.find((r) => r.msg.type === 'initial_data_batch' && r.msg.subscription_id === 'big')!;
+    expect(pageFrame.binary).toBe(true);
+    expect(pageFrame.text.length).toBeGreaterThan(64 * 1024);
+    const view = new RowView('id');
+    expect((await c.next((m) => m.subscription_id === 'big')).type).toBe('subscription_ack');
+    let page = await c.next((m) => m.subscription_id === 'big');
+    view.apply(page);
+    // Page 1 (ids 101..200) is read and encoded ahead once page 0 is sent: change rows in it, and later ones, first.
+    await h.sql(alice, "UPDATE app.wide SET name = 'changed' WHERE id = 150");
+    await h.sql(alice, 'DELETE FROM app.wide WHERE id = 151');
+    await h.sql(alice, "UPDATE app.wide SET qty = 99 WHERE id = 350");
+    await h.sql(alice, "INSERT INTO app.wide (id, name, qty) VALUES (1000, 'new', 1)");
+    while (page.batch_control?.has_more) {
+      c.send(`{"type":"next_batch","subscription_id":"big","last_seq_id":${page.batch_control.last_seq_id}}`);
+      page = await c.next((m) => m.subscription_id === 'big');
+      expect(page.type).toBe('initial_data_batch');
+      view.apply(page);
+    }
+    await c.until(() => c.pending().filter((m) => m.subscription_id === 'big').length >= 4);
+    for (const m of c.pending()) if (m.subscription_id === 'big') view.apply(m);
+    expect(view.rows.get('150')).toMatchObject({ name: 'changed' });
+    expect(view.rows.has('151')).toBe(false);
+    expect(view.rows.get('350')).toMatchObject({ qty: 99 });
+    expect(view.rows.get('1000')).toMatchObject({ name: 'new' });
+    expect(view.snapshot()).toEqual(await fresh('SELECT id, name, qty FROM app.wide'));
+    c.close();
+  });
+});
+
 describe('resume (§8.4, §12.3.2)', () => {
   it('after a cut socket, updates and deletes during the outage converge to a fresh SELECT', async () => {
     await table('res', 40);

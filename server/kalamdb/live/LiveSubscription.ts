@@ -8,6 +8,7 @@
  */
 import type { AuthUser, ChangeRecord, Engine, WireRow } from '../../engine/types.js';
 import type { SubscribeOptions } from '../ws/clientMessage.js';
+import type { PreparedFrame } from '../ws/OrderedFrames.js';
 import {
   changeMessage,
   initialDataBatchMessage,
@@ -24,6 +25,10 @@ export const MAX_BATCH_SIZE = 10_000;
 /** Where a subscription's messages go (its connection). */
 export interface SubscriptionSink {
   send(json: string): void;
+  /** Starts turning a message into its frame (gzip off the event loop for large ones) to send later with `sendPrepared`. */
+  prepare(json: string): PreparedFrame;
+  /** Sends a prepared message, in order with `send`. */
+  sendPrepared(frame: PreparedFrame): void;
   /** A held-back buffer overflowed: the connection closes with 1013 (§12.3.3). */
   overflow(): void;
   /** A load read failed: report and drop the subscription. */
@@ -32,22 +37,31 @@ export interface SubscriptionSink {
 
 type State = 'starting' | 'loading' | 'finishing' | 'live' | 'closed';
 
+/** One load page encoded for the wire: its frame (being prepared), its batch_control and the keys it carries. */
+interface EncodedPage {
+  readonly bc: BatchControl;
+  readonly keys: readonly string[];
+  readonly frame: PreparedFrame;
+}
+
 export class LiveSubscription {
   /** Owner partition for USER tables, null for SHARED tables: the routing key (§7.6). */
   readonly owner: string | null;
   private state: State = 'starting';
   private held: RowEvent[] = [];
-  private sentKeys: Set<string> | undefined = new Set();
+  /** Keys of the rows sent in load pages, one array per page; looked up only for held-back changes (`finish`). */
+  private sentKeys: (readonly string[])[] | undefined = [];
   private bound: bigint | undefined;
   private batchNum = 0;
   private lastRowsTail = false;
   /**
-   * The page after the one just sent, read ahead so `next_batch` is answered at once (the read
-   * overlaps the frame's trip and the client's decoding). Used only when `next_batch` asks for the
-   * page after `after`; rows read early are as consistent as rows read on request: changes after
-   * the bound are held back and applied after the last page either way.
+   * The page after the one just sent, read ahead and encoded (JSON, then gzip on the threadpool) so
+   * `next_batch` is answered at once: the read and the encoding overlap the previous frame's trip and
+   * the client's decoding. Used only when `next_batch` asks for the page after `after` (as page
+   * `batchNum`); rows read early are as consistent as rows read on request: changes after the bound
+   * are held back and applied after the last page either way. One page ahead at most.
    */
-  private prefetched: { readonly after: bigint | undefined; readonly page: Promise<{ rows: WireRow[]; hasMore: boolean }> } | undefined;
+  private prefetched: { readonly after: bigint | undefined; readonly batchNum: number; readonly page: Promise<EncodedPage> } | undefined;
   private readonly batchSize: number;
   /** Columns read for the load: projected sources, then primary-key sources (engine adds `_seq`). */
   private readonly readColumns: readonly string[];
@@ -137,7 +151,7 @@ export class LiveSubscription {
       if (this.isClosed()) return;
     }
     this.state = 'loading';
-    const bc = this.sendPage(rows, hasMore);
+    const bc = this.sendPage(this.encodePage(rows, hasMore, this.batchNum));
     if (hasMore && !this.lastRowsTail) this.prefetch(bc.lastSeqId ?? undefined);
     if (!hasMore) await this.finish();
   }
@@ -147,18 +161,19 @@ export class LiveSubscription {
     if (this.state !== 'loading') return;
     this.batchNum++;
     if (this.lastRowsTail) {
-      this.sendPage([], false);
+      this.sendPage(this.encodePage([], false, this.batchNum));
       await this.finish();
       return;
     }
     const lower = this.lowerBound(lastSeqId);
     const ahead = this.prefetched;
     this.prefetched = undefined;
-    const { rows, hasMore } = await (ahead !== undefined && ahead.after === lower ? ahead.page : this.readPage(lower));
+    const batchNum = this.batchNum;
+    const page = await (ahead !== undefined && ahead.after === lower && ahead.batchNum === batchNum ? ahead.page : this.readEncoded(lower, batchNum));
     if (this.isClosed()) return;
-    const bc = this.sendPage(rows, hasMore);
-    if (hasMore) this.prefetch(bc.lastSeqId ?? undefined);
-    if (!hasMore) await this.finish();
+    const bc = this.sendPage(page);
+    if (bc.hasMore) this.prefetch(bc.lastSeqId ?? undefined);
+    else await this.finish();
   }
 
   /** The exclusive lower `_seq` bound of the page after `lastSeqId` (never below a resume's `from`). */
@@ -167,12 +182,18 @@ export class LiveSubscription {
     return lastSeqId === undefined ? from : from !== undefined && lastSeqId < from ? from : lastSeqId;
   }
 
-  /** Start reading the page after `lastSeqId` (see `prefetched`). A failed read surfaces when that page is asked for. */
+  /** Start reading (and encoding) the page after `lastSeqId` (see `prefetched`). A failed read surfaces when that page is asked for. */
   private prefetch(lastSeqId: bigint | undefined): void {
     const after = this.lowerBound(lastSeqId);
-    const page = this.readPage(after);
+    const batchNum = this.batchNum + 1;
+    const page = this.readEncoded(after, batchNum);
     page.catch(() => undefined);
-    this.prefetched = { after, page };
+    this.prefetched = { after, batchNum, page };
+  }
+
+  private async readEncoded(afterSeq: bigint | undefined, batchNum: number): Promise<EncodedPage> {
+    const { rows, hasMore } = await this.readPage(afterSeq);
+    return this.encodePage(rows, hasMore, batchNum);
   }
 
   private isClosed(): boolean {
@@ -197,24 +218,30 @@ export class LiveSubscription {
     return { rows: hasMore ? rows.slice(0, this.batchSize) : rows, hasMore };
   }
 
-  /** Sends page `batchNum` (page 0 is preceded by the ack with the same batch_control). */
-  private sendPage(rows: readonly WireRow[], hasMore: boolean): BatchControl {
+  /** Page `batchNum` as its `initial_data_batch` frame (prepared now, sent by `sendPage`). */
+  private encodePage(rows: readonly WireRow[], hasMore: boolean, batchNum: number): EncodedPage {
     const last = rows[rows.length - 1];
     const lastSeq = last?.['_seq'];
     const bc: BatchControl = {
-      batchNum: this.batchNum,
+      batchNum,
       hasMore,
-      status: hasMore ? (this.batchNum === 0 ? 'loading' : 'loading_batch') : 'ready',
+      status: hasMore ? (batchNum === 0 ? 'loading' : 'loading_batch') : 'ready',
       lastSeqId: typeof lastSeq === 'string' || typeof lastSeq === 'number' ? BigInt(lastSeq) : null,
       snapshotEndSeq: this.bound ?? null,
     };
-    const sentKeys = this.sentKeys;
-    if (sentKeys !== undefined) for (let i = 0; i < rows.length; i++) sentKeys.add(rowKey(this.plan, rows[i]!));
+    const keys = new Array<string>(rows.length);
+    for (let i = 0; i < rows.length; i++) keys[i] = rowKey(this.plan, rows[i]!);
     // Read rows carry exactly the read columns then `_seq`, which is projectRow's output when nothing is renamed.
     const out = this.identityProjection ? rows : rows.map((r) => projectRow(this.plan, r));
-    if (this.batchNum === 0) this.sink.send(subscriptionAckMessage(this.id, bc, this.plan.schema));
-    this.sink.send(initialDataBatchMessage(this.id, out, bc));
-    return bc;
+    return { bc, keys, frame: this.sink.prepare(initialDataBatchMessage(this.id, out, bc)) };
+  }
+
+  /** Sends an encoded page (page 0 is preceded by the ack with the same batch_control); its keys count as sent. */
+  private sendPage(page: EncodedPage): BatchControl {
+    this.sentKeys?.push(page.keys);
+    if (page.bc.batchNum === 0) this.sink.send(subscriptionAckMessage(this.id, page.bc, this.plan.schema));
+    this.sink.sendPrepared(page.frame);
+    return page.bc;
   }
 
   /** After the last page: resume deletes (§12.3.2), then the held-back changes in `_seq` order (§7.2). */
@@ -227,7 +254,7 @@ export class LiveSubscription {
       if (this.isClosed()) return;
     }
     const held = this.held.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
-    const known = this.sentKeys ?? new Set<string>();
+    const known = this.sentAmong(held);
     this.held = [];
     for (const ev of held) {
       if (ev.kind === 'delete') {
@@ -243,6 +270,15 @@ export class LiveSubscription {
     }
     this.sentKeys = undefined;
     this.state = 'live';
+  }
+
+  /** The keys of `held` that a load page carried (one pass over the sent keys, only when something was held back). */
+  private sentAmong(held: readonly RowEvent[]): Set<string> {
+    const known = new Set<string>();
+    if (held.length === 0 || this.sentKeys === undefined) return known;
+    const wanted = new Set(held.map((ev) => ev.key));
+    for (const keys of this.sentKeys) for (const key of keys) if (wanted.has(key)) known.add(key);
+    return known;
   }
 
   /**

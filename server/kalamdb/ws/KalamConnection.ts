@@ -9,7 +9,8 @@ import { LiveSubscription, type SubscriptionSink } from '../live/LiveSubscriptio
 import type { SubscriptionIndex } from '../live/SubscriptionIndex.js';
 import { planSubscriptionOffThread } from '../live/planSubscription.js';
 import { InvalidMessage, parseClientMessage, type ClientMessage, type WireProtocol } from './clientMessage.js';
-import { authErrorMessage, authSuccessMessage, errorMessage, toFrame, type ErrorCode } from './serverMessages.js';
+import { OrderedFrames, PreparedFrame } from './OrderedFrames.js';
+import { authErrorMessage, authSuccessMessage, errorMessage, type ErrorCode } from './serverMessages.js';
 import { BoundedOutbound, OVERFLOW_CLOSE } from '../../ws/wsBounds.js';
 
 export interface ResolvedKalamWsOptions {
@@ -69,7 +70,7 @@ export class KalamConnection implements SubscriptionSink {
   private authTimer: NodeJS.Timeout | undefined;
   private windowStart = 0;
   private windowCount = 0;
-  private readonly outbound: BoundedOutbound;
+  private readonly frames: OrderedFrames;
   private chain: Promise<void> = Promise.resolve();
   private readonly subs = new Map<string, LiveSubscription>();
 
@@ -81,12 +82,12 @@ export class KalamConnection implements SubscriptionSink {
     defaultProtocol: WireProtocol,
   ) {
     this.protocol = headerAuth?.protocol ?? defaultProtocol;
-    this.outbound = new BoundedOutbound(ws, ctx.options);
+    this.frames = new OrderedFrames(new BoundedOutbound(ws, ctx.options), () => this.overflow());
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('ping', () => this.touch());
     ws.on('pong', () => this.touch());
-    ws.on('error', () => this.dispose());
-    ws.on('close', () => this.dispose());
+    ws.on('error', () => this.gone());
+    ws.on('close', () => this.gone());
     if (headerAuth) {
       this.user = headerAuth.user;
       this.token = headerAuth.token;
@@ -111,14 +112,20 @@ export class KalamConnection implements SubscriptionSink {
     if (now - this.lastActivity > this.ctx.options.idleTimeoutMs) this.closeWith(1000, 'Heartbeat timeout');
   }
 
+  /** Closes after the frames already queued (a message sent just before, e.g. `auth_error`, still arrives); an overflow drops them. */
   closeWith(code: number, reason: string): void {
     if (this.closed) return;
     this.dispose();
-    try {
-      this.ws.close(code, truncateReason(reason));
-    } catch {
-      this.ws.terminate();
-    }
+    if (code === OVERFLOW_CLOSE.code) this.frames.stop();
+    const close = (): void => {
+      try {
+        this.ws.close(code, truncateReason(reason));
+      } catch {
+        this.ws.terminate();
+      }
+    };
+    if (this.frames.length === 0) close();
+    else void this.frames.drained().then(close);
   }
 
   /**
@@ -137,17 +144,24 @@ export class KalamConnection implements SubscriptionSink {
   }
 
   terminate(): void {
-    this.dispose();
+    this.gone();
     this.ws.terminate();
   }
 
   // SubscriptionSink
 
   send(json: string): void {
+    this.sendPrepared(this.prepare(json));
+  }
+
+  prepare(json: string): PreparedFrame {
+    return PreparedFrame.of(json, this.compress, this.ctx.options.compressThresholdBytes);
+  }
+
+  sendPrepared(frame: PreparedFrame): void {
     if (this.closed) return;
-    const frame = toFrame(json, this.compress, this.ctx.options.compressThresholdBytes);
-    // Bounded in messages and in bytes: a client that stops reading must not make the server hold more.
-    if (!this.outbound.send(frame.data, frame.binary)) this.overflow();
+    // In order, bounded in messages and in bytes: a client that stops reading must not make the server hold more.
+    this.frames.send(frame);
   }
 
   overflow(): void {
@@ -312,6 +326,12 @@ export class KalamConnection implements SubscriptionSink {
 
   private sendError(subscriptionId: string, code: ErrorCode, message: string): void {
     this.send(errorMessage(subscriptionId, code, message));
+  }
+
+  /** The socket closed or failed: nothing more can be sent. */
+  private gone(): void {
+    this.frames.stop();
+    this.dispose();
   }
 
   private dispose(): void {

@@ -81,8 +81,14 @@ export function changeMessage(id: string, body: ChangeBody): string {
   return `{"type":"change","subscription_id":${q(id)},"change_type":${q(body.changeType)}${rows}${old}}`;
 }
 
+/** One WebSocket frame: text, or binary (gzip). */
+export interface Frame {
+  readonly data: string | Buffer;
+  readonly binary: boolean;
+}
+
 /** The frame for one JSON message: gzip (fast level) into binary when ≥ threshold and smaller (§5.3). */
-export function toFrame(json: string, compress: boolean, thresholdBytes: number): { data: string | Buffer; binary: boolean } {
+export function toFrame(json: string, compress: boolean, thresholdBytes: number): Frame {
   if (!compress || json.length < thresholdBytes / 3) return { data: json, binary: false };
   const bytes = Buffer.from(json, 'utf8');
   if (bytes.length < thresholdBytes) return { data: json, binary: false };
