@@ -162,8 +162,8 @@ export interface UploadOptions extends QueryOptions {
    * Called as the request body goes out: first `{ loaded: 0, total }`, then non-decreasing
    * `loaded`, and `loaded === total` once the whole body was sent (before the server answers).
    * Browsers report through XMLHttpRequest's `upload.onprogress` (about every 50 ms); Node counts
-   * the bytes handed to the socket. An exception thrown here does not fail the upload; it is rethrown
-   * from a microtask, like an event listener's (`uncaughtException` in Node).
+   * the bytes handed to the socket. An exception thrown here aborts the upload and `queryWithFiles`
+   * rejects with that exception (as with any abort, a body already sent in full may have run).
    */
   readonly onProgress?: (progress: UploadProgress) => void;
 }

@@ -211,6 +211,32 @@ describe('abort', () => {
     expect(await fileCount()).toBe(before);
   });
 
+  test('an onProgress that throws aborts the upload: queryWithFiles rejects with that exception, no row, no file, no uncaught error', async () => {
+    const before = await fileCount();
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown): void => void uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const bug = new TypeError('progress bar is gone');
+      let calls = 0;
+      const upload = client.queryWithFiles('INSERT INTO app.up (id, f) VALUES (8, FILE("b"))', { b: bytes(8 * MiB, 8) }, undefined, {
+        onProgress: (p) => {
+          calls++;
+          if (p.loaded > 1 * MiB) throw bug;
+        },
+      });
+      await expect(upload).rejects.toBe(bug);
+      const callsAtFailure = calls;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls).toBe(callsAtFailure);
+      expect(await client.query('SELECT id FROM app.up WHERE id = 8')).toEqual([]);
+      expect(await fileCount()).toBe(before);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   test('an already aborted signal rejects at once and sends nothing; query() takes a signal too', async () => {
     sent.length = 0;
     const events: UploadProgress[] = [];

@@ -33,13 +33,23 @@ export const kalamdbFiles: KalamFiles = (baseUrl, fetch, context) => {
   const transport = (request: UploadRequest): Promise<UploadAnswer> =>
     typeof XMLHttpRequest === 'function' ? sendWithXhr(request) : sendWithFetch(fetch as unknown as StreamingFetch, request);
   return async (sql, files, params, options) => {
-    const signal = options?.signal;
+    const outer = options?.signal;
+    // Our own signal: the caller's abort, or an onProgress callback that threw, ends the upload.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const forward = (): void => controller.abort(outer?.reason);
+    if (outer?.aborted) forward();
+    else outer?.addEventListener('abort', forward, { once: true });
+    let thrown: { readonly error: unknown } | undefined;
     const body = multipartBody(sql, files, params, options?.namespace);
-    const report = progressReporter(body.size, options?.onProgress);
+    const report = progressReporter(body.size, options?.onProgress, (error) => {
+      thrown ??= { error };
+      controller.abort(error);
+    });
     const send = async (need: 'http' | 'expired'): Promise<SqlResult[]> => {
-      if (signal?.aborted) throw abortError(signal, 'The upload');
+      if (signal.aborted) throw abortError(signal, 'The upload');
       const token = await context.token(need);
-      if (signal?.aborted) throw abortError(signal, 'The upload');
+      if (signal.aborted) throw abortError(signal, 'The upload');
       let loaded = 0;
       report(0);
       const answer = await transport({
@@ -54,9 +64,12 @@ export const kalamdbFiles: KalamFiles = (baseUrl, fetch, context) => {
     try {
       return await send('http');
     } catch (e) {
+      if (thrown !== undefined) throw thrown.error;
       // A stream part cannot be read twice: only a body of Blobs and bytes is sent again.
       if (!isLivebindError(e) || e.code !== 'TOKEN_EXPIRED' || !body.replayable) throw e;
-      return send('expired');
+      return await send('expired');
+    } finally {
+      outer?.removeEventListener('abort', forward);
     }
   };
 };
@@ -64,9 +77,9 @@ export const kalamdbFiles: KalamFiles = (baseUrl, fetch, context) => {
 /**
  * onProgress as promised: `loaded` never decreases and never passes `total` (a retry restarts the
  * byte count; its events are held back until it passes what was reported). A throwing callback is
- * reported asynchronously, like an event listener's error, and does not fail the upload.
+ * called no more and handed to `failed`, which aborts the upload.
  */
-function progressReporter(total: number, onProgress: ((progress: UploadProgress) => void) | undefined): (loaded: number) => void {
+function progressReporter(total: number, onProgress: ((progress: UploadProgress) => void) | undefined, failed: (error: unknown) => void): (loaded: number) => void {
   let last = -1;
   return (loaded) => {
     const value = Math.min(loaded, total);
@@ -75,9 +88,8 @@ function progressReporter(total: number, onProgress: ((progress: UploadProgress)
     try {
       onProgress({ loaded: value, total });
     } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
+      onProgress = undefined;
+      failed(error);
     }
   };
 }
