@@ -123,7 +123,8 @@ export interface StoredUser {
   readonly updatedAt: Date;
 }
 
-interface ChangeRow {
+/** A captured change as the change log (and the topic outbox) hold it. */
+export interface ChangeRow {
   tbl: string;
   owner: string | null;
   op: 'insert' | 'update' | 'delete';
@@ -197,14 +198,7 @@ export class PgliteEngine implements Engine {
       const table = this.catalog.byQualifiedName(row.tbl);
       if (table === undefined) continue;
       this.stats.changed(table);
-      const change: ChangeRecord = {
-        table: row.tbl,
-        userId: table.type === 'user' ? row.owner : null,
-        op: row.op,
-        seq: BigInt(row.seq),
-        newRow: row.new_row === null ? undefined : decodeRowText(table, row.new_row),
-        oldRow: row.old_row === null ? undefined : decodeRowText(table, row.old_row),
-      };
+      const change = changeRecordOf(table, row);
       for (const listener of [...this.listeners]) {
         try {
           listener(change);
@@ -400,6 +394,18 @@ export class PgliteEngine implements Engine {
       await this.db.close();
     });
   }
+}
+
+/** A change-log row of `table` as the ChangeRecord listeners get. */
+export function changeRecordOf(table: TableInfo, row: ChangeRow): ChangeRecord {
+  return {
+    table: row.tbl,
+    userId: table.type === 'user' ? row.owner : null,
+    op: row.op,
+    seq: BigInt(row.seq),
+    newRow: row.new_row === null ? undefined : decodeRowText(table, row.new_row),
+    oldRow: row.old_row === null ? undefined : decodeRowText(table, row.old_row),
+  };
 }
 
 /** Decodes a change-log/tombstone row (JSON object of PostgreSQL text values) into a wire row. */

@@ -12,7 +12,7 @@
  * a failure (the outbox keeps what was not numbered).
  */
 import type { PGlite } from '@electric-sql/pglite';
-import { decodeRowText, type PgliteEngine } from '../engine/pgliteEngine.js';
+import { changeRecordOf, type ChangeRow, type PgliteEngine } from '../engine/pgliteEngine.js';
 import type { ChangeRecord } from '../engine/types.js';
 import { messagesFor, type PendingMessage } from './topicMessages.js';
 import type { TopicDef } from './TopicRegistry.js';
@@ -61,13 +61,7 @@ interface MessageRow {
   op: string;
 }
 
-interface OutboxRow {
-  tbl: string;
-  owner: string | null;
-  op: ChangeRecord['op'];
-  seq: string;
-  new_row: string | null;
-  old_row: string | null;
+interface OutboxRow extends ChangeRow {
   ts: string;
 }
 
@@ -119,14 +113,7 @@ export class TopicLog {
       const table = this.engine.catalog.byQualifiedName(row.tbl);
       const sources = registry.sourcesFor(row.tbl);
       if (table === undefined || sources.length === 0) continue;
-      const change: ChangeRecord = {
-        table: row.tbl,
-        userId: table.type === 'user' ? row.owner : null,
-        op: row.op,
-        seq: BigInt(row.seq),
-        newRow: row.new_row === null ? undefined : decodeRowText(table, row.new_row),
-        oldRow: row.old_row === null ? undefined : decodeRowText(table, row.old_row),
-      };
+      const change = changeRecordOf(table, row);
       batch.push(...messagesFor(change, table, sources, (id) => registry.get(id), Number(row.ts)));
     }
     const woken = await this.append(db, batch);

@@ -4,12 +4,12 @@
 // the page writes its HTML with `ssr`/`escape`, as compiled Solid server code does.
 import { createComponent, type JSX } from 'solid-js';
 import { escape, isServer, renderToString, ssr } from 'solid-js/web';
-import { expect, test, vi } from 'vitest';
+import { expect, test } from 'vitest';
 import { createBroadcast, createChannelState, createConnectionState, createLiveQuery, createPresence, createSend, createTrack, LivebindProvider } from '../../adapters/solid/index.js';
 import { shallow } from '../../src/index.js';
 import type { PresenceSnapshot } from '../../src/channel/types.js';
 import type { LivebindClient } from '../../src/types.js';
-import { expectNoNetwork, INITIAL, perFileSsrBackend, serverActivity, type Item } from './ssrBackend.js';
+import { expectNoNetwork, INITIAL, perFileSsrBackend, serverActivity, testCountersSeeSubscriptions, testServerSnapshotWins, type Item } from './ssrBackend.js';
 
 const backend = perFileSsrBackend();
 const names = (p: PresenceSnapshot<{ name: string }>) => p.members.map((m) => m.meta.name).sort();
@@ -65,24 +65,6 @@ test('without initialData the server renders the empty loading state', async () 
   await expectNoNetwork(backend(), counted, before);
 });
 
-test('a server-side client that already holds the rows still renders the server snapshot (what hydration renders)', async () => {
-  const counted = backend().client();
-  const source = counted.client.liveRows<Item>(backend().sql, { params: [3], orderBy: 'id' });
-  const keep = source.subscribe(() => {});
-  await vi.waitFor(() => expect(source.getSnapshot().status).toBe('ready'), { timeout: 10_000 });
-  const html = renderPage(counted.client, INITIAL);
-  expect(html).toContain('<li>from the server render</li>');
-  expect(html).not.toContain('live one');
-  keep.unsubscribe();
-});
+testServerSnapshotWins(backend, renderPage);
+testCountersSeeSubscriptions(backend);
 
-test('control: subscribing on the server-side client is seen by the counters (the checks above can fail)', async () => {
-  const counted = backend().client();
-  const before = serverActivity(backend().server);
-  const source = counted.client.liveRows<Item>(backend().sql, { params: [3] });
-  const keep = source.subscribe(() => {});
-  await vi.waitFor(() => expect(source.getSnapshot().status).toBe('ready'), { timeout: 10_000 });
-  keep.unsubscribe();
-  expect(counted.sockets()).toBe(1);
-  expect(serverActivity(backend().server).subscriptionsStarted).toBe(before.subscriptionsStarted + 1);
-});

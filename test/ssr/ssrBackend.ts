@@ -6,7 +6,7 @@
  * (a channel join, track or broadcast).
  */
 import { WebSocket as NodeWebSocket } from 'ws';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/testing.js';
 import { createClient, sqlLiteral } from '../../src/index.js';
 import type { ChannelOptions, WebSocketConstructor } from '../../src/index.js';
@@ -109,3 +109,34 @@ export async function expectNoNetwork(backend: SsrBackend, counted: CountedClien
 }
 
 export const INITIAL: readonly Item[] = [{ id: 1, label: 'from the server render' }];
+
+/** Keeps `backend.sql` (ids < 3, by id) live on `client` until its rows are ready, as other server code might; returns the release. */
+export async function keepRowsLive(backend: SsrBackend, client: LivebindClient): Promise<() => void> {
+  const source = client.liveRows<Item>(backend.sql, { params: [3], orderBy: 'id' });
+  const keep = source.subscribe(() => {});
+  await vi.waitFor(() => expect(source.getSnapshot().status).toBe('ready'), { timeout: 10_000 });
+  return () => keep.unsubscribe();
+}
+
+/** Every adapter's server render shows `initialData` even when its client already holds live rows (what hydration renders). */
+export function testServerSnapshotWins(backend: () => SsrBackend, render: (client: LivebindClient, initialData: readonly Item[]) => string | Promise<string>): void {
+  test('a server-side client that already holds the rows still renders the server snapshot (what hydration renders)', async () => {
+    const counted = backend().client();
+    const release = await keepRowsLive(backend(), counted.client);
+    const html = await render(counted.client, INITIAL);
+    expect(html).toContain('<li>from the server render</li>');
+    expect(html).not.toContain('live one');
+    release();
+  });
+}
+
+/** The control: a real subscription on a server-side client moves the counters, so the "no network" checks can fail. */
+export function testCountersSeeSubscriptions(backend: () => SsrBackend): void {
+  test('control: subscribing on the server-side client is seen by the counters (the checks above can fail)', async () => {
+    const counted = backend().client();
+    const before = serverActivity(backend().server);
+    (await keepRowsLive(backend(), counted.client))();
+    expect(counted.sockets()).toBe(1);
+    expect(serverActivity(backend().server).subscriptionsStarted).toBe(before.subscriptionsStarted + 1);
+  });
+}

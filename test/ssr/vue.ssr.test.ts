@@ -8,7 +8,7 @@ import { livebind, useBroadcast, useChannelState, useConnectionState, useLiveQue
 import { shallow } from '../../src/index.js';
 import type { PresenceSnapshot } from '../../src/channel/types.js';
 import type { LivebindClient } from '../../src/types.js';
-import { expectNoNetwork, INITIAL, perFileSsrBackend, serverActivity, type Item } from './ssrBackend.js';
+import { expectNoNetwork, INITIAL, keepRowsLive, perFileSsrBackend, serverActivity, testServerSnapshotWins, type Item } from './ssrBackend.js';
 
 const backend = perFileSsrBackend();
 const names = (p: PresenceSnapshot<{ name: string }>) => p.members.map((m) => m.meta.name).sort();
@@ -57,17 +57,7 @@ test('without initialData the server renders the empty loading state', async () 
   await expectNoNetwork(backend(), counted, before);
 });
 
-test('a server-side client that already holds the rows still renders the server snapshot (what hydration renders)', async () => {
-  const counted = backend().client();
-  // Some other server code keeps the same query live on this client.
-  const source = counted.client.liveRows<Item>(backend().sql, { params: [3], orderBy: 'id' });
-  const keep = source.subscribe(() => {});
-  await vi.waitFor(() => expect(source.getSnapshot().status).toBe('ready'), { timeout: 10_000 });
-  const html = await renderToString(app(counted.client, `room:${Math.random()}`, INITIAL));
-  expect(html).toContain('<li>from the server render</li>');
-  expect(html).not.toContain('live one');
-  keep.unsubscribe();
-});
+testServerSnapshotWins(backend, (client, initialData) => renderToString(app(client, `room:${Math.random()}`, initialData)));
 
 test('hydration of the server HTML matches, then subscribes and shows live rows and presence', async () => {
   const topic = `room:${Math.random()}`;
@@ -100,9 +90,7 @@ test('hydration renders the server snapshot even when the browser client already
   const html = await renderToString(app(backend().client().client, topic, INITIAL));
   const browser = backend().client();
   // The browser client runs the page's query before the page hydrates.
-  const source = browser.client.liveRows<Item>(backend().sql, { params: [3], orderBy: 'id' });
-  const keep = source.subscribe(() => {});
-  await vi.waitFor(() => expect(source.getSnapshot().status).toBe('ready'), { timeout: 10_000 });
+  const release = await keepRowsLive(backend(), browser.client);
   const container = document.createElement('div');
   container.innerHTML = html;
   document.body.appendChild(container);
@@ -121,7 +109,7 @@ test('hydration renders the server snapshot even when the browser client already
   }
   await vi.waitFor(() => expect(container.textContent).toBe('live onelive two'), { timeout: 10_000 });
   expect(container.querySelector('main')?.dataset.status).toBe('ready');
-  keep.unsubscribe();
+  release();
 });
 
 test('control: a client-side mount does open the socket (the counters above can fail)', async () => {
