@@ -1,7 +1,7 @@
 // KalamDB wire rows → neutral rows, columns and changes (docs/SPEC.md §3.2, §7 mapping table).
 import { describe, expect, test } from 'vitest';
 import type { Column, LoadKind, Row, RowChange, RowSink } from '../../src/protocol/driver.js';
-import { KalamFeed } from '../../src/protocol/kalamdb/KalamFeed.js';
+import { kalamFeed } from '../../src/protocol/kalamdb/KalamFeed.js';
 import type { SchemaField } from '../../src/protocol/kalamdb/messages.js';
 
 function recorder() {
@@ -27,7 +27,7 @@ const schema = [field('id', 0, ['pk', 'nn']), field('body', 1), field('note', 2)
 describe('KalamFeed', () => {
   test('ack schema → columns without system columns, pk flags as Column.pk', () => {
     const { sink, calls } = recorder();
-    new KalamFeed(sink, undefined, false).onAck(schema, 'initial');
+    kalamFeed(sink, undefined, false).onAck(schema, 'initial');
     expect(calls.columns).toEqual([
       [
         { name: 'id', pk: true, type: 'Text' },
@@ -40,16 +40,16 @@ describe('KalamFeed', () => {
   test('pages drop system columns; a changes-only feed also gets each row _seq as its cursor', () => {
     const rows = [{ id: '1', body: 'a', _seq: '5', _deleted: false }, { id: '2', body: 'b', _seq: '6' }];
     const live = recorder();
-    new KalamFeed(live.sink, undefined, false).onPage(rows, true, 'initial');
+    kalamFeed(live.sink, undefined, false).onPage(rows, true, 'initial');
     expect(live.calls.pages).toEqual([{ rows: [{ id: '1', body: 'a' }, { id: '2', body: 'b' }], last: true, kind: 'initial', cursors: undefined }]);
     const only = recorder();
-    new KalamFeed(only.sink, undefined, true).onPage(rows, true, 'resume');
+    kalamFeed(only.sink, undefined, true).onPage(rows, true, 'resume');
     expect(only.calls.pages[0]?.cursors).toEqual([5n, 6n]);
   });
 
   test('insert, update (completed to the schema), delete and TTL expiry map onto RowChange', () => {
     const { sink, calls } = recorder();
-    const feed = new KalamFeed(sink, undefined, false);
+    const feed = kalamFeed(sink, undefined, false);
     feed.onAck(schema, 'initial');
     feed.onChange('insert', [{ id: '1', body: 'a', _seq: '7' }], [], 7n);
     feed.onChange('update', [{ id: '1', body: 'b', _seq: '8' }], [{ id: '1', note: 'x', _seq: '7' }], 8n);
@@ -65,7 +65,7 @@ describe('KalamFeed', () => {
 
   test('without a schema, an update is a patch whose changed-to-NULL columns are `nulled` (K§6.4)', () => {
     const { sink, calls } = recorder();
-    const feed = new KalamFeed(sink, undefined, false);
+    const feed = kalamFeed(sink, undefined, false);
     feed.onAck([], 'initial');
     feed.onChange('update', [{ id: '1', body: 'b', _seq: '8' }], [{ id: '1', body: 'a', note: 'x', _seq: '7' }], 8n);
     expect(calls.changes).toEqual([{ type: 'update', row: { id: '1', body: 'b' }, nulled: ['note'], old: { id: '1', body: 'a', note: 'x' }, cursor: 8n }]);

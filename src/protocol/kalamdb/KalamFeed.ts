@@ -13,56 +13,47 @@ import type { SchemaField, WireRow } from './messages.js';
 import type { SubscriptionSink } from './SubscriptionManager.js';
 import { isTtlDelete, updatePatch, userColumns, userRow } from './wireRows.js';
 
-export class KalamFeed implements SubscriptionSink {
+/**
+ * `liveOnly`: a changes-only feed, whose pages (resumes) carry each row's cursor. A closure rather
+ * than a class: local names minify (this sits in every browser bundle).
+ */
+export function kalamFeed(sink: RowSink, key: string | readonly string[] | undefined, liveOnly: boolean): SubscriptionSink {
   /** Names of the user columns of the last non-empty ack schema (update rows are completed to them). */
-  private columnNames: readonly string[] = [];
-  private keyColumns: readonly string[] = ['id'];
+  let columnNames: readonly string[] = [];
+  let keyColumns: readonly string[] = ['id'];
+  return {
+    onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void {
+      const columns: readonly Column[] = userColumns(schema);
+      if (columns.length > 0) columnNames = columns.map((c) => c.name);
+      keyColumns = keyColumnsFor(key, columns);
+      sink.onColumns(columns, kind, totalRows);
+    },
 
-  constructor(
-    private readonly sink: RowSink,
-    private readonly key: string | readonly string[] | undefined,
-    /** A changes-only feed: its pages (resumes) carry each row's cursor. */
-    private readonly liveOnly: boolean,
-  ) {}
+    onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
+      const users = rows.map(userRow);
+      if (liveOnly) sink.onPage(users, last, kind, rows.map(seqOf));
+      else sink.onPage(users, last, kind);
+    },
 
-  onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void {
-    const columns: readonly Column[] = userColumns(schema);
-    if (columns.length > 0) this.columnNames = columns.map((c) => c.name);
-    this.keyColumns = keyColumnsFor(this.key, columns);
-    this.sink.onColumns(columns, kind, totalRows);
-  }
+    onReady: () => sink.onReady(),
 
-  onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
-    const users = rows.map(userRow);
-    if (this.liveOnly) this.sink.onPage(users, last, kind, rows.map(seqOf));
-    else this.sink.onPage(users, last, kind);
-  }
+    onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void {
+      const wire = rows[0];
+      const old = oldValues[0];
+      if (type === 'insert') {
+        if (wire) sink.onChange({ type, row: userRow(wire), cursor: seq });
+      } else if (type === 'update') {
+        if (!wire) return;
+        const { patch, nulled } = updatePatch(wire, old, keyColumns, columnNames);
+        sink.onChange({ type, row: patch, nulled, old: old === undefined ? undefined : userRow(old), cursor: seq });
+      } else if (old) {
+        // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
+        if (isTtlDelete(old)) sink.onChange({ type: 'expire', rowId: (old as Row)['row_id'] });
+        else sink.onChange({ type, row: userRow(old), cursor: seq });
+      }
+    },
 
-  onReady(): void {
-    this.sink.onReady();
-  }
-
-  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void {
-    const wire = rows[0];
-    const old = oldValues[0];
-    if (type === 'insert') {
-      if (wire) this.sink.onChange({ type, row: userRow(wire), cursor: seq });
-    } else if (type === 'update') {
-      if (!wire) return;
-      const { patch, nulled } = updatePatch(wire, old, this.keyColumns, this.columnNames);
-      this.sink.onChange({ type, row: patch, nulled, old: old === undefined ? undefined : userRow(old), cursor: seq });
-    } else if (old) {
-      // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
-      if (isTtlDelete(old)) this.sink.onChange({ type: 'expire', rowId: (old as Row)['row_id'] });
-      else this.sink.onChange({ type, row: userRow(old), cursor: seq });
-    }
-  }
-
-  onReconnecting(): void {
-    this.sink.onReconnecting();
-  }
-
-  onError(error: LivebindError): void {
-    this.sink.onError(error);
-  }
+    onReconnecting: () => sink.onReconnecting(),
+    onError: (error: LivebindError) => sink.onError(error),
+  };
 }

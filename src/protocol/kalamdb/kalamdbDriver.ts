@@ -12,7 +12,7 @@
 import { isLivebindError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
-import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome } from '../driver.js';
+import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome, TokenNeed } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
@@ -20,7 +20,7 @@ import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
 import { KalamHttp } from './http.js';
 import type { SqlResult } from './http.js';
-import { KalamFeed } from './KalamFeed.js';
+import { kalamFeed } from './KalamFeed.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
@@ -119,7 +119,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     name: 'kalamdb',
     limits,
     login: http,
-    create: (context) => new KalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context), options.files?.(options.url, fetchImpl, context)),
+    create: (context) => kalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context), options.files?.(options.url, fetchImpl, context)),
   };
 }
 
@@ -133,91 +133,87 @@ export function kalamWsUrl(baseUrl: string, compress: boolean): string {
   return url.toString();
 }
 
-class KalamDriver implements Driver {
-  readonly name = 'kalamdb';
-  private readonly manager: SubscriptionManager;
-  private readonly compress: boolean;
-  private decoder: BinaryDecoder | Promise<BinaryDecoder> | undefined;
+/**
+ * One client's driver. A closure rather than a class: local names minify (this sits in every
+ * browser bundle).
+ */
+function kalamDriver(
+  options: KalamDriverOptions,
+  http: KalamHttp,
+  context: DriverContext,
+  topic: ((name: string) => TopicHandle) | undefined,
+  upload: KalamUpload | undefined,
+): Driver {
+  const manager: SubscriptionManager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
+  const compress = options.compress ?? true;
+  let decoder: BinaryDecoder | Promise<BinaryDecoder> | undefined;
 
-  constructor(
-    private readonly options: KalamDriverOptions,
-    private readonly http: KalamHttp,
-    private readonly context: DriverContext,
-    readonly topic: ((name: string) => TopicHandle) | undefined,
-    private readonly upload: KalamUpload | undefined,
-  ) {
-    this.manager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
-    this.compress = options.compress ?? true;
-  }
-
-  socketUrl(): string {
-    return this.options.wsUrl ?? kalamWsUrl(this.options.url, this.compress);
-  }
-
-  session(link: Link): Session {
-    this.loadDecoder(); // ready (in Node) before the first gzip frame arrives
-    return kalamSession(link, this.manager, { compression: this.compress ? 'gzip' : 'none', decoder: () => this.loadDecoder() });
-  }
-
-  stopped(error: LivebindError): void {
-    this.manager.stop(error);
-  }
-
-  liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
-    const handle = this.manager.open(
-      {
-        sql: spec.sql,
-        load: spec.load,
-        batchSize: spec.load ? loadBatchSize(spec.batchSize, spec.lastRows) : spec.batchSize,
-        lastRows: spec.lastRows,
-        rejectReason: this.options.strictLiveSql?.(spec.sql),
-      },
-      new KalamFeed(sink, spec.key, !spec.load),
-    );
-    return { id: handle.id, cursor: () => handle.checkpoint(), close: () => handle.close() };
-  }
-
-  /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
-  sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-    return this.outcome((token) => this.http.sql(token, text, params, queryOptions?.namespace, queryOptions?.signal));
-  }
-
-  /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
-  async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
-    if (this.upload === undefined) {
-      throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
-    }
-    return outcomeOf(await this.upload(text, files, params, uploadOptions));
-  }
-
-  private async outcome(call: (token: string) => Promise<SqlResult[]>): Promise<SqlOutcome> {
-    let results: SqlResult[];
-    try {
-      results = await call(await this.context.token('http'));
-    } catch (error) {
-      if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-      results = await call(await this.context.token('expired'));
-    }
-    return outcomeOf(results);
-  }
-
-  private loadDecoder(): BinaryDecoder | Promise<BinaryDecoder> {
-    if (this.decoder === undefined) {
-      const pending = this.options.binaryDecoder ?? defaultBinaryDecoder();
-      this.decoder = pending;
+  const loadDecoder = (): BinaryDecoder | Promise<BinaryDecoder> => {
+    if (decoder === undefined) {
+      const pending = options.binaryDecoder ?? defaultBinaryDecoder();
+      decoder = pending;
       if (typeof pending !== 'function') {
         void pending.then(
-          (decoder) => {
-            this.decoder = decoder;
+          (loaded) => {
+            decoder = loaded;
           },
           () => {
-            this.decoder = undefined; // retried by the next binary frame
+            decoder = undefined; // retried by the next binary frame
           },
         );
       }
     }
-    return this.decoder;
-  }
+    return decoder;
+  };
+
+  return {
+    name: 'kalamdb',
+    topic,
+    socketUrl: () => options.wsUrl ?? kalamWsUrl(options.url, compress),
+
+    session(link: Link): Session {
+      loadDecoder(); // ready (in Node) before the first gzip frame arrives
+      return kalamSession(link, manager, { compression: compress ? 'gzip' : 'none', decoder: loadDecoder });
+    },
+
+    stopped: (error: LivebindError) => manager.stop(error),
+
+    liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
+      const handle = manager.open(
+        {
+          sql: spec.sql,
+          load: spec.load,
+          batchSize: spec.load ? loadBatchSize(spec.batchSize, spec.lastRows) : spec.batchSize,
+          lastRows: spec.lastRows,
+          rejectReason: options.strictLiveSql?.(spec.sql),
+        },
+        kalamFeed(sink, spec.key, !spec.load),
+      );
+      return { id: handle.id, cursor: handle.checkpoint, close: handle.close };
+    },
+
+    /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
+    async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+      const call = async (need: TokenNeed): Promise<SqlResult[]> =>
+        http.sql(await context.token(need), text, params, queryOptions?.namespace, queryOptions?.signal);
+      let results: SqlResult[];
+      try {
+        results = await call('http');
+      } catch (error) {
+        if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
+        results = await call('expired');
+      }
+      return outcomeOf(results);
+    },
+
+    /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
+    async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
+      if (upload === undefined) {
+        throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
+      }
+      return outcomeOf(await upload(text, files, params, uploadOptions));
+    },
+  };
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
