@@ -30,33 +30,36 @@ const AUTH_CODES = new Set([
   'AUTHENTICATION_ERROR',
 ]);
 
-export class KalamHttp implements LoginCalls {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly fetchImpl: FetchLike,
-  ) {}
-
-  login(user: string, password: string): Promise<Tokens> {
-    return this.auth('/v1/api/auth/login', { 'Content-Type': 'application/json' }, JSON.stringify({ user, password }));
-  }
-
-  refresh(refreshToken: string): Promise<Tokens> {
-    return this.auth('/v1/api/auth/refresh', { Authorization: `Bearer ${refreshToken}` }, undefined);
-  }
-
+/** The HTTP calls of one driver: login and refresh (its LoginCalls) and SQL. */
+export interface KalamHttp extends LoginCalls {
+  refresh(refreshToken: string): Promise<Tokens>;
   /** Run SQL; throws AuthError (401/403 auth codes), QueryError, or AbortError once `signal` aborts. */
-  async sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined, signal?: AbortSignal): Promise<SqlResult[]> {
-    let body = `{"sql":${JSON.stringify(sql)}`;
-    if (params !== undefined && params.length > 0) body += `,"params":${wireParams(params)}`;
-    if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
-    body += '}';
-    return sqlResults(await this.post('/v1/api/sql', { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body, signal), sql);
-  }
+  sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined, signal?: AbortSignal): Promise<SqlResult[]>;
+}
 
-  private async auth(path: string, headers: Record<string, string>, body: string | undefined): Promise<Tokens> {
-    const res = await this.post(path, headers, body);
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+
+/** A closure rather than a class: local names minify (this sits in every browser bundle). */
+export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
+  const post = async (path: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<HttpAnswer> => {
+    const url = baseUrl.replace(/\/+$/, '') + path;
+    try {
+      const init = { method: 'POST', headers, ...(body === undefined ? {} : { body }), ...(signal === undefined ? {} : { signal }) };
+      const res = await fetchImpl(url, init);
+      return { ok: res.ok, status: res.status, text: await res.text(), retryAfter: res.headers?.get('retry-after') ?? null };
+    } catch (error) {
+      // fetch rejects at once, sending nothing, when the signal was aborted before the call.
+      if (signal?.aborted) throw abortError(signal, 'The SQL request');
+      throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
+        code: 'NETWORK_ERROR',
+        cause: error,
+      });
+    }
+  };
+
+  const auth = async (login: boolean, headers: Record<string, string>, body?: string): Promise<Tokens> => {
+    const res = await post(login ? '/v1/api/auth/login' : '/v1/api/auth/refresh', headers, body);
     const json = parseJson(res.text);
-    const login = path.endsWith('login');
     const what = `${login ? 'Login' : 'Token refresh'} answered HTTP ${res.status}`;
     if (res.status === 429 || res.status >= 500) {
       // Busy or failing, not a verdict on the credentials: back off (honouring Retry-After) and try again.
@@ -81,28 +84,26 @@ export class KalamHttp implements LoginCalls {
       accessToken: json['access_token'],
       refreshToken: typeof json['refresh_token'] === 'string' ? json['refresh_token'] : undefined,
     };
-  }
+  };
 
-  private async post(
-    path: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<{ ok: boolean; status: number; text: string; retryAfter: string | null }> {
-    const url = this.baseUrl.replace(/\/+$/, '') + path;
-    try {
-      const init = { method: 'POST', headers, ...(body === undefined ? {} : { body }), ...(signal === undefined ? {} : { signal }) };
-      const res = await this.fetchImpl(url, init);
-      return { ok: res.ok, status: res.status, text: await res.text(), retryAfter: res.headers?.get('retry-after') ?? null };
-    } catch (error) {
-      // fetch rejects at once, sending nothing, when the signal was aborted before the call.
-      if (signal?.aborted) throw abortError(signal, 'The SQL request');
-      throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
-        code: 'NETWORK_ERROR',
-        cause: error,
-      });
-    }
-  }
+  return {
+    login: (user, password) => auth(true, JSON_TYPE, JSON.stringify({ user, password })),
+    refresh: (refreshToken) => auth(false, { Authorization: `Bearer ${refreshToken}` }),
+    async sql(token, sql, params, namespace, signal) {
+      let body = `{"sql":${JSON.stringify(sql)}`;
+      if (params !== undefined && params.length > 0) body += `,"params":${wireParams(params)}`;
+      if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
+      body += '}';
+      return sqlResults(await post('/v1/api/sql', { ...JSON_TYPE, Authorization: `Bearer ${token}` }, body, signal), sql);
+    },
+  };
+}
+
+interface HttpAnswer {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly text: string;
+  readonly retryAfter: string | null;
 }
 
 /** The SQL endpoint's answer (JSON or multipart request alike) as results, or its typed error. */

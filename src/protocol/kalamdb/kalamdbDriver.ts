@@ -18,8 +18,8 @@ import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
-import { KalamHttp } from './http.js';
-import type { SqlResult } from './http.js';
+import { kalamHttp } from './http.js';
+import type { KalamHttp, SqlResult } from './http.js';
 import { kalamFeed } from './KalamFeed.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
@@ -109,7 +109,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     }
   }
   const fetchImpl = options.fetch ?? defaultFetch();
-  const http = new KalamHttp(options.url, fetchImpl);
+  const http = kalamHttp(options.url, fetchImpl);
   const limits = {
     perSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
     maxFrameBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
