@@ -16,7 +16,7 @@ import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from './me
 export const SUB_PENDING = 'pending'; // subscribe sent or queued, no ack yet
 export const SUB_LOADING = 'loading'; // acked, pages arriving
 export const SUB_READY = 'ready'; // load done, live changes flowing
-export const SUB_FAILED = 'failed'; // terminal: the server rejected it, or the connection gave up
+export const SUB_FAILED = 'failed'; // terminal: the server rejected it, or the connection gave up (the entry leaves the manager)
 export type SubscriptionState = typeof SUB_PENDING | typeof SUB_LOADING | typeof SUB_READY | typeof SUB_FAILED;
 
 export type { LoadKind } from '../driver.js';
@@ -47,23 +47,16 @@ export interface SubscriptionSink {
   onError(error: LivebindError): void;
 }
 
+/** A message for one subscription (routed by its id). */
+type Routed = Extract<ServerMessage, { readonly subscriptionId: string }>;
+
+/** The manager's side of one subscription; its state lives in the closure `open` makes for it. */
 interface Entry {
-  readonly id: string;
-  readonly spec: SubscriptionSpec;
-  readonly sink: SubscriptionSink;
-  state: SubscriptionState;
-  kind: LoadKind;
-  checkpoint: bigint | undefined;
-  /** Replay filter bound of the current resume: drop rows/changes with `_seq <= from`. */
-  from: bigint | undefined;
-  /** The last subscribe carried `options`, so pages follow the ack. */
-  expectPages: boolean;
-  /** A resume (`from` sent) not yet complete: SeqIds go to `pendingCheckpoint`, not `checkpoint`. */
-  resuming: boolean;
-  /** The resume's snapshot bound (the ack's `snapshot_end_seq`), when the server sent one. */
-  resumeBound: bigint | undefined;
-  /** Highest SeqId seen during an incomplete resume. */
-  pendingCheckpoint: bigint | undefined;
+  /** The socket is gone: re-queue the subscribe, resuming from the checkpoint (`seq`) or reloading. */
+  lost(mode: 'seq' | 'reload'): void;
+  receive(message: Routed): void;
+  /** Terminal: leave the manager and tell the sink. */
+  fail(error: LivebindError): void;
 }
 
 export interface SubscriptionHandle {
@@ -84,76 +77,12 @@ export interface SubscriptionManager {
 }
 
 export function createSubscriptionManager(connection: ConnectionPort, resumeMode: 'auto' | 'seq' | 'reload'): SubscriptionManager {
+  /** The subscriptions not failed nor closed, by id. */
   const entries = new Map<string, Entry>();
   let counter = 0;
 
-  const fail = (entry: Entry, error: LivebindError): void => {
-    entry.state = SUB_FAILED;
-    entries.delete(entry.id);
-    entry.sink.onError(error);
-  };
-
   const stop = (error: LivebindError): void => {
-    for (const entry of entries.values()) if (entry.state !== SUB_FAILED) fail(entry, error);
-  };
-
-  /** A SubscriptionError for `entry` (code, message, its id and SQL). */
-  const subscriptionError = (entry: Pick<Entry, 'id' | 'spec'>, code: string, message: string): SubscriptionError =>
-    new SubscriptionError(message, { code, subscriptionId: entry.id, sql: entry.spec.sql });
-
-  /** Queue the (re)subscribe; false when it cannot be sent (too large) and the entry failed. */
-  const subscribe = (entry: Entry): boolean => {
-    const { spec } = entry;
-    const resumeFrom = entry.kind === 'resume' ? entry.checkpoint : undefined;
-    entry.from = resumeFrom;
-    // Until the resume completes the checkpoint stays at `from`: a socket lost mid-resume resumes
-    // from `from` again, so the deletes of rows that left the result are never skipped.
-    entry.resuming = resumeFrom !== undefined;
-    entry.resumeBound = entry.pendingCheckpoint = undefined;
-    let options: SubscribeOptions | undefined;
-    if (spec.load || resumeFrom !== undefined) {
-      // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
-      options = {
-        ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
-        ...(spec.lastRows === undefined || resumeFrom !== undefined ? {} : { lastRows: spec.lastRows }),
-        ...(resumeFrom === undefined ? {} : { from: resumeFrom }),
-      };
-    }
-    entry.expectPages = options !== undefined;
-    const frame = encodeClientCommand({ type: 'subscribe', id: entry.id, sql: spec.sql, options });
-    const limit = connection.maxFrameBytes;
-    const bytes = frame.length > limit / 3 ? utf8Length(frame) : frame.length; // under limit/3 UTF-16 units it fits anyway
-    if (bytes > limit) {
-      // The server would drop it with a synthetic-id error that names no subscription: fail it here (SPEC §2.1).
-      connection.unqueue(entry.id);
-      fail(
-        entry,
-        subscriptionError(
-          entry,
-          'MESSAGE_TOO_LARGE',
-          `Live query not sent: its subscribe message is ${bytes} bytes, over the server's frame limit of ${limit} bytes (option maxMessageBytes). Shorten the SQL or its parameters.`,
-        ),
-      );
-      return false;
-    }
-    connection.send(frame, entry.id);
-    return true;
-  };
-
-  /** The resume is complete: what it delivered counts for the checkpoint. */
-  const settle = (entry: Entry): void => {
-    entry.resuming = false;
-    const done = entry.pendingCheckpoint;
-    entry.pendingCheckpoint = undefined;
-    advance(entry, done);
-  };
-
-  const advance = (entry: Entry, seq: bigint | undefined): void => {
-    if (seq === undefined) return;
-    if (entry.resuming) {
-      if (entry.pendingCheckpoint === undefined || seq > entry.pendingCheckpoint) entry.pendingCheckpoint = seq;
-      if (entry.resumeBound !== undefined && seq > entry.resumeBound) settle(entry);
-    } else if (entry.checkpoint === undefined || seq > entry.checkpoint) entry.checkpoint = seq;
+    for (const entry of entries.values()) entry.fail(error);
   };
 
   const manager: SubscriptionManager = {
@@ -161,33 +90,167 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
 
     open(spec, sink) {
       const id = `lb-${++counter}`;
+      /** A SubscriptionError for this subscription (code, message, its id and SQL). */
+      const subscriptionError = (code: string, message: string): SubscriptionError =>
+        new SubscriptionError(message, { code, subscriptionId: id, sql: spec.sql });
       // Nothing would ever be sent: end it like the subscriptions that were running (SPEC §1.3).
-      const refused =
-        spec.rejectReason !== undefined
-          ? subscriptionError({ id, spec }, 'UNSUPPORTED_LIVE_SQL', `Live query not sent: ${spec.rejectReason}.`)
-          : connection.fatalError;
+      const refused = spec.rejectReason !== undefined ? subscriptionError('UNSUPPORTED_LIVE_SQL', `Live query not sent: ${spec.rejectReason}.`) : connection.fatalError;
       if (refused !== undefined) {
         sink.onError(refused);
         return { id, checkpoint: () => undefined, close: () => {} };
       }
+      // SUB_FAILED is leaving `entries`: nothing reads the state of a failed subscription.
+      let state: SubscriptionState = SUB_PENDING;
+      let kind: LoadKind = 'initial';
+      let checkpoint: bigint | undefined;
+      /** Replay filter bound of the current resume: drop rows/changes with `_seq <= from`. */
+      let from: bigint | undefined;
+      /** The last subscribe carried `options`, so pages follow the ack. */
+      let expectPages = false;
+      /** A resume (`from` sent) not yet complete: SeqIds go to `pendingCheckpoint`, not `checkpoint`. */
+      let resuming = false;
+      /** The resume's snapshot bound (the ack's `snapshot_end_seq`), when the server sent one. */
+      let resumeBound: bigint | undefined;
+      /** Highest SeqId seen during an incomplete resume. */
+      let pendingCheckpoint: bigint | undefined;
+
+      const fail = (error: LivebindError): void => {
+        entries.delete(id);
+        sink.onError(error);
+      };
+
+      /** Queue the (re)subscribe; false when it cannot be sent (too large) and the subscription failed. */
+      const subscribe = (): boolean => {
+        from = kind === 'resume' ? checkpoint : undefined;
+        // Until the resume completes the checkpoint stays at `from`: a socket lost mid-resume resumes
+        // from `from` again, so the deletes of rows that left the result are never skipped.
+        resuming = from !== undefined;
+        resumeBound = pendingCheckpoint = undefined;
+        let options: SubscribeOptions | undefined;
+        if (spec.load || resuming) {
+          // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
+          options = {
+            ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
+            ...(spec.lastRows === undefined || resuming ? {} : { lastRows: spec.lastRows }),
+            ...(from === undefined ? {} : { from }),
+          };
+        }
+        expectPages = options !== undefined;
+        const frame = encodeClientCommand({ type: 'subscribe', id, sql: spec.sql, options });
+        const limit = connection.maxFrameBytes;
+        const bytes = frame.length > limit / 3 ? utf8Length(frame) : frame.length; // under limit/3 UTF-16 units it fits anyway
+        if (bytes > limit) {
+          // The server would drop it with a synthetic-id error that names no subscription: fail it here (SPEC §2.1).
+          connection.unqueue(id);
+          fail(
+            subscriptionError(
+              'MESSAGE_TOO_LARGE',
+              `Live query not sent: its subscribe message is ${bytes} bytes, over the server's frame limit of ${limit} bytes (option maxMessageBytes). Shorten the SQL or its parameters.`,
+            ),
+          );
+          return false;
+        }
+        connection.send(frame, id);
+        return true;
+      };
+
+      /** The resume is complete: what it delivered counts for the checkpoint. */
+      const settle = (): void => {
+        resuming = false;
+        advance(pendingCheckpoint);
+      };
+
+      const advance = (seq: bigint | undefined): void => {
+        if (seq === undefined) return;
+        if (resuming) {
+          if (pendingCheckpoint === undefined || seq > pendingCheckpoint) pendingCheckpoint = seq;
+          if (resumeBound !== undefined && seq > resumeBound) settle();
+        } else if (checkpoint === undefined || seq > checkpoint) checkpoint = seq;
+      };
+
       const entry: Entry = {
-        id,
-        spec,
-        sink,
-        state: SUB_PENDING,
-        kind: 'initial',
-        checkpoint: undefined,
-        from: undefined,
-        expectPages: false,
-        resuming: false,
-        resumeBound: undefined,
-        pendingCheckpoint: undefined,
+        fail,
+
+        lost(mode) {
+          const hadAck = state !== SUB_PENDING || kind !== 'initial';
+          state = SUB_PENDING;
+          if (hadAck) {
+            kind = spec.load && (mode === 'reload' || checkpoint === undefined) ? 'reload' : 'resume';
+            sink.onReconnecting();
+          }
+          subscribe();
+        },
+
+        receive(message) {
+          switch (message.type) {
+            case 'subscription_ack':
+              // With pages to follow, the ack only repeats page 0's batch_control (K§6.2): its
+              // last_seq_id counts once page 0 is applied, else a socket lost in between would
+              // resume past rows never seen.
+              if (!expectPages) advance(message.batch.lastSeqId);
+              // A resume is complete once everything up to the server's snapshot bound arrived: its pages,
+              // then the deletes of rows that left the result (SeqIds at or below the bound, sent after
+              // the last page). The first SeqId above the bound (a held-back or live change) proves that.
+              if (resuming) resumeBound = message.batch.snapshotEndSeq;
+              state = expectPages ? SUB_LOADING : SUB_READY;
+              sink.onAck(message.schema, kind, message.totalRows);
+              if (state === SUB_READY) sink.onReady();
+              return;
+            case 'initial_data_batch': {
+              if (state !== SUB_LOADING) return;
+              const { rows, batch } = message;
+              const bound = from;
+              // The replay filter: while resumed with `from`, rows at or below it were applied already.
+              const fresh =
+                bound === undefined
+                  ? rows
+                  : rows.filter((row) => {
+                      const seq = seqOf(row);
+                      return seq === undefined || seq > bound;
+                    });
+              const last = !batch.hasMore;
+              for (const row of rows) advance(seqOf(row));
+              advance(batch.lastSeqId);
+              if (last && resuming && resumeBound === undefined) settle();
+              if (last) state = SUB_READY;
+              else connection.send(encodeClientCommand({ type: 'next_batch', subscriptionId: id, lastSeqId: batch.lastSeqId }));
+              sink.onPage(fresh, last, kind);
+              return;
+            }
+            case 'change': {
+              // `_seq` of the new version the change carries (delete: the tombstone's), each `_seq` parsed once.
+              const { rows, oldValues } = message;
+              let seq: bigint | undefined;
+              for (let i = 0; i < rows.length; i++) {
+                const s = seqOf(rows[i]!);
+                if (i === 0) seq = s;
+                advance(s);
+              }
+              for (let i = 0; i < oldValues.length; i++) {
+                const s = seqOf(oldValues[i]!);
+                if (i === 0 && rows.length === 0) seq = s;
+                advance(s);
+              }
+              if (from !== undefined && seq !== undefined && seq <= from) return; // replayed: already applied
+              sink.onChange(message.changeType, rows, oldValues, seq);
+              return;
+            }
+            case 'error':
+              fail(
+                subscriptionError(
+                  // One code for a missing table everywhere: KalamDB says NOT_FOUND over the socket and TABLE_NOT_FOUND over HTTP.
+                  message.code === 'NOT_FOUND' && /table not found/i.test(message.message) ? 'TABLE_NOT_FOUND' : message.code,
+                  `The server rejected the live query (${message.code}): ${message.message}`,
+                ),
+              );
+          }
+        },
       };
       entries.set(id, entry);
-      if (subscribe(entry)) connection.start();
+      if (subscribe()) connection.start();
       return {
         id,
-        checkpoint: () => entry.checkpoint,
+        checkpoint: () => checkpoint,
         close: () => {
           if (entries.get(id) !== entry) return;
           entries.delete(id);
@@ -203,88 +266,14 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
     socketClosed() {
       const fatal = connection.fatalError;
       if (fatal !== undefined) return stop(fatal);
-      for (const entry of entries.values()) {
-        if (entry.state === SUB_FAILED) continue;
-        const hadAck = entry.state !== SUB_PENDING || entry.kind !== 'initial';
-        entry.state = SUB_PENDING;
-        if (hadAck) {
-          const mode = resumeMode === 'auto' ? (manager.resumesDeletes ? 'seq' : 'reload') : resumeMode;
-          entry.kind = entry.spec.load && (mode === 'reload' || entry.checkpoint === undefined) ? 'reload' : 'resume';
-          entry.sink.onReconnecting();
-        }
-        subscribe(entry);
-      }
+      const mode = resumeMode === 'auto' ? (manager.resumesDeletes ? 'seq' : 'reload') : resumeMode;
+      for (const entry of entries.values()) entry.lost(mode);
     },
 
     onMessage(message) {
       // Undecodable frames and errors with synthetic ids never get here: the session treats them as a broken stream (SPEC §1.5).
-      if (message.type === 'invalid' || message.type === 'unknown' || message.type === 'auth_success' || message.type === 'auth_error') return;
-      const entry = entries.get(message.subscriptionId);
-      if (!entry) return; // unknown or released id (spec §7.6): ignore
-      switch (message.type) {
-        case 'subscription_ack':
-          // With pages to follow, the ack only repeats page 0's batch_control (K§6.2): its
-          // last_seq_id counts once page 0 is applied, else a socket lost in between would
-          // resume past rows never seen.
-          if (!entry.expectPages) advance(entry, message.batch.lastSeqId);
-          // A resume is complete once everything up to the server's snapshot bound arrived: its pages,
-          // then the deletes of rows that left the result (SeqIds at or below the bound, sent after
-          // the last page). The first SeqId above the bound (a held-back or live change) proves that.
-          if (entry.resuming) entry.resumeBound = message.batch.snapshotEndSeq;
-          entry.state = entry.expectPages ? SUB_LOADING : SUB_READY;
-          entry.sink.onAck(message.schema, entry.kind, message.totalRows);
-          if (entry.state === SUB_READY) entry.sink.onReady();
-          return;
-        case 'initial_data_batch': {
-          if (entry.state !== SUB_LOADING) return;
-          const { rows, batch } = message;
-          const from = entry.from;
-          // The replay filter: while resumed with `from`, rows at or below it were applied already.
-          const fresh =
-            from === undefined
-              ? rows
-              : rows.filter((row) => {
-                  const seq = seqOf(row);
-                  return seq === undefined || seq > from;
-                });
-          const last = !batch.hasMore;
-          for (const row of rows) advance(entry, seqOf(row));
-          advance(entry, batch.lastSeqId);
-          if (last && entry.resuming && entry.resumeBound === undefined) settle(entry);
-          if (last) entry.state = SUB_READY;
-          else connection.send(encodeClientCommand({ type: 'next_batch', subscriptionId: entry.id, lastSeqId: batch.lastSeqId }));
-          entry.sink.onPage(fresh, last, entry.kind);
-          return;
-        }
-        case 'change': {
-          // `_seq` of the new version the change carries (delete: the tombstone's), each `_seq` parsed once.
-          const { rows, oldValues } = message;
-          let seq: bigint | undefined;
-          for (let i = 0; i < rows.length; i++) {
-            const s = seqOf(rows[i]!);
-            if (i === 0) seq = s;
-            advance(entry, s);
-          }
-          for (let i = 0; i < oldValues.length; i++) {
-            const s = seqOf(oldValues[i]!);
-            if (i === 0 && rows.length === 0) seq = s;
-            advance(entry, s);
-          }
-          if (entry.from !== undefined && seq !== undefined && seq <= entry.from) return; // replayed: already applied
-          entry.sink.onChange(message.changeType, rows, oldValues, seq);
-          return;
-        }
-        case 'error':
-          fail(
-            entry,
-            subscriptionError(
-              entry,
-              // One code for a missing table everywhere: KalamDB says NOT_FOUND over the socket and TABLE_NOT_FOUND over HTTP.
-              message.code === 'NOT_FOUND' && /table not found/i.test(message.message) ? 'TABLE_NOT_FOUND' : message.code,
-              `The server rejected the live query (${message.code}): ${message.message}`,
-            ),
-          );
-      }
+      // Unknown or released ids (spec §7.6) are ignored.
+      if ('subscriptionId' in message) entries.get(message.subscriptionId)?.receive(message);
     },
   };
   return manager;
