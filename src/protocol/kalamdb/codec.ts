@@ -16,50 +16,57 @@ export function decodeServerMessage(text: string): ServerMessage {
   try {
     raw = JSON.parse(text);
   } catch {
-    return { type: 'invalid', reason: 'frame is not valid JSON' };
+    return invalid('frame is not valid JSON');
   }
-  if (!isObject(raw) || typeof raw['type'] !== 'string') return { type: 'invalid', reason: 'frame has no "type"' };
-  switch (raw['type']) {
+  if (!isObject(raw) || typeof raw['type'] !== 'string') return invalid('frame has no "type"');
+  const type = raw['type'];
+  const subscriptionId = str(raw['subscription_id']);
+  let batch: BatchControl | undefined;
+  if (type === 'subscription_ack' || type === 'initial_data_batch') {
+    batch = decodeBatchControl(raw['batch_control'], text);
+    if (!batch) return invalid(`${type} without batch_control`);
+  }
+  switch (type) {
     case 'auth_success':
-      return { type: 'auth_success', user: str(raw['user']), role: str(raw['role']), resumeDeletes: resumeDeletes(raw['livebind']) };
+      return { type, user: str(raw['user']), role: str(raw['role']), resumeDeletes: resumeDeletes(raw['livebind']) };
     case 'auth_error':
-      return { type: 'auth_error', message: str(raw['message']) };
+      return { type, message: str(raw['message']) };
     case 'subscription_ack': {
-      const batch = decodeBatchControl(raw['batch_control'], text);
-      if (!batch) return { type: 'invalid', reason: 'subscription_ack without batch_control' };
       const fields = raw['schema'] ?? [];
-      if (!Array.isArray(fields) || !fields.every(isObject)) return { type: 'invalid', reason: 'subscription_ack with a malformed schema' };
+      if (!Array.isArray(fields) || !fields.every(isObject)) return invalid(`${type} with a malformed schema`);
       const total = raw['total_rows'];
       const totalRows = typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : undefined;
-      return { type: 'subscription_ack', subscriptionId: str(raw['subscription_id']), schema: fields.map(decodeField), batch, totalRows };
+      return { type, subscriptionId, schema: fields.map(decodeField), batch: batch!, totalRows };
     }
     case 'initial_data_batch': {
-      const batch = decodeBatchControl(raw['batch_control'], text);
-      if (!batch) return { type: 'invalid', reason: 'initial_data_batch without batch_control' };
       const rows = rowsOf(raw['rows']);
-      if (rows === undefined) return { type: 'invalid', reason: 'initial_data_batch with malformed rows' };
-      return { type: 'initial_data_batch', subscriptionId: str(raw['subscription_id']), rows, batch };
+      if (rows === undefined) return invalid(`${type} with malformed rows`);
+      return { type, subscriptionId, rows, batch: batch! };
     }
     case 'change': {
       const changeType = raw['change_type'];
       if (changeType !== 'insert' && changeType !== 'update' && changeType !== 'delete') {
-        return { type: 'invalid', reason: `unknown change_type ${JSON.stringify(changeType)}` };
+        return invalid(`unknown change_type ${JSON.stringify(changeType)}`);
       }
       const rows = rowsOf(raw['rows']);
       const oldValues = rowsOf(raw['old_values']);
       // A change that carries no row cannot be applied; dropping it silently would lose it.
-      if (rows === undefined || oldValues === undefined) return { type: 'invalid', reason: `${changeType} with malformed rows` };
+      if (rows === undefined || oldValues === undefined) return invalid(`${changeType} with malformed rows`);
       if (changeType === 'delete' ? rows.length + oldValues.length === 0 : rows.length === 0) {
-        return { type: 'invalid', reason: `${changeType} without a row` };
+        return invalid(`${changeType} without a row`);
       }
-      return { type: 'change', subscriptionId: str(raw['subscription_id']), changeType, rows, oldValues };
+      return { type, subscriptionId, changeType, rows, oldValues };
     }
     case 'error':
-      return { type: 'error', subscriptionId: str(raw['subscription_id']), code: str(raw['code']), message: str(raw['message']) };
+      return { type, subscriptionId, code: str(raw['code']), message: str(raw['message']) };
     default:
       // Forward compatibility: a newer server may add messages (the session ignores them).
-      return { type: 'unknown', name: raw['type'] };
+      return { type: 'unknown', name: type };
   }
+}
+
+function invalid(reason: string): ServerMessage {
+  return { type: 'invalid', reason };
 }
 
 /** Encode one client command as a JSON text frame; SeqIds as bare integers from bigint. */
