@@ -222,20 +222,20 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-/** Rows: the last result with a schema (or the last result); affected: DML counts (results without a schema). */
+/** Rows: the last result with a schema (or the last result), objects keyed by column name; affected: DML counts (results without a schema). */
 function outcomeOf(results: readonly SqlResult[]): SqlOutcome {
-  const result = [...results].reverse().find((r) => r.schema !== undefined) ?? results[results.length - 1];
-  const affected = results.filter((r) => r.schema === undefined).reduce((sum, r) => sum + r.rowCount, 0);
-  return { rows: result ? zipRows(result) : [], affected };
-}
-
-/** Positional rows → objects keyed by column name (schema `index` order). */
-function zipRows(result: SqlResult): Row[] {
-  const schema = result.schema ?? [];
-  const rows = result.rows ?? [];
-  return rows.map((cells) => {
+  let shown = results[results.length - 1];
+  let affected = 0;
+  for (const result of results) {
+    if (result.schema === undefined) affected += result.rowCount;
+    else shown = result;
+  }
+  const schema = shown?.schema ?? [];
+  // Positional cells → a row keyed by column name (schema `index` order).
+  const rows = (shown?.rows ?? []).map((cells) => {
     const row: Row = {};
     for (const field of schema) row[field.name] = cells[field.index] ?? null;
     return row;
   });
+  return { rows, affected };
 }
