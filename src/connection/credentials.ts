@@ -53,7 +53,8 @@ export function createCredentials(
   let tokens: Tokens | undefined;
   let providerToken: string | undefined;
   /** The login/refresh in flight, and whether it is sure to produce a new token. */
-  let inflight: { readonly promise: Promise<string>; readonly fresh: boolean } | undefined;
+  let inflight: Promise<string> | undefined;
+  let inflightFresh = false;
   /** The last token handed out, and who hears about a different one (the open session: `Session.tokenChanged`). */
   let last: string | undefined;
   let listener: ((token: string) => void) | undefined;
@@ -114,16 +115,15 @@ export function createCredentials(
       // that same old token: it queues a fresh one behind it instead.
       const fresh = need === 'rejected' || need === 'expired';
       const current = inflight;
-      if (current !== undefined && (current.fresh || !fresh)) return current.promise;
-      const run = (current === undefined ? Promise.resolve() : current.promise.then(noop, noop)).then(() => passwordToken(auth.user, auth.password, need));
-      const entry = {
-        fresh,
-        promise: run.finally(() => {
-          if (inflight === entry) inflight = undefined;
-        }),
-      };
-      inflight = entry;
-      return entry.promise;
+      if (current !== undefined && (inflightFresh || !fresh)) return current;
+      const run: Promise<string> = (current === undefined ? Promise.resolve() : current.then(noop, noop))
+        .then(() => passwordToken(auth.user, auth.password, need))
+        .finally(() => {
+          if (inflight === run) inflight = undefined;
+        });
+      inflight = run;
+      inflightFresh = fresh;
+      return run;
     },
   };
 }
