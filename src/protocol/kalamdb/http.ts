@@ -44,8 +44,8 @@ export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
   const post = async (path: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<HttpAnswer> => {
     const url = baseUrl.replace(/\/+$/, '') + path;
     try {
-      const init = { method: 'POST', headers, ...(body === undefined ? {} : { body }), ...(signal === undefined ? {} : { signal }) };
-      const res = await fetchImpl(url, init);
+      // `body` and `signal` may be undefined: fetch treats that as absent.
+      const res = await fetchImpl(url, { method: 'POST', headers, body, signal } as Parameters<FetchLike>[1]);
       return { ok: res.ok, status: res.status, text: await res.text(), retryAfter: res.headers?.get('retry-after') ?? null };
     } catch (error) {
       // fetch rejects at once, sending nothing, when the signal was aborted before the call.
@@ -154,7 +154,7 @@ function parseJson(text: string): unknown {
 
 /** `Retry-After` (seconds or an HTTP date) in ms, capped at 60 s; undefined when absent or unreadable. */
 function retryAfter(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
+  if (!header?.trim()) return undefined;
   const seconds = Number(header);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
   return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 60_000) : undefined;
