@@ -13,13 +13,7 @@ import type { SubscriptionManager } from './SubscriptionManager.js';
 
 const PING = encodeClientCommand({ type: 'ping' });
 
-export interface KalamSessionOptions {
-  readonly compression: 'gzip' | 'none';
-  /** The binary decoder when loaded, else a promise of it. */
-  readonly decoder: () => BinaryDecoder | Promise<BinaryDecoder>;
-}
-
-export function kalamSession(link: Link, manager: SubscriptionManager, options: KalamSessionOptions): Session {
+export function kalamSession(link: Link, manager: SubscriptionManager, compression: 'gzip' | 'none', decoder: BinaryDecoder): Session {
   let authenticated = false;
   let ended = false;
 
@@ -50,13 +44,11 @@ export function kalamSession(link: Link, manager: SubscriptionManager, options: 
 
   return {
     start(token) {
-      link.sendFirst(encodeClientCommand({ type: 'authenticate', token, compression: options.compression }));
+      link.sendFirst(encodeClientCommand({ type: 'authenticate', token, compression }));
     },
     receive(frame: Frame): void | Promise<void> {
       if (typeof frame === 'string') return handle(frame);
       try {
-        const decoder = options.decoder();
-        if (typeof decoder !== 'function') return decoder.then((d) => d(frame)).then(handle, fail);
         const text = decoder(frame);
         if (typeof text === 'string') return handle(text);
         return text.then(handle, fail);

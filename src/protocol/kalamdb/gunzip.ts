@@ -12,16 +12,32 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** The best decoder for this runtime. */
-export async function defaultBinaryDecoder(): Promise<BinaryDecoder> {
+/**
+ * The best decoder for this runtime. In Node it starts loading node:zlib at once; a gzip frame that
+ * arrives before it loaded waits for it (a failed load is retried by the next gzip frame).
+ */
+export function defaultBinaryDecoder(): BinaryDecoder {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (proc?.versions?.node !== undefined) {
-    const specifier = 'node:zlib';
-    const zlib = (await import(/* @vite-ignore */ specifier)) as typeof import('node:zlib');
-    return (bytes) => utf8.decode(isGzip(bytes) ? zlib.gunzipSync(bytes) : bytes);
-  }
-  return streamDecoder;
+  if (proc?.versions?.node === undefined) return streamDecoder;
+  let gunzip: ((bytes: Uint8Array) => Uint8Array) | undefined;
+  let loading: Promise<void> | undefined;
+  const load = (): Promise<void> =>
+    (loading ??= import(/* @vite-ignore */ NODE_ZLIB).then(
+      (zlib: typeof import('node:zlib')) => {
+        gunzip = zlib.gunzipSync;
+      },
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    ));
+  void load().catch(() => {}); // ready before the first gzip frame arrives; a failure shows on that frame
+  const decode = (bytes: Uint8Array): string => utf8.decode(gunzip!(bytes));
+  return (bytes) => (!isGzip(bytes) ? utf8.decode(bytes) : gunzip ? decode(bytes) : load().then(() => decode(bytes)));
 }
+
+/** A variable, so bundlers for browsers leave the import alone. */
+const NODE_ZLIB = 'node:zlib';
 
 /** DecompressionStream-based decoder (browsers, Deno, workers). */
 export const streamDecoder: BinaryDecoder = async (bytes) => {

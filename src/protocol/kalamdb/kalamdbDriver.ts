@@ -146,25 +146,7 @@ function kalamDriver(
 ): Driver {
   const manager: SubscriptionManager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
   const compress = options.compress ?? true;
-  let decoder: BinaryDecoder | Promise<BinaryDecoder> | undefined;
-
-  const loadDecoder = (): BinaryDecoder | Promise<BinaryDecoder> => {
-    if (decoder === undefined) {
-      const pending = options.binaryDecoder ?? defaultBinaryDecoder();
-      decoder = pending;
-      if (typeof pending !== 'function') {
-        void pending.then(
-          (loaded) => {
-            decoder = loaded;
-          },
-          () => {
-            decoder = undefined; // retried by the next binary frame
-          },
-        );
-      }
-    }
-    return decoder;
-  };
+  let decoder: BinaryDecoder | undefined;
 
   return {
     name: 'kalamdb',
@@ -172,8 +154,8 @@ function kalamDriver(
     socketUrl: () => options.wsUrl ?? kalamWsUrl(options.url, compress),
 
     session(link: Link): Session {
-      loadDecoder(); // ready (in Node) before the first gzip frame arrives
-      return kalamSession(link, manager, { compression: compress ? 'gzip' : 'none', decoder: loadDecoder });
+      decoder ??= options.binaryDecoder ?? defaultBinaryDecoder(); // (in Node) loading before the first gzip frame arrives
+      return kalamSession(link, manager, compress ? 'gzip' : 'none', decoder);
     },
 
     stopped: (error: LivebindError) => manager.stop(error),
