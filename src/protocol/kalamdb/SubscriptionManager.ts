@@ -9,7 +9,7 @@
 import { SubscriptionError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import { utf8Length } from '../../connection/OutboundQueue.js';
-import type { ConnectionPort, LoadKind } from '../driver.js';
+import type { ConnectionPort, FeedHandle, LoadKind } from '../driver.js';
 import { encodeClientCommand, seqOf } from './codec.js';
 import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
 
@@ -59,11 +59,8 @@ interface Entry {
   fail(error: LivebindError): void;
 }
 
-export interface SubscriptionHandle {
-  readonly id: string;
-  checkpoint(): bigint | undefined;
-  close(): void;
-}
+/** A subscription as the driver's FeedHandle: `cursor()` is its checkpoint. */
+export type SubscriptionHandle = Required<FeedHandle>;
 
 export interface SubscriptionManager {
   open(spec: SubscriptionSpec, sink: SubscriptionSink): SubscriptionHandle;
@@ -97,7 +94,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
       const refused = spec.rejectReason !== undefined ? subscriptionError('UNSUPPORTED_LIVE_SQL', `Live query not sent: ${spec.rejectReason}.`) : connection.fatalError;
       if (refused !== undefined) {
         sink.onError(refused);
-        return { id, checkpoint: () => undefined, close: () => {} };
+        return { id, cursor: () => undefined, close: () => {} };
       }
       // SUB_FAILED is leaving `entries`: nothing reads the state of a failed subscription.
       let state: SubscriptionState = SUB_PENDING;
@@ -129,11 +126,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
         let options: SubscribeOptions | undefined;
         if (spec.load || resuming) {
           // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
-          options = {
-            ...(spec.batchSize === undefined ? {} : { batchSize: spec.batchSize }),
-            ...(spec.lastRows === undefined || resuming ? {} : { lastRows: spec.lastRows }),
-            ...(from === undefined ? {} : { from }),
-          };
+          options = { batchSize: spec.batchSize, lastRows: resuming ? undefined : spec.lastRows, from };
         }
         expectPages = options !== undefined;
         const frame = encodeClientCommand({ type: 'subscribe', id, sql: spec.sql, options });
@@ -250,7 +243,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
       if (subscribe()) connection.start();
       return {
         id,
-        checkpoint: () => checkpoint,
+        cursor: () => checkpoint,
         close: () => {
           if (entries.get(id) !== entry) return;
           entries.delete(id);

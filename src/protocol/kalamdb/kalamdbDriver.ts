@@ -161,7 +161,7 @@ function kalamDriver(
     stopped: (error: LivebindError) => manager.stop(error),
 
     liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
-      const handle = manager.open(
+      return manager.open(
         {
           sql: spec.sql,
           load: spec.load,
@@ -171,7 +171,6 @@ function kalamDriver(
         },
         kalamFeed(sink, spec.key, !spec.load),
       );
-      return { id: handle.id, cursor: handle.checkpoint, close: handle.close };
     },
 
     /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */

@@ -58,11 +58,12 @@ export type ServerMessage =
   /** Anything the codec could not understand; `reason` says why (never thrown: the session breaks the stream). */
   | { readonly type: 'invalid'; readonly reason: string };
 
+/** Undefined fields are left out of the frame. */
 export interface SubscribeOptions {
-  readonly batchSize?: number;
-  readonly lastRows?: number;
-  readonly from?: bigint;
-  readonly snapshotEndSeq?: bigint;
+  readonly batchSize?: number | undefined;
+  readonly lastRows?: number | undefined;
+  readonly from?: bigint | undefined;
+  readonly snapshotEndSeq?: bigint | undefined;
 }
 
 export type ClientCommand =
