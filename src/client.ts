@@ -25,7 +25,7 @@ export type ClientOptions = KalamClientOptions | DriverClientOptions;
 export function createClient(options: ClientOptions): LivebindClient {
   if (options.driver !== undefined) return createDriverClient(options);
   if ((options.protocol ?? 'kalamdb') !== 'kalamdb') {
-    throw new UsageError(`Unknown protocol "${String(options.protocol)}"; only "kalamdb" is built in. Pass another protocol as { driver }.`, {
+    throw new UsageError(`Unknown protocol "${String(options.protocol)}": only "kalamdb" is built in; pass others as { driver }.`, {
       code: 'INVALID_OPTION',
     });
   }

@@ -79,7 +79,7 @@ export function createCredentials(
       throw new AuthError('The auth provider threw; see `cause`.', { code: 'AUTH_PROVIDER_FAILED', cause: error });
     }
     if (typeof token !== 'string' || token === '') {
-      throw new AuthError('The auth provider must resolve to a non-empty access token string.', { code: 'AUTH_PROVIDER_FAILED' });
+      throw new AuthError('The auth provider must return a non-empty token string.', { code: 'AUTH_PROVIDER_FAILED' });
     }
     return produced((providerToken = token));
   };

@@ -32,7 +32,7 @@ export function kalamSession(link: Link, manager: SubscriptionManager, compressi
       link.opened();
     } else if (message.type === 'auth_error') {
       if (!authenticated) {
-        link.rejected(new AuthError('The server rejected the credentials for the live connection (auth_error); check the auth option.', { code: 'AUTH_FAILED' }));
+        link.rejected(new AuthError("The server rejected the live connection's credentials (auth_error); check the auth option.", { code: 'AUTH_FAILED' }));
       }
     } else manager.onMessage(message);
   };

@@ -50,7 +50,7 @@ export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
     } catch (error) {
       // fetch rejects at once, sending nothing, when the signal was aborted before the call.
       if (signal?.aborted) throw abortError(signal, 'The SQL request');
-      throw new ConnectionError(`Could not reach ${url}; check the url option and that the server is running.`, {
+      throw new ConnectionError(`Could not reach ${url}; check the url option and the server.`, {
         code: 'NETWORK_ERROR',
         cause: error,
       });
@@ -64,7 +64,7 @@ export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
     if (res.status === 429 || res.status >= 500) {
       // Busy or failing, not a verdict on the credentials: back off (honouring Retry-After) and try again.
       const retryAfterMs = retryAfter(res.retryAfter);
-      throw new ConnectionError(`${what}; retrying${retryAfterMs === undefined ? '' : ` in ${Math.ceil(retryAfterMs / 1000)} s as the server asked`}.`, {
+      throw new ConnectionError(`${what}; retrying${retryAfterMs === undefined ? '' : ` in ${Math.ceil(retryAfterMs / 1000)} s`}.`, {
         code: res.status === 429 ? 'RATE_LIMITED' : 'SERVER_ERROR',
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       });

@@ -27,8 +27,8 @@ export function inboundFault(message: ServerMessage): ProtocolError | undefined 
     message.code === RATE_LIMIT_EXCEEDED
       ? 'too many messages per second; sending slower from now on'
       : message.code === MESSAGE_TOO_LARGE
-        ? 'a message over its frame limit (set the maxMessageBytes option to the server limit)'
-        : `one of the client's messages (${message.subscriptionId})`;
+        ? 'a message over its frame limit (set option maxMessageBytes to it)'
+        : `a message (${message.subscriptionId})`;
   return new ProtocolError(`The server dropped ${what}: ${message.message}. Reconnecting so every live query resumes.`, {
     code: message.code || 'PROTOCOL',
   });
