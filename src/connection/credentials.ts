@@ -84,10 +84,11 @@ export function createCredentials(
     return produced((providerToken = token));
   };
 
-  const passwordToken = async (user: string, password: string, need: TokenNeed): Promise<string> => {
+  /** `fresh`: the caller's token was just refused ('rejected', 'expired'), so the current one will not do. */
+  const passwordToken = async (user: string, password: string, need: TokenNeed, fresh: boolean): Promise<string> => {
     const calls = login!; // a driver without login calls is refused above
     const current = tokens;
-    if (current && need !== 'rejected' && need !== 'expired' && !expiresSoon(current.accessToken)) return current.accessToken;
+    if (current && !fresh && !expiresSoon(current.accessToken)) return current.accessToken;
     if (current?.refreshToken !== undefined && calls.refresh !== undefined && need !== 'rejected' && !expiresSoon(current.refreshToken)) {
       try {
         tokens = await calls.refresh(current.refreshToken);
@@ -117,7 +118,7 @@ export function createCredentials(
       const current = inflight;
       if (current !== undefined && (inflightFresh || !fresh)) return current;
       const run: Promise<string> = (current === undefined ? Promise.resolve() : current.then(noop, noop))
-        .then(() => passwordToken(auth.user, auth.password, need))
+        .then(() => passwordToken(auth.user, auth.password, need, fresh))
         .finally(() => {
           if (inflight === run) inflight = undefined;
         });
@@ -135,7 +136,8 @@ export function jwtExpiry(jwt: string): number | undefined {
   const part = jwt.split('.')[1];
   if (part === undefined) return undefined;
   try {
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '='));
+    // base64url → base64; atob accepts it without the `=` padding (forgiving-base64).
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
     const exp = (JSON.parse(json) as { exp?: unknown }).exp;
     return typeof exp === 'number' ? exp * 1000 : undefined;
   } catch {

@@ -138,7 +138,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
           fail(
             subscriptionError(
               'MESSAGE_TOO_LARGE',
-              `Live query not sent: its subscribe message is ${bytes} bytes, over the frame limit of ${limit} (option maxMessageBytes). Shorten the SQL or its parameters.`,
+              `Live query not sent: its subscribe message is ${bytes} bytes, over the frame limit of ${limit} bytes (option maxMessageBytes). Shorten the SQL or its parameters.`,
             ),
           );
           return false;
