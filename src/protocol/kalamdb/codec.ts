@@ -7,8 +7,6 @@
 import type { BatchControl, ClientCommand, SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
 
 const BATCH_CONTROL = '"batch_control":{';
-const LAST_SEQ = /"last_seq_id":\s*(-?\d+|null)/;
-const SNAPSHOT_END = /"snapshot_end_seq":\s*(-?\d+|null)/;
 
 /** Decode one JSON text frame. Never throws: malformed input becomes `{type:'invalid'}`. */
 export function decodeServerMessage(text: string): ServerMessage {
@@ -113,21 +111,18 @@ function decodeBatchControl(value: unknown, text: string): BatchControl | undefi
   // Exact digits: the batch_control object has no nested objects, so its text runs to the next '}'.
   // A key with unescaped quotes can only be a real key (string contents escape their quotes). The
   // digits are used only when they agree with the value JSON.parse produced for the same field.
-  let lastSeqId: bigint | undefined;
-  let snapshotEndSeq: bigint | undefined;
   const at = text.lastIndexOf(BATCH_CONTROL);
-  if (at !== -1) {
-    const body = text.slice(at + BATCH_CONTROL.length, text.indexOf('}', at));
-    lastSeqId = exact(LAST_SEQ.exec(body)?.[1], value['last_seq_id']);
-    snapshotEndSeq = exact(SNAPSHOT_END.exec(body)?.[1], value['snapshot_end_seq']);
-  }
+  const body = text.slice(at + BATCH_CONTROL.length, text.indexOf('}', at));
+  /** A SeqId field: its digits in `body` (a null value has none), checked against the parsed value; none without the text. */
+  const seq = (key: string): bigint | undefined =>
+    at === -1 ? undefined : exact(new RegExp(`"${key}":\\s*(-?\\d+)`).exec(body)?.[1], value[key]);
   const status = value['status'];
   return {
     batchNum: typeof value['batch_num'] === 'number' ? value['batch_num'] : 0,
     hasMore: value['has_more'] === true,
     status: status === 'loading' || status === 'loading_batch' ? status : 'ready',
-    lastSeqId,
-    snapshotEndSeq,
+    lastSeqId: seq('last_seq_id'),
+    snapshotEndSeq: seq('snapshot_end_seq'),
   };
 }
 
@@ -135,7 +130,7 @@ function decodeBatchControl(value: unknown, text: string): BatchControl | undefi
 function exact(digits: string | undefined, parsed: unknown): bigint | undefined {
   if (typeof parsed === 'string' && /^-?\d+$/.test(parsed)) return BigInt(parsed);
   if (typeof parsed !== 'number') return undefined;
-  if (digits !== undefined && digits !== 'null' && Number(digits) === parsed) return BigInt(digits);
+  if (digits !== undefined && Number(digits) === parsed) return BigInt(digits);
   return Number.isSafeInteger(parsed) ? BigInt(parsed) : undefined;
 }
 
