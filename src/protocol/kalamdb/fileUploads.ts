@@ -14,16 +14,16 @@
  */
 import { abortError, isLivebindError } from '../../errors.js';
 import type { SqlParam, UploadFile, UploadOptions, UploadProgress } from '../../types.js';
-import type { DriverContext } from '../driver.js';
+import type { DriverContext, SqlOutcome } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
-import { sqlResults, type SqlResult } from './http.js';
+import { sqlOutcome } from './http.js';
 import { multipartBody } from './upload/multipartBody.js';
 import { sendWithFetch, type StreamingFetch } from './upload/sendWithFetch.js';
 import { sendWithXhr } from './upload/sendWithXhr.js';
 import type { UploadAnswer, UploadRequest } from './upload/transport.js';
 
 /** One upload: the server's results, or a typed error (QueryError FILE_TOO_LARGE, AuthError, AbortError, ...). */
-export type KalamUpload = (sql: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, options: UploadOptions | undefined) => Promise<SqlResult[]>;
+export type KalamUpload = (sql: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, options: UploadOptions | undefined) => Promise<SqlOutcome>;
 
 /** The value of the `files` option: builds the upload call for one client. */
 export type KalamFiles = (baseUrl: string, fetch: FetchLike, context: DriverContext) => KalamUpload;
@@ -46,7 +46,7 @@ export const kalamdbFiles: KalamFiles = (baseUrl, fetch, context) => {
       thrown ??= { error };
       controller.abort(error);
     });
-    const send = async (need: 'http' | 'expired'): Promise<SqlResult[]> => {
+    const send = async (need: 'http' | 'expired'): Promise<SqlOutcome> => {
       if (signal.aborted) throw abortError(signal, 'The upload');
       const token = await context.token(need);
       if (signal.aborted) throw abortError(signal, 'The upload');
@@ -59,7 +59,7 @@ export const kalamdbFiles: KalamFiles = (baseUrl, fetch, context) => {
         signal,
         sent: (bytes) => report((loaded += bytes)),
       });
-      return sqlResults(answer, sql);
+      return sqlOutcome(answer, sql);
     };
     try {
       return await send('http');

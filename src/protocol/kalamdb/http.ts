@@ -5,19 +5,12 @@
 import { abortError, AuthError, ConnectionError, QueryError } from '../../errors.js';
 import { checkParam } from '../../sql/sqlLiteral.js';
 import type { SqlParam } from '../../types.js';
-import type { LoginCalls, Tokens } from '../driver.js';
+import type { LoginCalls, Row, SqlOutcome, Tokens } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
-import type { SchemaField } from './messages.js';
 import { decodeField, isObject } from './codec.js';
 
 export type { FetchLike } from '../fetch.js';
 export type { Tokens } from '../driver.js';
-
-export interface SqlResult {
-  readonly schema: readonly SchemaField[] | undefined;
-  readonly rows: readonly (readonly unknown[])[] | undefined;
-  readonly rowCount: number;
-}
 
 const AUTH_CODES = new Set([
   'MISSING_AUTHORIZATION',
@@ -34,7 +27,7 @@ const AUTH_CODES = new Set([
 export interface KalamHttp extends LoginCalls {
   refresh(refreshToken: string): Promise<Tokens>;
   /** Run SQL; throws AuthError (401/403 auth codes), QueryError, or AbortError once `signal` aborts. */
-  sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined, signal?: AbortSignal): Promise<SqlResult[]>;
+  sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined, signal?: AbortSignal): Promise<SqlOutcome>;
 }
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
@@ -94,7 +87,7 @@ export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
       if (params !== undefined && params.length > 0) body += `,"params":${wireParams(params)}`;
       if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
       body += '}';
-      return sqlResults(await post('/v1/api/sql', { ...JSON_TYPE, Authorization: `Bearer ${token}` }, body, signal), sql);
+      return sqlOutcome(await post('/v1/api/sql', { ...JSON_TYPE, Authorization: `Bearer ${token}` }, body, signal), sql);
     },
   };
 }
@@ -106,8 +99,12 @@ interface HttpAnswer {
   readonly retryAfter: string | null;
 }
 
-/** The SQL endpoint's answer (JSON or multipart request alike) as results, or its typed error. */
-export function sqlResults(res: { ok: boolean; status: number; text: string }, sql: string): SqlResult[] {
+/**
+ * The SQL endpoint's answer (JSON or multipart request alike) as an outcome, or its typed error.
+ * Rows: those of the last result with a schema (or of the last result), keyed by column name;
+ * affected: the DML counts (results without a schema).
+ */
+export function sqlOutcome(res: { ok: boolean; status: number; text: string }, sql: string): SqlOutcome {
   const json = parseJson(res.text);
   const error = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
   if (!res.ok || error || !isObject(json) || json['status'] !== 'success') {
@@ -118,12 +115,26 @@ export function sqlResults(res: { ok: boolean; status: number; text: string }, s
     }
     throw new QueryError(`${message} (${code}).`, { code, status: res.status, sql });
   }
-  const results = Array.isArray(json['results']) ? json['results'] : [];
-  return results.filter(isObject).map((r) => ({
-    schema: Array.isArray(r['schema']) ? r['schema'].filter(isObject).map(decodeField) : undefined,
-    rows: Array.isArray(r['rows']) ? (r['rows'] as unknown[][]) : undefined,
-    rowCount: typeof r['row_count'] === 'number' ? r['row_count'] : 0,
-  }));
+  let last: Record<string, unknown> | undefined;
+  let shown: Record<string, unknown> | undefined;
+  let affected = 0;
+  for (const result of Array.isArray(json['results']) ? json['results'] : []) {
+    if (!isObject(result)) continue;
+    last = result;
+    if (Array.isArray(result['schema'])) shown = result;
+    else if (typeof result['row_count'] === 'number') affected += result['row_count'];
+  }
+  shown ??= last;
+  const schema = Array.isArray(shown?.['schema']) ? shown['schema'].filter(isObject).map(decodeField) : [];
+  // Positional cells → a row keyed by column name (schema `index` order).
+  const rows = Array.isArray(shown?.['rows'])
+    ? (shown['rows'] as (readonly unknown[])[]).map((cells) => {
+        const row: Row = {};
+        for (const field of schema) row[field.name] = cells[field.index] ?? null;
+        return row;
+      })
+    : [];
+  return { rows, affected };
 }
 
 /** `params` as a JSON array text (the JSON body's field and the multipart `params` part). */

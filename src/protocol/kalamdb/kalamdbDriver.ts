@@ -19,7 +19,7 @@ import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
 import { kalamHttp } from './http.js';
-import type { KalamHttp, SqlResult } from './http.js';
+import type { KalamHttp } from './http.js';
 import { kalamFeed } from './KalamFeed.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
@@ -175,16 +175,14 @@ function kalamDriver(
 
     /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
     async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-      const call = async (need: TokenNeed): Promise<SqlResult[]> =>
+      const call = async (need: TokenNeed): Promise<SqlOutcome> =>
         http.sql(await context.token(need), text, params, queryOptions?.namespace, queryOptions?.signal);
-      let results: SqlResult[];
       try {
-        results = await call('http');
+        return await call('http');
       } catch (error) {
         if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-        results = await call('expired');
+        return call('expired');
       }
-      return outcomeOf(results);
     },
 
     /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
@@ -192,7 +190,7 @@ function kalamDriver(
       if (upload === undefined) {
         throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
       }
-      return outcomeOf(await upload(text, files, params, uploadOptions));
+      return upload(text, files, params, uploadOptions);
     },
   };
 }
@@ -201,22 +199,4 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer.`, { code: 'INVALID_OPTION' });
   return value;
-}
-
-/** Rows: the last result with a schema (or the last result), objects keyed by column name; affected: DML counts (results without a schema). */
-function outcomeOf(results: readonly SqlResult[]): SqlOutcome {
-  let shown = results[results.length - 1];
-  let affected = 0;
-  for (const result of results) {
-    if (result.schema === undefined) affected += result.rowCount;
-    else shown = result;
-  }
-  const schema = shown?.schema ?? [];
-  // Positional cells → a row keyed by column name (schema `index` order).
-  const rows = (shown?.rows ?? []).map((cells) => {
-    const row: Row = {};
-    for (const field of schema) row[field.name] = cells[field.index] ?? null;
-    return row;
-  });
-  return { rows, affected };
 }
