@@ -4,7 +4,7 @@
  * text before JSON.parse (which would round integers above 2^53), and written back as bare JSON
  * integers from bigint (§1.1).
  */
-import type { BatchControl, ClientCommand, SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
+import type { BatchControl, ClientCommand, SchemaField, ServerMessage, WireRow } from './messages.js';
 
 const BATCH_CONTROL = '"batch_control":{';
 

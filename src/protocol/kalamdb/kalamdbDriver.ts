@@ -12,21 +12,19 @@
 import { isLivebindError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
-import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, Row, RowSink, Session, SqlOutcome, TokenNeed } from '../driver.js';
+import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session, SqlOutcome, TokenNeed } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
 import { kalamHttp } from './http.js';
-import type { KalamHttp } from './http.js';
 import { kalamFeed } from './KalamFeed.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
 import type { KalamTopics } from './topics.js';
-import type { KalamFiles, KalamUpload } from './fileUploads.js';
-import type { TopicHandle } from '../../topics/types.js';
+import type { KalamFiles } from './fileUploads.js';
 
 /** A live-SQL check: the reason the query cannot run live, or undefined (`checkLiveSql`). */
 export type LiveSqlCheck = (sql: string) => string | undefined;
@@ -119,7 +117,60 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     name: 'kalamdb',
     limits,
     login: http,
-    create: (context) => kalamDriver(options, http, context, options.topics?.(options.url, fetchImpl, context), options.files?.(options.url, fetchImpl, context)),
+    /** One client's driver: a closure, whose local names minify (this sits in every browser bundle). */
+    create(context: DriverContext): Driver {
+      const topic = options.topics?.(options.url, fetchImpl, context);
+      const upload = options.files?.(options.url, fetchImpl, context);
+      const manager: SubscriptionManager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
+      const compress = options.compress ?? true;
+      let decoder: BinaryDecoder | undefined;
+
+      return {
+        name: 'kalamdb',
+        topic,
+        socketUrl: () => options.wsUrl ?? kalamWsUrl(options.url, compress),
+
+        session(link: Link): Session {
+          decoder ??= options.binaryDecoder ?? defaultBinaryDecoder(); // (in Node) loading before the first gzip frame arrives
+          return kalamSession(link, manager, compress ? 'gzip' : 'none', decoder);
+        },
+
+        stopped: (error: LivebindError) => manager.stop(error),
+
+        liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
+          return manager.open(
+            {
+              sql: spec.sql,
+              load: spec.load,
+              batchSize: spec.load ? loadBatchSize(spec.batchSize, spec.lastRows) : spec.batchSize,
+              lastRows: spec.lastRows,
+              rejectReason: options.strictLiveSql?.(spec.sql),
+            },
+            kalamFeed(sink, spec.key, !spec.load),
+          );
+        },
+
+        /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
+        async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
+          const call = async (need: TokenNeed): Promise<SqlOutcome> =>
+            http.sql(await context.token(need), text, params, queryOptions?.namespace, queryOptions?.signal);
+          try {
+            return await call('http');
+          } catch (error) {
+            if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
+            return call('expired');
+          }
+        },
+
+        /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
+        async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
+          if (upload === undefined) {
+            throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
+          }
+          return upload(text, files, params, uploadOptions);
+        },
+      };
+    },
   };
 }
 
@@ -131,68 +182,6 @@ export function kalamWsUrl(baseUrl: string, compress: boolean): string {
   url.search = compress ? '' : '?compress=false';
   url.hash = '';
   return url.toString();
-}
-
-/**
- * One client's driver. A closure rather than a class: local names minify (this sits in every
- * browser bundle).
- */
-function kalamDriver(
-  options: KalamDriverOptions,
-  http: KalamHttp,
-  context: DriverContext,
-  topic: ((name: string) => TopicHandle) | undefined,
-  upload: KalamUpload | undefined,
-): Driver {
-  const manager: SubscriptionManager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
-  const compress = options.compress ?? true;
-  let decoder: BinaryDecoder | undefined;
-
-  return {
-    name: 'kalamdb',
-    topic,
-    socketUrl: () => options.wsUrl ?? kalamWsUrl(options.url, compress),
-
-    session(link: Link): Session {
-      decoder ??= options.binaryDecoder ?? defaultBinaryDecoder(); // (in Node) loading before the first gzip frame arrives
-      return kalamSession(link, manager, compress ? 'gzip' : 'none', decoder);
-    },
-
-    stopped: (error: LivebindError) => manager.stop(error),
-
-    liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
-      return manager.open(
-        {
-          sql: spec.sql,
-          load: spec.load,
-          batchSize: spec.load ? loadBatchSize(spec.batchSize, spec.lastRows) : spec.batchSize,
-          lastRows: spec.lastRows,
-          rejectReason: options.strictLiveSql?.(spec.sql),
-        },
-        kalamFeed(sink, spec.key, !spec.load),
-      );
-    },
-
-    /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
-    async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-      const call = async (need: TokenNeed): Promise<SqlOutcome> =>
-        http.sql(await context.token(need), text, params, queryOptions?.namespace, queryOptions?.signal);
-      try {
-        return await call('http');
-      } catch (error) {
-        if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-        return call('expired');
-      }
-    },
-
-    /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
-    async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
-      if (upload === undefined) {
-        throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
-      }
-      return upload(text, files, params, uploadOptions);
-    },
-  };
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
