@@ -5,7 +5,6 @@
  * schema or merged by the §6.4 null rule, stream-table TTL deletes (`{"row_id": …}`, no `_seq`)
  * turned into `expire` changes, and `pk` flags into `Column.pk`.
  */
-import type { LivebindError } from '../../errors.js';
 import { keyColumnsFor } from '../../live/keyOf.js';
 import type { Column, LoadKind, Row, RowSink } from '../driver.js';
 import { seqOf } from './codec.js';
@@ -35,8 +34,6 @@ export function kalamFeed(sink: RowSink, key: string | readonly string[] | undef
       else sink.onPage(users, last, kind);
     },
 
-    onReady: () => sink.onReady(),
-
     onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void {
       const wire = rows[0];
       const old = oldValues[0];
@@ -52,8 +49,5 @@ export function kalamFeed(sink: RowSink, key: string | readonly string[] | undef
         else sink.onChange({ type, row: userRow(old), cursor: seq });
       }
     },
-
-    onReconnecting: () => sink.onReconnecting(),
-    onError: (error: LivebindError) => sink.onError(error),
   };
 }

@@ -9,7 +9,7 @@
 import { SubscriptionError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import { utf8Length } from '../../connection/OutboundQueue.js';
-import type { ConnectionPort, FeedHandle, LoadKind } from '../driver.js';
+import type { ConnectionPort, FeedHandle, LoadKind, RowSink } from '../driver.js';
 import { encodeClientCommand, seqOf } from './codec.js';
 import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
 
@@ -32,19 +32,17 @@ export interface SubscriptionSpec {
   readonly rejectReason?: string | undefined;
 }
 
+/**
+ * Where one subscription's wire data goes (KalamFeed turns it into neutral rows). Its readiness,
+ * reconnects and terminal error go straight to the RowSink (`onReady`, `onReconnecting`, `onError`).
+ */
 export interface SubscriptionSink {
   /** A (re)subscribe was acknowledged. `kind` says what the following pages mean. */
   onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void;
   /** One page (replay-filtered); `last` = the load is complete (state ready). */
   onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void;
-  /** Live-only subscription acknowledged as ready (no pages). */
-  onReady(): void;
   /** `seq`: `_seq` of the new version (delete: of the tombstone), undefined when the frame has none. */
   onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void;
-  /** The socket was lost; a resume follows. */
-  onReconnecting(): void;
-  /** Terminal. */
-  onError(error: LivebindError): void;
 }
 
 /** A message for one subscription (routed by its id). */
@@ -63,7 +61,7 @@ interface Entry {
 export type SubscriptionHandle = Required<FeedHandle>;
 
 export interface SubscriptionManager {
-  open(spec: SubscriptionSpec, sink: SubscriptionSink): SubscriptionHandle;
+  open(spec: SubscriptionSpec, sink: RowSink, feed: SubscriptionSink): SubscriptionHandle;
   /** The connection stopped for good: every subscription ends with `error` (SPEC §1.3). */
   stop(error: LivebindError): void;
   /** The socket is gone; every live subscription resumes on the next socket (or ends, when the connection stopped). */
@@ -85,7 +83,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
   const manager: SubscriptionManager = {
     resumesDeletes: false,
 
-    open(spec, sink) {
+    open(spec, sink, feed) {
       const id = `lb-${++counter}`;
       /** A SubscriptionError for this subscription (code, message, its id and SQL). */
       const subscriptionError = (code: string, message: string): SubscriptionError =>
@@ -186,7 +184,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               // the last page). The first SeqId above the bound (a held-back or live change) proves that.
               if (resuming) resumeBound = message.batch.snapshotEndSeq;
               state = expectPages ? SUB_LOADING : SUB_READY;
-              sink.onAck(message.schema, kind, message.totalRows);
+              feed.onAck(message.schema, kind, message.totalRows);
               if (state === SUB_READY) sink.onReady();
               return;
             case 'initial_data_batch': {
@@ -207,7 +205,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               if (last && resuming && resumeBound === undefined) settle();
               if (last) state = SUB_READY;
               else connection.send(encodeClientCommand({ type: 'next_batch', subscriptionId: id, lastSeqId: batch.lastSeqId }));
-              sink.onPage(fresh, last, kind);
+              feed.onPage(fresh, last, kind);
               return;
             }
             case 'change': {
@@ -225,7 +223,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
                 advance(s);
               }
               if (from !== undefined && seq !== undefined && seq <= from) return; // replayed: already applied
-              sink.onChange(message.changeType, rows, oldValues, seq);
+              feed.onChange(message.changeType, rows, oldValues, seq);
               return;
             }
             case 'error':

@@ -146,6 +146,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
               lastRows: spec.lastRows,
               rejectReason: options.strictLiveSql?.(spec.sql),
             },
+            sink,
             kalamFeed(sink, spec.key, !spec.load),
           );
         },
