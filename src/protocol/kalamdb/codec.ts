@@ -26,7 +26,7 @@ export function decodeServerMessage(text: string): ServerMessage {
   }
   switch (type) {
     case 'auth_success':
-      return { type, user: str(raw['user']), role: str(raw['role']), resumeDeletes: resumeDeletes(raw['livebind']) };
+      return { type, resumeDeletes: resumeDeletes(raw['livebind']) };
     case 'auth_error':
       return { type, message: str(raw['message']) };
     case 'subscription_ack': {
@@ -116,11 +116,8 @@ function decodeBatchControl(value: unknown, text: string): BatchControl | undefi
   /** A SeqId field: its digits in `body` (a null value has none), checked against the parsed value; none without the text. */
   const seq = (key: string): bigint | undefined =>
     at === -1 ? undefined : exact(new RegExp(`"${key}":\\s*(-?\\d+)`).exec(body)?.[1], value[key]);
-  const status = value['status'];
   return {
-    batchNum: typeof value['batch_num'] === 'number' ? value['batch_num'] : 0,
     hasMore: value['has_more'] === true,
-    status: status === 'loading' || status === 'loading_batch' ? status : 'ready',
     lastSeqId: seq('last_seq_id'),
     snapshotEndSeq: seq('snapshot_end_seq'),
   };

@@ -10,10 +10,9 @@ export interface SchemaField {
   readonly flags: readonly string[];
 }
 
+/** The `batch_control` fields the client acts on (`batch_num` and `status` are informational: `has_more` decides). */
 export interface BatchControl {
-  readonly batchNum: number;
   readonly hasMore: boolean;
-  readonly status: 'loading' | 'loading_batch' | 'ready';
   /** Exact SeqId (parsed losslessly from the frame text), undefined when null or absent. */
   readonly lastSeqId: bigint | undefined;
   readonly snapshotEndSeq: bigint | undefined;
@@ -21,9 +20,8 @@ export interface BatchControl {
 
 export type ServerMessage =
   | {
+      /** (Its `user` and `role` are not needed: the client only learns what the server supports.) */
       readonly type: 'auth_success';
-      readonly user: string;
-      readonly role: string;
       /**
        * The server replays deletes made during an outage on resume (livebind dev server, spec §12.3.2:
        * `"livebind":{"resume_deletes":true}` in auth_success). KalamDB sends no such field: false.
