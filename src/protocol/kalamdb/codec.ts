@@ -10,12 +10,8 @@ const BATCH_CONTROL = '"batch_control":{';
 
 /** Decode one JSON text frame. Never throws: malformed input becomes `{type:'invalid'}`. */
 export function decodeServerMessage(text: string): ServerMessage {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return invalid('frame is not valid JSON');
-  }
+  const raw = parseJson(text);
+  if (raw === undefined) return invalid('frame is not valid JSON');
   if (!isObject(raw) || typeof raw['type'] !== 'string') return invalid('frame has no "type"');
   const type = raw['type'];
   const subscriptionId = str(raw['subscription_id']);
@@ -154,6 +150,15 @@ function rowsOf(value: unknown): WireRow[] | undefined {
     if (!isObject(value[i])) return undefined;
   }
   return value as WireRow[];
+}
+
+/** JSON.parse, or undefined when the text is not JSON (JSON itself has no undefined). */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

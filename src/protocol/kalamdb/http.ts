@@ -7,7 +7,7 @@ import { checkParam } from '../../sql/sqlLiteral.js';
 import type { SqlParam } from '../../types.js';
 import type { LoginCalls, Row, SqlOutcome, Tokens } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
-import { decodeField, isObject } from './codec.js';
+import { decodeField, isObject, parseJson } from './codec.js';
 
 export type { FetchLike } from '../fetch.js';
 export type { Tokens } from '../driver.js';
@@ -153,14 +153,6 @@ function wireParam(value: SqlParam): string {
   }
   checkParam(value);
   return JSON.stringify(value);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** `Retry-After` (seconds or an HTTP date) in ms, capped at 60 s; undefined when absent or unreadable. */
