@@ -165,6 +165,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
+/** `value` when it is a string, else `fallback`. */
+export function str(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : fallback;
 }

@@ -7,7 +7,7 @@ import { checkParam } from '../../sql/sqlLiteral.js';
 import type { SqlParam } from '../../types.js';
 import type { LoginCalls, Row, SqlOutcome, Tokens } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
-import { decodeField, isObject, parseJson } from './codec.js';
+import { decodeField, isObject, parseJson, str } from './codec.js';
 
 export type { FetchLike } from '../fetch.js';
 export type { Tokens } from '../driver.js';
@@ -65,7 +65,7 @@ export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
     if (!res.ok || !isObject(json) || typeof json['access_token'] !== 'string') {
       // KalamDB's auth endpoints answer lower-case kinds (`unauthorized`); codes are UPPER_SNAKE everywhere in livebind.
       const error = isObject(json) ? json['error'] : undefined;
-      const code = typeof error === 'string' ? error.toUpperCase() : isObject(error) && typeof error['code'] === 'string' ? error['code'] : `HTTP_${res.status}`;
+      const code = typeof error === 'string' ? error.toUpperCase() : str(isObject(error) && error['code'], `HTTP_${res.status}`);
       throw new AuthError(`${what} (${code}); ${login ? 'check the user name and password' : 'logging in again'}.`, {
         code,
         status: res.status,
@@ -108,8 +108,8 @@ export function sqlOutcome(res: { ok: boolean; status: number; text: string }, s
   const json = parseJson(res.text);
   const error = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
   if (!res.ok || error || !isObject(json) || json['status'] !== 'success') {
-    const code = typeof error?.['code'] === 'string' ? error['code'] : `HTTP_${res.status}`;
-    const message = typeof error?.['message'] === 'string' ? error['message'] : `SQL request failed with HTTP ${res.status}`;
+    const code = str(error?.['code'], `HTTP_${res.status}`);
+    const message = str(error?.['message'], `SQL request failed with HTTP ${res.status}`);
     if (AUTH_CODES.has(code) || res.status === 401) {
       throw new AuthError(`${message} (${code}).`, { code, status: res.status });
     }
