@@ -41,8 +41,8 @@ export function kalamFeed(sink: RowSink, key: string | readonly string[] | undef
         if (wire) sink.onChange({ type, row: userRow(wire), cursor: seq });
       } else if (type === 'update') {
         if (!wire) return;
-        const { patch, nulled } = updatePatch(wire, old, keyColumns, columnNames);
-        sink.onChange({ type, row: patch, nulled, old: old === undefined ? undefined : userRow(old), cursor: seq });
+        const { row, nulled } = updatePatch(wire, old, keyColumns, columnNames);
+        sink.onChange({ type, row, nulled, old: old && userRow(old), cursor: seq });
       } else if (old) {
         // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
         if (isTtlDelete(old)) sink.onChange({ type: 'expire', rowId: (old as Row)['row_id'] });

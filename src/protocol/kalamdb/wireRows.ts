@@ -37,15 +37,15 @@ export function updatePatch(
   oldValues: WireRow | undefined,
   keyColumns: readonly string[],
   columns: readonly string[] = [],
-): { patch: Record<string, unknown>; nulled: readonly string[] } {
+): { row: Record<string, unknown>; nulled: readonly string[] } {
   if (columns.length > 0) {
     // The whole new version, in schema order: absent columns are null (§6.4 omits them).
     const row: Record<string, unknown> = {};
     for (const name of columns) row[name] = name in newRow ? newRow[name] : null;
     for (const name of keyColumns) if (!(name in row) && name in newRow) row[name] = newRow[name];
-    return { patch: row, nulled: NONE_NULLED };
+    return { row, nulled: NONE_NULLED };
   }
-  const patch = userRow(newRow);
+  const row = userRow(newRow);
   const nulled: string[] = [];
   if (oldValues) {
     for (const name in oldValues) {
@@ -53,7 +53,7 @@ export function updatePatch(
       if (!(name in newRow)) nulled.push(name);
     }
   }
-  return { patch, nulled };
+  return { row, nulled };
 }
 
 /** `nulled` of a patch that is the whole new version (shared, never written to). */
