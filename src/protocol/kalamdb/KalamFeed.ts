@@ -29,9 +29,7 @@ export function kalamFeed(sink: RowSink, key: string | readonly string[] | undef
     },
 
     onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void {
-      const users = rows.map(userRow);
-      if (liveOnly) sink.onPage(users, last, kind, rows.map(seqOf));
-      else sink.onPage(users, last, kind);
+      sink.onPage(rows.map(userRow), last, kind, liveOnly ? rows.map(seqOf) : undefined);
     },
 
     onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void {
