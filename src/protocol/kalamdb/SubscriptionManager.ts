@@ -28,9 +28,15 @@ export interface SubscriptionSpec {
   readonly load: boolean;
   readonly batchSize?: number | undefined;
   readonly lastRows?: number | undefined;
-  /** Set when a client-side check rejected the SQL (strictLiveSql): fail at once, send nothing. */
-  readonly rejectReason?: string | undefined;
 }
+
+/**
+ * Initial-load page size sent when the query names none. KalamDB takes `batch_size` as given (1000
+ * is only its default) and the dev server caps it at 10,000; one page per `next_batch` means the
+ * client's outbound pacing (45 frames/s) bounds a load to 45 pages a second, so 1000-row pages
+ * alone kept 100,000 rows above 2 s. Server → client frames are not bound by the 1 MiB inbound limit.
+ */
+export const DEFAULT_LOAD_BATCH_SIZE = 10_000;
 
 /**
  * Where one subscription's wire data goes (KalamFeed turns it into neutral rows). Its readiness,
@@ -61,7 +67,8 @@ interface Entry {
 export type SubscriptionHandle = Required<FeedHandle>;
 
 export interface SubscriptionManager {
-  open(spec: SubscriptionSpec, sink: RowSink, feed: SubscriptionSink): SubscriptionHandle;
+  /** `rejectReason`: set when a client-side check rejected the SQL (strictLiveSql): fail at once, send nothing. */
+  open(spec: SubscriptionSpec, sink: RowSink, feed: SubscriptionSink, rejectReason?: string): SubscriptionHandle;
   /** The connection stopped for good: every subscription ends with `error` (SPEC §1.3). */
   stop(error: LivebindError): void;
   /** The socket is gone; every live subscription resumes on the next socket (or ends, when the connection stopped). */
@@ -83,13 +90,13 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
   const manager: SubscriptionManager = {
     resumesDeletes: false,
 
-    open(spec, sink, feed) {
+    open(spec, sink, feed, rejectReason) {
       const id = `lb-${++counter}`;
       /** A SubscriptionError for this subscription (code, message, its id and SQL). */
       const subscriptionError = (code: string, message: string): SubscriptionError =>
         new SubscriptionError(message, { code, subscriptionId: id, sql: spec.sql });
       // Nothing would ever be sent: end it like the subscriptions that were running (SPEC §1.3).
-      const refused = spec.rejectReason !== undefined ? subscriptionError('UNSUPPORTED_LIVE_SQL', `Live query not sent: ${spec.rejectReason}.`) : connection.fatalError;
+      const refused = rejectReason !== undefined ? subscriptionError('UNSUPPORTED_LIVE_SQL', `Live query not sent: ${rejectReason}.`) : connection.fatalError;
       if (refused !== undefined) {
         sink.onError(refused);
         return { id, cursor: () => undefined, close: () => {} };
@@ -124,7 +131,9 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
         let options: SubscribeOptions | undefined;
         if (spec.load || resuming) {
           // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
-          options = { batchSize: spec.batchSize, lastRows: resuming ? undefined : spec.lastRows, from };
+          // A load's page size: the query's, else the default raised to `last_rows` (KalamDB rejects last_rows > batch_size).
+          const batchSize = spec.batchSize ?? (spec.load ? Math.max(DEFAULT_LOAD_BATCH_SIZE, spec.lastRows ?? 0) : undefined);
+          options = { batchSize, lastRows: resuming ? undefined : spec.lastRows, from };
         }
         expectPages = options !== undefined;
         const frame = encodeClientCommand({ type: 'subscribe', id, sql: spec.sql, options });

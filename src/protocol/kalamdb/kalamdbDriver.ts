@@ -77,20 +77,6 @@ export interface KalamDriverOptions {
   readonly files?: KalamFiles;
 }
 
-/**
- * Initial-load page size sent when the query names none. KalamDB takes `batch_size` as given (1000
- * is only its default) and the dev server caps it at 10,000; one page per `next_batch` means the
- * client's outbound pacing (45 frames/s) bounds a load to 45 pages a second, so 1000-row pages
- * alone kept 100,000 rows above 2 s. Server → client frames are not bound by the 1 MiB inbound limit.
- */
-export const DEFAULT_LOAD_BATCH_SIZE = 10_000;
-
-/** The page size of a load: the query's, else the default, raised to `lastRows` (KalamDB rejects last_rows > batch_size). */
-export function loadBatchSize(batchSize: number | undefined, lastRows: number | undefined): number {
-  if (batchSize !== undefined) return batchSize;
-  return Math.max(DEFAULT_LOAD_BATCH_SIZE, lastRows ?? 0);
-}
-
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
 export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   if (typeof options.url !== 'string' || options.url === '') {
@@ -138,17 +124,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
         stopped: (error: LivebindError) => manager.stop(error),
 
         liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
-          return manager.open(
-            {
-              sql: spec.sql,
-              load: spec.load,
-              batchSize: spec.load ? loadBatchSize(spec.batchSize, spec.lastRows) : spec.batchSize,
-              lastRows: spec.lastRows,
-              rejectReason: options.strictLiveSql?.(spec.sql),
-            },
-            sink,
-            kalamFeed(sink, spec.key, !spec.load),
-          );
+          return manager.open(spec, sink, kalamFeed(sink, spec.key, !spec.load), options.strictLiveSql?.(spec.sql));
         },
 
         /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
