@@ -10,7 +10,6 @@
  * `createClient({ url, auth, ...these options })` builds the same driver (KalamDB is the default).
  */
 import { isLivebindError, UsageError } from '../../errors.js';
-import type { LivebindError } from '../../errors.js';
 import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session, SqlOutcome, TokenNeed } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
@@ -121,7 +120,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
           return kalamSession(link, manager, compress ? 'gzip' : 'none', decoder);
         },
 
-        stopped: (error: LivebindError) => manager.stop(error),
+        stopped: manager.stop,
 
         liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
           return manager.open(spec, sink, kalamFeed(sink, spec.key, !spec.load), options.strictLiveSql?.(spec.sql));
