@@ -8,7 +8,7 @@ import { AuthError } from '../../errors.js';
 import type { Frame, Link, Session } from '../driver.js';
 import { decodeServerMessage, encodeClientCommand } from './codec.js';
 import type { BinaryDecoder } from './gunzip.js';
-import { inboundFault, MESSAGE_TOO_LARGE, RATE_LIMIT_EXCEEDED, undecodable } from './inboundFault.js';
+import { inboundFault, undecodable } from './inboundFault.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
 
 const PING = encodeClientCommand({ type: 'ping' });
@@ -20,12 +20,9 @@ export function kalamSession(link: Link, manager: SubscriptionManager, compressi
   const handle = (text: string): void => {
     if (ended) return; // decoded after the socket was dropped: the resume covers it
     const message = decodeServerMessage(text);
-    const fault = inboundFault(message);
-    if (fault) {
-      if (fault.code === RATE_LIMIT_EXCEEDED) link.slowDown();
-      if (fault.code === MESSAGE_TOO_LARGE) link.frameTooLarge();
-      link.broken(fault);
-    } else if (message.type === 'auth_success') {
+    const fault = inboundFault(message, link);
+    if (fault) link.broken(fault);
+    else if (message.type === 'auth_success') {
       if (authenticated) return;
       authenticated = true;
       manager.resumesDeletes = message.resumeDeletes; // before the queue flushes

@@ -9,26 +9,27 @@
  */
 import { ProtocolError } from '../../errors.js';
 import { undecodable } from '../../connection/FrameReader.js';
+import type { Link } from '../driver.js';
 import type { ServerMessage } from './messages.js';
 
 /** Ids the server uses for errors that answer no subscription (K§6.2). */
 const SYNTHETIC_IDS = new Set(['protocol', 'rate_limit', 'subscribe', 'invalid_subscription']);
 
-export const RATE_LIMIT_EXCEEDED = 'RATE_LIMIT_EXCEEDED';
-export const MESSAGE_TOO_LARGE = 'MESSAGE_TOO_LARGE';
-/** livebind code: a frame that could not be decoded (bad gzip, invalid JSON, bad shape). */
-export const INVALID_FRAME = 'INVALID_FRAME';
-
-/** undefined: route (or ignore) the message; a ProtocolError: the stream is broken. */
-export function inboundFault(message: ServerMessage): ProtocolError | undefined {
+/**
+ * undefined: route (or ignore) the message; a ProtocolError: the stream is broken. A dropped
+ * message also tells `link` what to change first: send slower (rate limit) or lower the frame limit.
+ */
+export function inboundFault(message: ServerMessage, link: Pick<Link, 'slowDown' | 'frameTooLarge'>): ProtocolError | undefined {
   if (message.type === 'invalid') return undecodable(message.reason);
   if (message.type !== 'error' || !SYNTHETIC_IDS.has(message.subscriptionId)) return undefined;
-  const what =
-    message.code === RATE_LIMIT_EXCEEDED
-      ? 'too many messages per second; sending slower from now on'
-      : message.code === MESSAGE_TOO_LARGE
-        ? 'a message over its frame limit (set option maxMessageBytes to it)'
-        : `a message (${message.subscriptionId})`;
+  let what = `a message (${message.subscriptionId})`;
+  if (message.code === 'RATE_LIMIT_EXCEEDED') {
+    what = 'too many messages per second; sending slower from now on';
+    link.slowDown();
+  } else if (message.code === 'MESSAGE_TOO_LARGE') {
+    what = 'a message over its frame limit (set option maxMessageBytes to it)';
+    link.frameTooLarge();
+  }
   return new ProtocolError(`The server dropped ${what}: ${message.message}. Reconnecting so every live query resumes.`, {
     code: message.code || 'PROTOCOL',
   });
