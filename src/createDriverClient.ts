@@ -129,49 +129,42 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
 
   let closed = false;
-  const assertOpen = (): void => {
+  /** `value`, once the client is known to be open (a closed client throws CLIENT_CLOSED). */
+  const open = <V>(value: V): V => {
     if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
+    return value;
   };
-  /** The UnsupportedError of a capability this driver lacks (`hint`: what to use instead). */
-  const unsupported = (what: string, capability: string, hint = ''): UnsupportedError =>
-    new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
+  /** Checks that the client is open and has `feature`; else the UnsupportedError of `capability` (`hint`: what to use instead). */
+  const need = (feature: unknown, what: string, capability: string, hint = ''): void => {
+    if (open(feature) === undefined) throw new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
+  };
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
-    assertOpen();
-    if (driver.sql === undefined) throw unsupported('SQL over HTTP (query/execute) is', 'sql');
-    return driver.sql(text, params, queryOptions);
+    need(driver.sql, 'SQL over HTTP (query/execute) is', 'sql');
+    return driver.sql!(text, params, queryOptions);
   };
   return {
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       return (await sql(text, params, queryOptions)).rows as R[];
     },
     async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: UploadOptions): Promise<R[]> {
-      assertOpen();
-      if (driver.sqlWithFiles === undefined) throw unsupported('FILE uploads are', 'files');
-      return (await driver.sqlWithFiles(text, files, params, queryOptions)).rows as R[];
+      need(driver.sqlWithFiles, 'FILE uploads are', 'files');
+      return (await driver.sqlWithFiles!(text, files, params, queryOptions)).rows as R[];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
       return (await sql(text, params, queryOptions)).affected;
     },
-    liveRows: (text, liveOptions) => {
-      assertOpen();
-      return registry.liveRows(text, liveOptions);
-    },
-    changes: (text, changesOptions) => {
-      assertOpen();
-      return registry.changes(text, changesOptions);
-    },
+    liveRows: (text, liveOptions) => open(registry).liveRows(text, liveOptions),
+    changes: (text, changesOptions) => open(registry).changes(text, changesOptions),
     channel: (topic, channelOptions) => {
-      assertOpen();
-      if (channels === undefined) throw unsupported('Channels (presence and broadcast) are', 'channel', '; use a driver that has them (Supabase Realtime)');
-      return channels.channel(topic, channelOptions);
+      need(channels, 'Channels (presence and broadcast) are', 'channel', '; use a driver that has them (Supabase Realtime)');
+      return channels!.channel(topic, channelOptions);
     },
     topic: (name) => {
-      assertOpen();
-      if (driver.topic === undefined) {
-        if (driver.name === 'kalamdb') throw new UnsupportedError(optInMessage('Topic consumers', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
-        throw unsupported('Topic consumers are', 'topic', '; use KalamDB');
+      if (open(driver.topic) === undefined && driver.name === 'kalamdb') {
+        throw new UnsupportedError(optInMessage('Topic consumers', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
       }
-      return driver.topic(name);
+      need(driver.topic, 'Topic consumers are', 'topic', '; use KalamDB');
+      return driver.topic!(name);
     },
     status$: status.observable,
     async close() {

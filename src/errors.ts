@@ -23,18 +23,22 @@ export interface LivebindErrorFields {
 }
 
 export class LivebindError extends Error {
-  readonly kind: LivebindErrorKind;
-  readonly code: string;
-  readonly [BRAND] = true;
+  // Declared, not initialised: the constructor sets them as own properties (no class-field code in the bundle).
+  declare readonly kind: LivebindErrorKind;
+  declare readonly code: string;
+  declare readonly [BRAND]: true;
 
   /** `fields`: the subclass's own fields, set as own properties (subclasses `declare` them). */
   constructor(kind: LivebindErrorKind, message: string, base: LivebindErrorFields, fields?: object) {
     super(message, base.cause === undefined ? undefined : { cause: base.cause });
-    // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
-    this.name = new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`;
-    this.kind = kind;
-    this.code = base.code;
-    Object.assign(this, fields);
+    Object.assign(this, {
+      [BRAND]: true,
+      // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
+      name: new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`,
+      kind,
+      code: base.code,
+      ...fields,
+    });
   }
 }
 
