@@ -69,8 +69,6 @@ export function createQueryRegistry(
   const shared = new Map<string, SharedQuery>();
   /** Running liveRows queries: the shared row cache consulted by changes(). */
   const running = new Set<LiveRowsQuery<unknown>>();
-  /** Queries that have had at least one subscriber since they were created. */
-  const started = new WeakSet<object>();
   /** Pending eviction timers of never-subscribed entries. */
   const unusedTimers = new Set<unknown>();
 
@@ -86,7 +84,9 @@ export function createQueryRegistry(
       if (existing) return existing;
       const query: Q = create({
         onStart() {
-          started.add(query);
+          // Subscribed: no longer an unused entry.
+          timers.clearTimeout(handle);
+          unusedTimers.delete(handle);
           if (!shared.has(id)) shared.set(id, query);
         },
         onStop() {
@@ -94,10 +94,10 @@ export function createQueryRegistry(
         },
       });
       shared.set(id, query);
-      // Drop it after unusedTtlMs unless it was subscribed by then.
+      // Drop it after unusedTtlMs unless it was subscribed by then (its first start cancels this).
       const handle = timers.setTimeout(() => {
         unusedTimers.delete(handle);
-        if (!started.has(query) && shared.get(id) === query) shared.delete(id);
+        if (shared.get(id) === query) shared.delete(id);
       }, unusedTtlMs);
       unusedTimers.add(handle);
       // Never keep a Node process alive just to tidy the registry.
