@@ -14,7 +14,6 @@ import type { Timers } from '../connection/timers.js';
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows, SqlParam } from '../types.js';
 import { createLiveRowsQuery } from './LiveRowsQuery.js';
-import type { LiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { stableKey } from '../observer/stableKey.js';
@@ -26,6 +25,9 @@ type Row = Record<string, unknown>;
 /** A shared query: what the registry keeps and completes on close. */
 export interface SharedQuery {
   readonly source: { complete(): void };
+  /** A liveRows() query's bound SQL and row lookup (LiveRowsQuery), for changes() merging. */
+  readonly sql?: string;
+  rowLike?(row: Row): Row | undefined;
 }
 
 /** Calls a shared query makes as it starts and stops (the registry keeps it while it runs). */
@@ -67,8 +69,8 @@ export function createQueryRegistry(
   changes: ChangesSupport | undefined,
 ): QueryRegistry {
   const shared = new Map<string, SharedQuery>();
-  /** Running liveRows queries: the shared row cache consulted by changes(). */
-  const running = new Set<LiveRowsQuery<unknown>>();
+  /** Running queries (those of liveRows() are the row cache changes() consults). */
+  const running = new Set<SharedQuery>();
   /** Pending eviction timers of never-subscribed entries. */
   const unusedTimers = new Set<unknown>();
 
@@ -87,9 +89,11 @@ export function createQueryRegistry(
           // Subscribed: no longer an unused entry.
           timers.clearTimeout(handle);
           unusedTimers.delete(handle);
+          running.add(query);
           if (!shared.has(id)) shared.set(id, query);
         },
         onStop() {
+          running.delete(query);
           if (shared.get(id) === query) shared.delete(id);
         },
       });
@@ -106,7 +110,7 @@ export function createQueryRegistry(
     },
     lookup(sql, row) {
       for (const q of running) {
-        const found = q.sql === sql ? q.rowLike(row) : undefined;
+        const found = q.sql === sql ? q.rowLike?.(row) : undefined;
         if (found) return found;
       }
       return undefined;
@@ -128,25 +132,17 @@ export function createQueryRegistry(
       const batchSize = validInt(options.batchSize, 'batchSize', 1);
       const lastRows = validInt(options.lastRows, 'lastRows', 0);
       const id = queryId(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
-      const query = context.share(id, (lifecycle) => {
-        const q: LiveRowsQuery<unknown> = createLiveRowsQuery<unknown>({
+      const query = context.share(id, (lifecycle) =>
+        createLiveRowsQuery<unknown>({
           open,
           spec: feedSpec(sql, options.params, bound, true, options.key, batchSize, lastRows),
           orderBy,
           limit,
           timers,
           graceMs,
-          onStart: () => {
-            lifecycle.onStart();
-            running.add(q);
-          },
-          onStop: () => {
-            running.delete(q);
-            lifecycle.onStop();
-          },
-        });
-        return q;
-      });
+          ...lifecycle,
+        }),
+      );
       return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
     },
 
