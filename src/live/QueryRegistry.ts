@@ -18,7 +18,6 @@ import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { stableKey } from '../observer/stableKey.js';
 import { optInMessage } from '../optIn.js';
-import type { FeedSpec } from '../protocol/driver.js';
 
 type Row = Record<string, unknown>;
 
@@ -135,7 +134,7 @@ export function createQueryRegistry(
       const query = context.share(id, (lifecycle) =>
         createLiveRowsQuery<unknown>({
           open,
-          spec: feedSpec(sql, options.params, bound, true, options.key, batchSize, lastRows),
+          spec: { text: sql, params: options.params ?? [], sql: bound, load: true, key: options.key, batchSize, lastRows },
           orderBy,
           limit,
           timers,
@@ -166,16 +165,3 @@ export function createQueryRegistry(
 
 /** The key of a query's identity (bigint params are already literals inside the bound SQL). */
 export const queryId: (parts: readonly unknown[]) => string = stableKey;
-
-/** The FeedSpec of a query (`load`: liveRows with an initial load; false: changes only). */
-export function feedSpec(
-  text: string,
-  params: readonly SqlParam[] | undefined,
-  sql: string,
-  load: boolean,
-  key: string | readonly string[] | undefined,
-  batchSize: number | undefined,
-  lastRows: number | undefined,
-): FeedSpec {
-  return { text, params: params ?? [], sql, load, key, batchSize, lastRows };
-}

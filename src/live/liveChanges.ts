@@ -11,7 +11,7 @@
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, LiveObservable } from '../types.js';
 import { ChangesQuery } from './ChangesQuery.js';
-import { feedSpec, queryId } from './QueryRegistry.js';
+import { queryId } from './QueryRegistry.js';
 import type { ChangesSupport } from './QueryRegistry.js';
 
 export const liveChanges: ChangesSupport = (context) => (sql, options = {}) => {
@@ -20,7 +20,7 @@ export const liveChanges: ChangesSupport = (context) => (sql, options = {}) => {
   const query = context.share(queryId(['changes', bound, options.key]), (lifecycle) =>
     new ChangesQuery<unknown>({
       open,
-      spec: feedSpec(sql, options.params, bound, false, options.key, undefined, undefined),
+      spec: { text: sql, params: options.params ?? [], sql: bound, load: false, key: options.key, batchSize: undefined, lastRows: undefined },
       timers: context.timers,
       graceMs: context.graceMs,
       lookup: context.lookup,
