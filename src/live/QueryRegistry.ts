@@ -12,7 +12,7 @@
 import { UnsupportedError, UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
 import { bindParams } from '../sql/sqlLiteral.js';
-import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows, SqlParam } from '../types.js';
+import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
 import { createLiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
