@@ -112,21 +112,8 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       onStopped: (error) => driver.stopped(error),
     },
   );
-  const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
+  const driver: Driver = factory.create({ connection, token: (reason) => credentials.token(reason), timers, now });
   credentials.onNewToken((token) => connection.tokenChanged(token));
-  const registry = createQueryRegistry(
-    driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
-    driver.name,
-    timers,
-    options.releaseGraceMs ?? 50,
-    options.unusedQueryTtlMs ?? 30_000,
-    options.changes,
-  );
-
-  const channels =
-    driver.channel === undefined || factory.channels === undefined
-      ? undefined
-      : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
 
   let closed = false;
   /** `value`, once the client is known to be open (a closed client throws CLIENT_CLOSED). */
@@ -138,6 +125,20 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const need = (feature: unknown, what: string, capability: string, hint = ''): void => {
     if (open(feature) === undefined) throw new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
   };
+  const registry = createQueryRegistry(
+    driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
+    need,
+    timers,
+    options.releaseGraceMs ?? 50,
+    options.unusedQueryTtlMs ?? 30_000,
+    options.changes,
+  );
+
+  const channels =
+    driver.channel === undefined || factory.channels === undefined
+      ? undefined
+      : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
+
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
     need(driver.sql, 'SQL over HTTP (query/execute) is', 'sql');
     return driver.sql!(text, params, queryOptions);

@@ -9,7 +9,7 @@
  * `changes()` is opt-in (`createClient({ changes: liveChanges })`, src/live/liveChanges.ts): without
  * it the call throws a UsageError naming the import.
  */
-import { UnsupportedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
@@ -60,8 +60,8 @@ export interface QueryRegistry {
 export function createQueryRegistry(
   /** The driver's feed opener; undefined: the backend has no live rows. */
   feeds: FeedOpener | undefined,
-  /** Driver name, for the UnsupportedError message. */
-  backend: string,
+  /** The client's capability check: throws (e.g. UnsupportedError naming `what`) when `feature` is undefined. */
+  need: (feature: unknown, what: string, capability: string, hint?: string) => void,
   timers: Timers,
   graceMs: number,
   unusedTtlMs: number,
@@ -75,10 +75,8 @@ export function createQueryRegistry(
 
   const context: QueryContext = {
     open(what) {
-      if (feeds === undefined) {
-        throw new UnsupportedError(`${what}() is not available over ${backend}: this driver has no live row feed.`, { code: 'UNSUPPORTED', capability: 'liveRows' });
-      }
-      return feeds;
+      need(feeds, `${what}() is`, 'liveRows', ': this driver has no live row feed');
+      return feeds!;
     },
     share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q {
       const existing = shared.get(id) as Q | undefined;
