@@ -140,7 +140,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
 
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
-    need(driver.sql, 'SQL over HTTP (query/execute) is', 'sql');
+    need(driver.sql, 'query() and execute() are', 'sql');
     return driver.sql!(text, params, queryOptions);
   };
   return {
@@ -148,7 +148,7 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       return (await sql(text, params, queryOptions)).rows as R[];
     },
     async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: UploadOptions): Promise<R[]> {
-      need(driver.sqlWithFiles, 'FILE uploads are', 'files');
+      need(driver.sqlWithFiles, 'queryWithFiles() is', 'files');
       return (await driver.sqlWithFiles!(text, files, params, queryOptions)).rows as R[];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
@@ -157,14 +157,14 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     liveRows: (text, liveOptions) => open(registry).liveRows(text, liveOptions),
     changes: (text, changesOptions) => open(registry).changes(text, changesOptions),
     channel: (topic, channelOptions) => {
-      need(channels, 'Channels (presence and broadcast) are', 'channel', '; use a driver that has them (Supabase Realtime)');
+      need(channels, 'channel() is', 'channel', '; use a driver with channels (Supabase)');
       return channels!.channel(topic, channelOptions);
     },
     topic: (name) => {
       if (open(driver.topic) === undefined && driver.name === 'kalamdb') {
-        throw new UnsupportedError(optInMessage('Topic consumers', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
+        throw new UnsupportedError(optInMessage('topic()', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
       }
-      need(driver.topic, 'Topic consumers are', 'topic', '; use KalamDB');
+      need(driver.topic, 'topic() is', 'topic', '; use KalamDB');
       return driver.topic!(name);
     },
     status$: status.observable,
