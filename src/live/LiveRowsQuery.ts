@@ -117,8 +117,8 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
     if (row === undefined) return true;
     fail(
       'MISSING_KEY',
-      `received a row without a value for key column(s) ${quoted(keyColumns!.filter((c) => row[c] === undefined || row[c] === null))} ` +
-        `(row columns: ${columnList(Object.keys(row).filter((c) => !c.startsWith('_')))}); key columns must be selected and never null: select them or pass another \`key\``,
+      `got a row without key column(s) ${quoted(keyColumns!.filter((c) => row[c] === undefined || row[c] === null))} ` +
+        `(row columns: ${columnList(Object.keys(row).filter((c) => !c.startsWith('_')))}); key columns must be selected and non-null: select them or pass another \`key\``,
     );
     return false;
   };
@@ -136,7 +136,7 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
       }
       if (!keyColumns) {
         const resolved = resolveKeyColumns(spec.key, columns);
-        if (typeof resolved === 'string') return fail('KEY_REQUIRED', `cannot key its rows (without a key they would merge into one): ${resolved}`);
+        if (typeof resolved === 'string') return fail('KEY_REQUIRED', `needs a key (else rows merge into one): ${resolved}`);
         keyColumns = resolved;
         keyOf = makeKeyOf(resolved);
       }
