@@ -41,8 +41,8 @@ export interface QueryContext {
   open(what: string): FeedOpener;
   /** The shared query for `id`, made by `create` when there is none (or the last one stopped). */
   share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q;
-  /** The current version of `row` in a running liveRows() query of the same bound SQL, if one holds it. */
-  lookup(sql: string, row: Row): Row | undefined;
+  /** The running queries (liveRows() ones hold current rows: see `SharedQuery.rowLike`). */
+  readonly running: ReadonlySet<SharedQuery>;
   readonly timers: Timers;
   readonly graceMs: number;
 }
@@ -105,13 +105,7 @@ export function createQueryRegistry(
       (handle as { unref?: () => void } | null)?.unref?.();
       return query;
     },
-    lookup(sql, row) {
-      for (const q of running) {
-        const found = q.sql === sql ? q.rowLike?.(row) : undefined;
-        if (found) return found;
-      }
-      return undefined;
-    },
+    running,
     timers,
     graceMs,
   };

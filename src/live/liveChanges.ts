@@ -23,7 +23,14 @@ export const liveChanges: ChangesSupport = (context) => (sql, options = {}) => {
       spec: { text: sql, params: options.params ?? [], sql: bound, load: false, key: options.key, batchSize: undefined, lastRows: undefined },
       timers: context.timers,
       graceMs: context.graceMs,
-      lookup: context.lookup,
+      // The current version of a row in a running liveRows() query of the same bound SQL, if one holds it.
+      lookup: (text, row) => {
+        for (const q of context.running) {
+          const found = q.sql === text ? q.rowLike?.(row) : undefined;
+          if (found) return found;
+        }
+        return undefined;
+      },
       ...lifecycle,
     }),
   );

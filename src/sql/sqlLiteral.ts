@@ -11,8 +11,8 @@ export function sqlLiteral(value: SqlParam): string {
   checkParam(value, true);
   if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  // -0 prints as "0"; exponent forms (1e+21, 5e-7) are valid SQL numeric literals.
-  return value === null ? 'NULL' : Object.is(value, -0) ? '0' : String(value);
+  // String(-0) is "0"; exponent forms (1e+21, 5e-7) are valid SQL numeric literals.
+  return value === null ? 'NULL' : String(value);
 }
 
 /**
