@@ -101,8 +101,7 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
 
   /** End the query with a SubscriptionError and release its server subscription. */
   const fail = (code: string, message: string): void => {
-    const id = handle?.id;
-    const e = new SubscriptionError(`liveRows() ${message}.`, { code, ...(id === undefined ? {} : { subscriptionId: id }), sql: spec.sql });
+    const e = new SubscriptionError(`liveRows() ${message}.`, { code, subscriptionId: handle?.id, sql: spec.sql });
     reloadBuffer = undefined;
     handle?.close();
     moveTo('error', e);
