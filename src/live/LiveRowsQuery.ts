@@ -107,16 +107,16 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
     moveTo('error', e);
   };
 
-  /** Whether `row` has a value for every key column (null is none). */
-  const hasKey = (row: Row): boolean => keyColumns!.every((c) => row[c] !== undefined && row[c] !== null);
+  /** The key columns `row` has no value for (null is none). */
+  const missingKeys = (row: Row): string[] => keyColumns!.filter((c) => row[c] === undefined || row[c] === null);
 
   /** True when every row has its key values; otherwise the query ends with MISSING_KEY. */
   const keyed = (rows: readonly Row[]): boolean => {
-    const row = rows.find((r) => !hasKey(r));
+    const row = rows.find((r) => missingKeys(r).length > 0);
     if (row === undefined) return true;
     fail(
       'MISSING_KEY',
-      `got a row without key column(s) ${quoted(keyColumns!.filter((c) => row[c] === undefined || row[c] === null))} ` +
+      `got a row without key column(s) ${quoted(missingKeys(row))} ` +
         `(row columns: ${columnList(Object.keys(row).filter((c) => !c.startsWith('_')))}); key columns must be selected and non-null: select them or pass another \`key\``,
     );
     return false;
@@ -203,7 +203,7 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
     source,
     sql: spec.sql,
     rowLike(row) {
-      return keyColumns && hasKey(row) ? materializer.current.get(keyOf(row)) : undefined;
+      return keyColumns && missingKeys(row).length === 0 ? materializer.current.get(keyOf(row)) : undefined;
     },
   };
 }
