@@ -121,9 +121,9 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
     return value;
   };
-  /** Checks that the client is open and has `feature`; else the UnsupportedError of `capability` (`hint`: what to use instead). */
+  /** Checks that the client is open and has `feature`; else the UnsupportedError of `capability` (`hint`: what to do instead, a sentence). */
   const need = (feature: unknown, what: string, capability: string, hint = ''): void => {
-    if (open(feature) === undefined) throw new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
+    if (open(feature) === undefined) throw new UnsupportedError(`${what} not available over ${driver.name}.${hint}`, { code: 'UNSUPPORTED', capability });
   };
   const registry = createQueryRegistry(
     driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
@@ -157,14 +157,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
     liveRows: (text, liveOptions) => open(registry).liveRows(text, liveOptions),
     changes: (text, changesOptions) => open(registry).changes(text, changesOptions),
     channel: (topic, channelOptions) => {
-      need(channels, 'channel() is', 'channel', '; use a driver with channels (Supabase)');
+      need(channels, 'channel() is', 'channel', ' Use a driver with channels (Supabase).');
       return channels!.channel(topic, channelOptions);
     },
     topic: (name) => {
-      if (open(driver.topic) === undefined && driver.name === 'kalamdb') {
-        throw new UnsupportedError(optInMessage('topic()', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
-      }
-      need(driver.topic, 'topic() is', 'topic', '; use KalamDB');
+      // KalamDB has topics behind an opt-in import; other drivers have none.
+      need(driver.topic, 'topic() is', 'topic', driver.name === 'kalamdb' ? ` ${optInMessage('topic()', 'topics', 'kalamdbTopics', 'livebind/kalamdb')}` : ' Use KalamDB.');
       return driver.topic!(name);
     },
     status$: status.observable,

@@ -60,7 +60,7 @@ export interface QueryRegistry {
 export function createQueryRegistry(
   /** The driver's feed opener; undefined: the backend has no live rows. */
   feeds: FeedOpener | undefined,
-  /** The client's capability check: throws (e.g. UnsupportedError naming `what`) when `feature` is undefined. */
+  /** The client's capability check: throws (an UnsupportedError naming `what`, then `hint`) when `feature` is undefined. */
   need: (feature: unknown, what: string, capability: string, hint?: string) => void,
   timers: Timers,
   graceMs: number,
@@ -75,7 +75,7 @@ export function createQueryRegistry(
 
   const context: QueryContext = {
     open(what) {
-      need(feeds, `${what}() is`, 'liveRows', ': this driver has no live row feed');
+      need(feeds, `${what}() is`, 'liveRows');
       return feeds!;
     },
     share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q {
