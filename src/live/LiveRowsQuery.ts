@@ -126,10 +126,10 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
     onColumns(columns, kind, totalRows) {
       if (status === 'error') return;
       // KalamDB always sends total_rows 0 ("ignore it"): only a positive count is a total.
-      progress = kind === 'resume' ? undefined : { loaded: 0, total: totalRows !== undefined && totalRows > 0 ? totalRows : undefined };
+      progress = kind === 'resume' ? undefined : { loaded: 0, total: (totalRows ?? 0) > 0 ? totalRows : undefined };
       // Ordering by a column the result does not have would silently keep arrival order.
       const names = columns.map((c) => c.name);
-      const unknownOrder = names.length === 0 ? [] : orderBy.filter((o) => !names.includes(o.column)).map((o) => o.column);
+      const unknownOrder = orderBy.map((o) => o.column).filter((c) => names.length > 0 && !names.includes(c));
       if (unknownOrder.length > 0) {
         return fail('UNKNOWN_ORDER_COLUMN', `cannot order by ${quoted(unknownOrder)}: not a column of the result (columns: ${columnList(names)}); select it or change \`orderBy\``);
       }
