@@ -58,8 +58,10 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
   let published = materializer.current;
 
   const snapshot = (): LiveRows<R> => liveRowsSnapshot(materializer.current as never, status, error, handle?.cursor?.(), progress);
+  /** The last snapshot published. */
+  let current = snapshot();
   const source = createLiveSource<LiveRows<R>>({
-    initial: snapshot(),
+    initial: current,
     replay: true,
     graceMs: options.graceMs,
     timers: options.timers,
@@ -84,11 +86,10 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
 
   /** Publish a snapshot unless nothing visible changed (same RowSet, status, error and progress). */
   const publish = (): void => {
-    const current = source.snapshot;
     const set = materializer.current;
     if (set === published && current.status === status && current.error === error && current.progress === progress) return;
     published = set;
-    source.set(snapshot());
+    source.set((current = snapshot()));
   };
 
   /** Move to `next` and publish, unless the query already ended (the first error stays). */
