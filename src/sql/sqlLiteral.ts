@@ -73,22 +73,16 @@ export function bindParams(sql: string, params: readonly SqlParam[] | undefined)
   return out + sql.slice(last);
 }
 
+/** Block comment edges, for skipBlockComment. */
+const COMMENT_EDGE = /\/\*|\*\//g;
+
 /** The end of the block comment at `start` (Postgres block comments nest). */
 function skipBlockComment(sql: string, start: number): number {
   let depth = 0;
-  let i = start;
-  const n = sql.length;
-  while (i < n) {
-    if (sql.startsWith('/*', i)) {
-      depth++;
-      i += 2;
-    } else if (sql.startsWith('*/', i)) {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else {
-      i++;
-    }
+  COMMENT_EDGE.lastIndex = start;
+  for (let edge = COMMENT_EDGE.exec(sql); edge !== null; edge = COMMENT_EDGE.exec(sql)) {
+    depth += edge[0] === '/*' ? 1 : -1;
+    if (depth === 0) return COMMENT_EDGE.lastIndex;
   }
-  return n;
+  return sql.length;
 }
