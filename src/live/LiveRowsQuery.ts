@@ -102,10 +102,10 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
 
   /** End the query with a SubscriptionError and release its server subscription. */
   const fail = (code: string, message: string): void => {
-    const e = new SubscriptionError(`liveRows() ${message}.`, { code, subscriptionId: handle?.id, sql: spec.sql });
+    // Status first, so nothing the feed reports while it closes replaces this error.
+    moveTo('error', new SubscriptionError(`liveRows() ${message}.`, { code, subscriptionId: handle?.id, sql: spec.sql }));
     reloadBuffer = undefined;
     handle?.close();
-    moveTo('error', e);
   };
 
   /** The key columns `row` has no value for (null is none). */
