@@ -83,7 +83,7 @@ export function createQueryRegistry(
       if (existing) return existing;
       const query: Q = create({
         onStart() {
-          // Subscribed: no longer an unused entry.
+          // Subscribed (always after share() returned): no longer an unused entry.
           timers.clearTimeout(handle);
           unusedTimers.delete(handle);
           running.add(query);
