@@ -112,11 +112,22 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       onStopped: (error) => driver.stopped(error),
     },
   );
-  const driver: Driver = factory.create({ connection, token: (need) => credentials.token(need), timers, now });
+  const driver: Driver = factory.create({ connection, token: (reason) => credentials.token(reason), timers, now });
   credentials.onNewToken((token) => connection.tokenChanged(token));
+
+  let closed = false;
+  /** `value`, once the client is known to be open (a closed client throws CLIENT_CLOSED). */
+  const open = <V>(value: V): V => {
+    if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
+    return value;
+  };
+  /** Checks that the client is open and has `feature`; else the UnsupportedError of `capability` (`hint`: what to do instead, a sentence). */
+  const need = (feature: unknown, what: string, capability: string, hint = ''): void => {
+    if (open(feature) === undefined) throw new UnsupportedError(`${what} not available over ${driver.name}.${hint}`, { code: 'UNSUPPORTED', capability });
+  };
   const registry = createQueryRegistry(
     driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
-    driver.name,
+    need,
     timers,
     options.releaseGraceMs ?? 50,
     options.unusedQueryTtlMs ?? 30_000,
@@ -128,50 +139,31 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
       ? undefined
       : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
 
-  let closed = false;
-  const assertOpen = (): void => {
-    if (closed) throw new UsageError('This client is closed; create a new one with createClient().', { code: 'CLIENT_CLOSED' });
-  };
-  /** The UnsupportedError of a capability this driver lacks (`hint`: what to use instead). */
-  const unsupported = (what: string, capability: string, hint = ''): UnsupportedError =>
-    new UnsupportedError(`${what} not available over ${driver.name}${hint}.`, { code: 'UNSUPPORTED', capability });
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
-    assertOpen();
-    if (driver.sql === undefined) throw unsupported('SQL over HTTP (query/execute) is', 'sql');
-    return driver.sql(text, params, queryOptions);
+    need(driver.sql, 'query() and execute() are', 'sql');
+    return driver.sql!(text, params, queryOptions);
   };
   return {
     async query<R = Record<string, unknown>>(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<R[]> {
       return (await sql(text, params, queryOptions)).rows as R[];
     },
     async queryWithFiles<R = Record<string, unknown>>(text: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], queryOptions?: UploadOptions): Promise<R[]> {
-      assertOpen();
-      if (driver.sqlWithFiles === undefined) throw unsupported('FILE uploads are', 'files');
-      return (await driver.sqlWithFiles(text, files, params, queryOptions)).rows as R[];
+      need(driver.sqlWithFiles, 'queryWithFiles() is', 'files');
+      return (await driver.sqlWithFiles!(text, files, params, queryOptions)).rows as R[];
     },
     async execute(text: string, params?: readonly SqlParam[], queryOptions?: QueryOptions): Promise<number> {
       return (await sql(text, params, queryOptions)).affected;
     },
-    liveRows: (text, liveOptions) => {
-      assertOpen();
-      return registry.liveRows(text, liveOptions);
-    },
-    changes: (text, changesOptions) => {
-      assertOpen();
-      return registry.changes(text, changesOptions);
-    },
+    liveRows: (text, liveOptions) => open(registry).liveRows(text, liveOptions),
+    changes: (text, changesOptions) => open(registry).changes(text, changesOptions),
     channel: (topic, channelOptions) => {
-      assertOpen();
-      if (channels === undefined) throw unsupported('Channels (presence and broadcast) are', 'channel', '; use a driver that has them (Supabase Realtime)');
-      return channels.channel(topic, channelOptions);
+      need(channels, 'channel() is', 'channel', ' Use a driver with channels (Supabase).');
+      return channels!.channel(topic, channelOptions);
     },
     topic: (name) => {
-      assertOpen();
-      if (driver.topic === undefined) {
-        if (driver.name === 'kalamdb') throw new UnsupportedError(optInMessage('Topic consumers', 'topics', 'kalamdbTopics', 'livebind/kalamdb'), { code: 'UNSUPPORTED', capability: 'topic' });
-        throw unsupported('Topic consumers are', 'topic', '; use KalamDB');
-      }
-      return driver.topic(name);
+      // KalamDB has topics behind an opt-in import; other drivers have none.
+      need(driver.topic, 'topic() is', 'topic', driver.name === 'kalamdb' ? ` ${optInMessage('topic()', 'topics', 'kalamdbTopics', 'livebind/kalamdb')}` : ' Use KalamDB.');
+      return driver.topic!(name);
     },
     status$: status.observable,
     async close() {

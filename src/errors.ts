@@ -16,6 +16,7 @@ export type LivebindErrorKind =
 
 const BRAND = Symbol.for('livebind.error');
 
+/** Optional fields may be passed as `undefined` (the same as leaving them out). */
 export interface LivebindErrorFields {
   /** Server error code when the server sent one (e.g. `TOKEN_EXPIRED`, `INVALID_SQL`), else a livebind code. */
   readonly code: string;
@@ -23,18 +24,22 @@ export interface LivebindErrorFields {
 }
 
 export class LivebindError extends Error {
-  readonly kind: LivebindErrorKind;
-  readonly code: string;
-  readonly [BRAND] = true;
+  // Declared, not initialised: the constructor sets them as own properties (no class-field code in the bundle).
+  declare readonly kind: LivebindErrorKind;
+  declare readonly code: string;
+  declare readonly [BRAND]: true;
 
   /** `fields`: the subclass's own fields, set as own properties (subclasses `declare` them). */
   constructor(kind: LivebindErrorKind, message: string, base: LivebindErrorFields, fields?: object) {
     super(message, base.cause === undefined ? undefined : { cause: base.cause });
-    // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
-    this.name = new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`;
-    this.kind = kind;
-    this.code = base.code;
-    Object.assign(this, fields);
+    Object.assign(this, {
+      [BRAND]: true,
+      // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
+      name: new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`,
+      kind,
+      code: base.code,
+      ...fields,
+    });
   }
 }
 
@@ -43,7 +48,7 @@ export class AuthError extends LivebindError {
   declare readonly status: number | undefined;
   /** The server refused the credentials themselves (a login answered 401/403): retrying cannot help. */
   declare readonly final: boolean;
-  constructor(message: string, fields: LivebindErrorFields & { status?: number; final?: boolean }) {
+  constructor(message: string, fields: LivebindErrorFields & { status?: number | undefined; final?: boolean | undefined }) {
     super('auth', message, fields, { status: fields.status, final: fields.final ?? false });
   }
 }
@@ -52,7 +57,7 @@ export class AuthError extends LivebindError {
 export class QueryError extends LivebindError {
   declare readonly status: number | undefined;
   declare readonly sql: string | undefined;
-  constructor(message: string, fields: LivebindErrorFields & { status?: number; sql?: string }) {
+  constructor(message: string, fields: LivebindErrorFields & { status?: number | undefined; sql?: string | undefined }) {
     super('query', message, fields, { status: fields.status, sql: fields.sql });
   }
 }
@@ -61,7 +66,7 @@ export class QueryError extends LivebindError {
 export class SubscriptionError extends LivebindError {
   declare readonly subscriptionId: string | undefined;
   declare readonly sql: string | undefined;
-  constructor(message: string, fields: LivebindErrorFields & { subscriptionId?: string; sql?: string }) {
+  constructor(message: string, fields: LivebindErrorFields & { subscriptionId?: string | undefined; sql?: string | undefined }) {
     super('subscription', message, fields, { subscriptionId: fields.subscriptionId, sql: fields.sql });
   }
 }
@@ -78,7 +83,7 @@ export class ConnectionError extends LivebindError {
   declare readonly closeCode: number | undefined;
   /** The server asked to wait this long before trying again (HTTP 429/503 `Retry-After`). */
   declare readonly retryAfterMs: number | undefined;
-  constructor(message: string, fields: LivebindErrorFields & { closeCode?: number; retryAfterMs?: number }) {
+  constructor(message: string, fields: LivebindErrorFields & { closeCode?: number | undefined; retryAfterMs?: number | undefined }) {
     super('connection', message, fields, { closeCode: fields.closeCode, retryAfterMs: fields.retryAfterMs });
   }
 }
@@ -146,7 +151,7 @@ export class ChannelError extends LivebindError {
   declare readonly code: ChannelErrorCode;
   declare readonly topic: string;
   declare readonly reason: string | undefined;
-  constructor(message: string, fields: { code: ChannelErrorCode; topic: string; reason?: string; cause?: unknown }) {
+  constructor(message: string, fields: { code: ChannelErrorCode; topic: string; reason?: string | undefined; cause?: unknown }) {
     super('channel', message, fields, { topic: fields.topic, reason: fields.reason });
   }
 }

@@ -15,7 +15,7 @@ import type { LiveSource } from '../store/createLiveObservable.js';
 import type { Timers } from '../connection/timers.js';
 import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import { createMaterializer } from './createMaterializer.js';
-import { keyPart, makeKeyOf, quoted, resolveKeyColumns } from './keyOf.js';
+import { columnList, keyPart, makeKeyOf, quoted, resolveKeyColumns } from './keyOf.js';
 import { liveRowsSnapshot } from './liveRowsSnapshot.js';
 import type { OrderSpec, RowOp } from './types.js';
 
@@ -58,8 +58,10 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
   let published = materializer.current;
 
   const snapshot = (): LiveRows<R> => liveRowsSnapshot(materializer.current as never, status, error, handle?.cursor?.(), progress);
+  /** The last snapshot published. */
+  let current = snapshot();
   const source = createLiveSource<LiveRows<R>>({
-    initial: snapshot(),
+    initial: current,
     replay: true,
     graceMs: options.graceMs,
     timers: options.timers,
@@ -84,53 +86,57 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
 
   /** Publish a snapshot unless nothing visible changed (same RowSet, status, error and progress). */
   const publish = (): void => {
-    const current = source.snapshot;
     const set = materializer.current;
     if (set === published && current.status === status && current.error === error && current.progress === progress) return;
     published = set;
-    source.set(snapshot());
+    source.set((current = snapshot()));
+  };
+
+  /** Move to `next` and publish, unless the query already ended (the first error stays). */
+  const moveTo = (next: LiveStatus, e?: LivebindError): void => {
+    if (status === 'error') return;
+    status = next;
+    error = e;
+    publish();
   };
 
   /** End the query with a SubscriptionError and release its server subscription. */
   const fail = (code: string, message: string): void => {
-    status = 'error';
-    const id = handle?.id;
-    error = new SubscriptionError(`liveRows() ${message}`, { code, ...(id === undefined ? {} : { subscriptionId: id }), sql: spec.sql });
+    // Status first, so nothing the feed reports while it closes replaces this error.
+    moveTo('error', new SubscriptionError(`liveRows() ${message}.`, { code, subscriptionId: handle?.id, sql: spec.sql }));
     reloadBuffer = undefined;
     handle?.close();
-    publish();
   };
+
+  /** The key columns `row` has no value for (null is none). */
+  const missingKeys = (row: Row): string[] => keyColumns!.filter((c) => row[c] === undefined || row[c] === null);
 
   /** True when every row has its key values; otherwise the query ends with MISSING_KEY. */
   const keyed = (rows: readonly Row[]): boolean => {
-    for (const row of rows) {
-      for (const column of keyColumns!) {
-        if (row[column] !== undefined && row[column] !== null) continue;
-        fail(
-          'MISSING_KEY',
-          `received a row without a value for its key column(s) ${quoted(keyColumns!.filter((c) => row[c] === undefined || row[c] === null))} ` +
-            `(row columns: ${Object.keys(row).filter((c) => !c.startsWith('_')).join(', ') || '(none)'}). Key columns must be selected and never null: select the primary key or pass another \`key\`.`,
-        );
-        return false;
-      }
-    }
-    return true;
+    const row = rows.find((r) => missingKeys(r).length > 0);
+    if (row === undefined) return true;
+    fail(
+      'MISSING_KEY',
+      `got a row without key column(s) ${quoted(missingKeys(row))} ` +
+        `(row columns: ${columnList(Object.keys(row).filter((c) => !c.startsWith('_')))}); key columns must be selected and non-null: select them or pass another \`key\``,
+    );
+    return false;
   };
 
   const sink: RowSink = {
     onColumns(columns, kind, totalRows) {
       if (status === 'error') return;
       // KalamDB always sends total_rows 0 ("ignore it"): only a positive count is a total.
-      progress = kind === 'resume' ? undefined : { loaded: 0, total: totalRows !== undefined && totalRows > 0 ? totalRows : undefined };
+      progress = kind === 'resume' ? undefined : { loaded: 0, total: (totalRows ?? 0) > 0 ? totalRows : undefined };
       // Ordering by a column the result does not have would silently keep arrival order.
       const names = columns.map((c) => c.name);
-      const unknownOrder = names.length === 0 ? [] : orderBy.filter((o) => !names.includes(o.column)).map((o) => o.column);
+      const unknownOrder = orderBy.map((o) => o.column).filter((c) => names.length > 0 && !names.includes(c));
       if (unknownOrder.length > 0) {
-        return fail('UNKNOWN_ORDER_COLUMN', `cannot order by ${quoted(unknownOrder)}: not a column of the result (columns: ${names.join(', ')}). Select it or change \`orderBy\`.`);
+        return fail('UNKNOWN_ORDER_COLUMN', `cannot order by ${quoted(unknownOrder)}: not a column of the result (columns: ${columnList(names)}); select it or change \`orderBy\``);
       }
       if (!keyColumns) {
         const resolved = resolveKeyColumns(spec.key, columns);
-        if (typeof resolved === 'string') return fail('KEY_REQUIRED', `cannot key its rows: ${resolved}. Without a key, rows would merge into one.`);
+        if (typeof resolved === 'string') return fail('KEY_REQUIRED', `needs a key (else rows merge into one): ${resolved}`);
         keyColumns = resolved;
         keyOf = makeKeyOf(resolved);
       }
@@ -157,19 +163,16 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
       publish();
     },
 
-    onReady() {
-      if (status === 'error') return;
-      status = 'ready';
-      publish();
-    },
+    onReady: () => moveTo('ready'),
 
     onChange(change) {
       if (!keyColumns || status === 'error') return;
       let ops: RowOp<Row>[];
       if (change.type === 'expire') {
         // A TTL expiry names the row by one id value: usable only with a one-column key.
-        if (keyColumns.length !== 1 || change.rowId === undefined || change.rowId === null) return;
-        ops = [{ op: 'delete', key: keyPart(change.rowId) }];
+        const id = change.rowId;
+        if (keyColumns.length !== 1 || id === undefined || id === null) return;
+        ops = [{ op: 'delete', key: keyPart(id) }];
       } else {
         const { row } = change;
         if (!keyed([row])) return;
@@ -179,16 +182,11 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
         else {
           // The previous key: `old` carries the key columns that changed (absent or null: as now).
           const { nulled, old } = change;
-          const oldKey = old === undefined || !keyChanged(keyColumns, old, row) ? key : keyOf(oldKeyRow(keyColumns, old, row));
-          if (oldKey === key) ops = [{ op: 'patch', key, patch: row, nulled }];
-          else {
-            // The key itself changed: move the row, merged with its previous version.
-            const previous = materializer.current.get(oldKey);
-            ops = [
-              { op: 'delete', key: oldKey },
-              { op: 'patch', key, patch: previous === undefined ? row : { ...previous, ...row }, nulled },
-            ];
-          }
+          const oldKey = old === undefined ? key : keyOf(Object.fromEntries(keyColumns.map((c) => [c, old[c] ?? row[c]])));
+          // When the key itself changed, the row moves, merged with its previous version.
+          const previous = oldKey === key ? undefined : materializer.current.get(oldKey);
+          ops = [{ op: 'patch', key, patch: previous === undefined ? row : { ...previous, ...row }, nulled }];
+          if (oldKey !== key) ops.unshift({ op: 'delete', key: oldKey });
         }
       }
       if (reloadBuffer) return; // a reload replaces everything at its last page; changes follow it
@@ -196,43 +194,17 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
       publish();
     },
 
-    onReconnecting() {
-      if (status === 'error') return;
-      status = 'reconnecting';
-      publish();
-    },
+    onReconnecting: () => moveTo('reconnecting'),
 
-    onError(e) {
-      if (status === 'error') return; // the first error stays (e.g. a key error already ended it)
-      status = 'error';
-      error = e;
-      publish();
-    },
+    // The first error stays (e.g. a key error already ended the query).
+    onError: (e) => moveTo('error', e),
   };
 
   return {
     source,
     sql: spec.sql,
     rowLike(row) {
-      if (!keyColumns || keyColumns.some((c) => row[c] === undefined || row[c] === null)) return undefined;
-      return materializer.current.get(keyOf(row));
+      return keyColumns && missingKeys(row).length === 0 ? materializer.current.get(keyOf(row)) : undefined;
     },
   };
-}
-
-/** Whether `old` names a key value other than the new row's (absent and null cells mean unchanged). */
-function keyChanged(keyColumns: readonly string[], oldRow: Row, patch: Row): boolean {
-  for (let i = 0; i < keyColumns.length; i++) {
-    const c = keyColumns[i]!;
-    const v = oldRow[c];
-    if (v !== undefined && v !== null && v !== patch[c]) return true;
-  }
-  return false;
-}
-
-/** The previous version's key cells: the new row with the key columns `old` carries. */
-function oldKeyRow(keyColumns: readonly string[], oldRow: Row, patch: Row): Row {
-  const row: Row = { ...patch };
-  for (const c of keyColumns) if (oldRow[c] !== undefined && oldRow[c] !== null) row[c] = oldRow[c];
-  return row;
 }

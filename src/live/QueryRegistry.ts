@@ -9,23 +9,24 @@
  * `changes()` is opt-in (`createClient({ changes: liveChanges })`, src/live/liveChanges.ts): without
  * it the call throws a UsageError naming the import.
  */
-import { UnsupportedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Timers } from '../connection/timers.js';
 import { bindParams } from '../sql/sqlLiteral.js';
-import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows, SqlParam } from '../types.js';
+import type { ChangeEvent, ChangesOptions, LiveObservable, LiveQueryOptions, LiveRows } from '../types.js';
 import { createLiveRowsQuery } from './LiveRowsQuery.js';
-import type { LiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { stableKey } from '../observer/stableKey.js';
 import { optInMessage } from '../optIn.js';
-import type { FeedSpec } from '../protocol/driver.js';
 
 type Row = Record<string, unknown>;
 
 /** A shared query: what the registry keeps and completes on close. */
 export interface SharedQuery {
   readonly source: { complete(): void };
+  /** A liveRows() query's bound SQL and row lookup (LiveRowsQuery), for changes() merging. */
+  readonly sql?: string;
+  rowLike?(row: Row): Row | undefined;
 }
 
 /** Calls a shared query makes as it starts and stops (the registry keeps it while it runs). */
@@ -40,8 +41,8 @@ export interface QueryContext {
   open(what: string): FeedOpener;
   /** The shared query for `id`, made by `create` when there is none (or the last one stopped). */
   share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q;
-  /** The current version of `row` in a running liveRows() query of the same bound SQL, if one holds it. */
-  lookup(sql: string, row: Row): Row | undefined;
+  /** The running queries (liveRows() ones hold current rows: see `SharedQuery.rowLike`). */
+  readonly running: ReadonlySet<SharedQuery>;
   readonly timers: Timers;
   readonly graceMs: number;
 }
@@ -59,58 +60,52 @@ export interface QueryRegistry {
 export function createQueryRegistry(
   /** The driver's feed opener; undefined: the backend has no live rows. */
   feeds: FeedOpener | undefined,
-  /** Driver name, for the UnsupportedError message. */
-  backend: string,
+  /** The client's capability check: throws (an UnsupportedError naming `what`, then `hint`) when `feature` is undefined. */
+  need: (feature: unknown, what: string, capability: string, hint?: string) => void,
   timers: Timers,
   graceMs: number,
   unusedTtlMs: number,
   changes: ChangesSupport | undefined,
 ): QueryRegistry {
   const shared = new Map<string, SharedQuery>();
-  /** Running liveRows queries: the shared row cache consulted by changes(). */
-  const running = new Set<LiveRowsQuery<unknown>>();
-  /** Queries that have had at least one subscriber since they were created. */
-  const started = new WeakSet<object>();
+  /** Running queries (those of liveRows() are the row cache changes() consults). */
+  const running = new Set<SharedQuery>();
   /** Pending eviction timers of never-subscribed entries. */
   const unusedTimers = new Set<unknown>();
 
   const context: QueryContext = {
     open(what) {
-      if (feeds === undefined) {
-        throw new UnsupportedError(`${what}() is not available over ${backend}: this driver has no live row feed.`, { code: 'UNSUPPORTED', capability: 'liveRows' });
-      }
-      return feeds;
+      need(feeds, `${what}() is`, 'liveRows');
+      return feeds!;
     },
     share<Q extends SharedQuery>(id: string, create: (lifecycle: QueryLifecycle) => Q): Q {
       const existing = shared.get(id) as Q | undefined;
       if (existing) return existing;
       const query: Q = create({
         onStart() {
-          started.add(query);
+          // Subscribed (always after share() returned): no longer an unused entry.
+          timers.clearTimeout(handle);
+          unusedTimers.delete(handle);
+          running.add(query);
           if (!shared.has(id)) shared.set(id, query);
         },
         onStop() {
+          running.delete(query);
           if (shared.get(id) === query) shared.delete(id);
         },
       });
       shared.set(id, query);
-      // Drop it after unusedTtlMs unless it was subscribed by then.
+      // Drop it after unusedTtlMs unless it was subscribed by then (its first start cancels this).
       const handle = timers.setTimeout(() => {
         unusedTimers.delete(handle);
-        if (!started.has(query) && shared.get(id) === query) shared.delete(id);
+        if (shared.get(id) === query) shared.delete(id);
       }, unusedTtlMs);
       unusedTimers.add(handle);
       // Never keep a Node process alive just to tidy the registry.
       (handle as { unref?: () => void } | null)?.unref?.();
       return query;
     },
-    lookup(sql, row) {
-      for (const q of running) {
-        const found = q.sql === sql ? q.rowLike(row) : undefined;
-        if (found) return found;
-      }
-      return undefined;
-    },
+    running,
     timers,
     graceMs,
   };
@@ -128,25 +123,17 @@ export function createQueryRegistry(
       const batchSize = validInt(options.batchSize, 'batchSize', 1);
       const lastRows = validInt(options.lastRows, 'lastRows', 0);
       const id = queryId(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
-      const query = context.share(id, (lifecycle) => {
-        const q: LiveRowsQuery<unknown> = createLiveRowsQuery<unknown>({
+      const query = context.share(id, (lifecycle) =>
+        createLiveRowsQuery<unknown>({
           open,
-          spec: feedSpec(sql, options.params, bound, true, options.key, batchSize, lastRows),
+          spec: { text: sql, params: options.params ?? [], sql: bound, load: true, key: options.key, batchSize, lastRows },
           orderBy,
           limit,
           timers,
           graceMs,
-          onStart: () => {
-            lifecycle.onStart();
-            running.add(q);
-          },
-          onStop: () => {
-            running.delete(q);
-            lifecycle.onStop();
-          },
-        });
-        return q;
-      });
+          ...lifecycle,
+        }),
+      );
       return query.source.observable as unknown as LiveObservable<LiveRows<R>>;
     },
 
@@ -170,16 +157,3 @@ export function createQueryRegistry(
 
 /** The key of a query's identity (bigint params are already literals inside the bound SQL). */
 export const queryId: (parts: readonly unknown[]) => string = stableKey;
-
-/** The FeedSpec of a query (`load`: liveRows with an initial load; false: changes only). */
-export function feedSpec(
-  text: string,
-  params: readonly SqlParam[] | undefined,
-  sql: string,
-  load: boolean,
-  key: string | readonly string[] | undefined,
-  batchSize: number | undefined,
-  lastRows: number | undefined,
-): FeedSpec {
-  return { text, params: params ?? [], sql, load, key, batchSize, lastRows };
-}

@@ -18,7 +18,7 @@ import type { RowKey } from './types.js';
  */
 export function resolveKeyColumns(option: string | readonly string[] | undefined, columns: readonly Column[]): readonly string[] | string {
   const names = columns.map((c) => c.name);
-  const list = names.join(', ') || '(none)';
+  const list = columnList(names);
   if (option !== undefined) {
     const keys = typeof option === 'string' ? [option] : option;
     const unknown = names.length > 0 ? keys.filter((c) => !names.includes(c)) : [];
@@ -27,7 +27,12 @@ export function resolveKeyColumns(option: string | readonly string[] | undefined
   const pk = columns.filter((c) => c.pk === true).map((c) => c.name);
   if (pk.length > 0) return pk;
   if (names.length === 0 || names.includes('id')) return ['id'];
-  return `the result has no key: no column is flagged "pk" and there is no "id" column (columns: ${list}); select the primary key or pass the \`key\` option`;
+  return `no column is flagged "pk" and there is no "id" column (columns: ${list}); select the primary key or pass another \`key\``;
+}
+
+/** Column names for messages: `a, b`, or `(none)`. */
+export function columnList(names: readonly string[]): string {
+  return names.join(', ') || '(none)';
 }
 
 /** The key columns, or none when they cannot be resolved (for changes(), which needs no key). */

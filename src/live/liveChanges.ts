@@ -11,7 +11,7 @@
 import { bindParams } from '../sql/sqlLiteral.js';
 import type { ChangeEvent, LiveObservable } from '../types.js';
 import { ChangesQuery } from './ChangesQuery.js';
-import { feedSpec, queryId } from './QueryRegistry.js';
+import { queryId } from './QueryRegistry.js';
 import type { ChangesSupport } from './QueryRegistry.js';
 
 export const liveChanges: ChangesSupport = (context) => (sql, options = {}) => {
@@ -20,10 +20,17 @@ export const liveChanges: ChangesSupport = (context) => (sql, options = {}) => {
   const query = context.share(queryId(['changes', bound, options.key]), (lifecycle) =>
     new ChangesQuery<unknown>({
       open,
-      spec: feedSpec(sql, options.params, bound, false, options.key, undefined, undefined),
+      spec: { text: sql, params: options.params ?? [], sql: bound, load: false, key: options.key, batchSize: undefined, lastRows: undefined },
       timers: context.timers,
       graceMs: context.graceMs,
-      lookup: context.lookup,
+      // The current version of a row in a running liveRows() query of the same bound SQL, if one holds it.
+      lookup: (text, row) => {
+        for (const q of context.running) {
+          const found = q.sql === text ? q.rowLike?.(row) : undefined;
+          if (found) return found;
+        }
+        return undefined;
+      },
       ...lifecycle,
     }),
   );

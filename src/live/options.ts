@@ -13,9 +13,8 @@ export type FullOrderSpec = Required<OrderSpec>;
  * `{ column: 'id' }` and `{ direction: 'asc', column: 'id' }` share one query.
  */
 export function normalizeOrderBy(orderBy: string | OrderSpec | readonly (string | OrderSpec)[] | undefined): readonly FullOrderSpec[] {
-  if (orderBy === undefined) return [];
-  const specs = typeof orderBy === 'string' || !Array.isArray(orderBy) ? [orderBy as string | OrderSpec] : (orderBy as readonly (string | OrderSpec)[]);
-  return specs.map((spec) => {
+  // None, one spec or a list of them: `flat` unwraps a list one level.
+  return [orderBy ?? []].flat().map((spec) => {
     const { column, direction = 'asc', nulls = direction === 'asc' ? 'last' : 'first' } = typeof spec === 'string' ? { column: spec } : spec;
     if (typeof column !== 'string' || column === '' || (direction !== 'asc' && direction !== 'desc') || (nulls !== 'first' && nulls !== 'last')) {
       throw new UsageError(`Option "orderBy" needs a column name, direction 'asc' or 'desc' and nulls 'first' or 'last'; got ${JSON.stringify(spec)}.`, {

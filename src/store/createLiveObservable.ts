@@ -27,8 +27,6 @@ export interface LiveSourceOptions<T> {
 
 export interface LiveSource<T> {
   readonly observable: LiveObservable<T>;
-  /** The current value (what `getSnapshot()` returns). */
-  readonly snapshot: T;
   /** Publish a new value (no-op when it is the same object). */
   set(value: T): void;
   /** Terminal error: error every subscriber and stop at once (a rejected changes() subscription). */
@@ -97,9 +95,6 @@ export function createLiveSource<T>(options: LiveSourceOptions<T>): LiveSource<T
 
   return {
     observable: observable as unknown as LiveObservable<T>,
-    get snapshot() {
-      return value;
-    },
     set(next) {
       if (Object.is(next, value) || completed) return;
       value = next;
