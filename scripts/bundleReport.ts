@@ -7,6 +7,8 @@ import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { repoRoot } from './browserBundle.js';
 
+process.stdout.on('error', () => {}); // e.g. piped into `head`
+
 const EXTERNAL = ['rxjs', 'rxjs/*', 'react', 'react-dom', 'react/jsx-runtime', 'ws', 'node:zlib'];
 const source = process.argv[2] ?? `export { createClient } from './src/client.ts'; export { useLiveQuery, LiveProvider } from './react/index.ts';`;
 
