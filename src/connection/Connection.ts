@@ -16,8 +16,6 @@ import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { createFrameReader, undecodable } from './FrameReader.js';
-import { startHeartbeat } from './Heartbeat.js';
-import type { Heartbeat } from './Heartbeat.js';
 import { createOutboundQueue } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
@@ -32,6 +30,12 @@ export const CLOSED = 'closed' satisfies ConnectionStatus;
 
 /** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
 const STABLE_AFTER_MS = 30_000;
+
+/** Heartbeat intervals without any inbound frame or Pong before a link with Ping frames is declared dead. */
+const DEAD_AFTER_TICKS = 2;
+
+/** `ws` in Node can send protocol Ping frames and reports Pongs; browser sockets cannot. */
+type PingSocket = SocketLike & { ping?: () => void; on?: (event: 'pong', fn: () => void) => void };
 
 /** Why a token is requested: first connect, a reconnect, or after the server rejected the last one. */
 export type TokenReason = 'connect' | 'reconnect' | 'rejected';
@@ -77,7 +81,6 @@ export interface Connection extends ConnectionPort {
 export function createConnection(options: ConnectionOptions, hooks: ConnectionHooks): Connection {
   const { timers, limits } = options;
   const out = createOutboundQueue(timers, limits.perSecond ?? Infinity);
-  const reader = createFrameReader();
   let status: ConnectionStatus = IDLE;
   let lastError: LivebindError | undefined;
   let attempt = 0;
@@ -87,9 +90,12 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   let socket: SocketLike | undefined;
   let session: Session | undefined;
   let maxBytes = limits.maxFrameBytes;
-  let retryTimer: unknown;
-  let connectTimer: unknown;
-  let heartbeat: Heartbeat | undefined;
+  /** The reconnect delay while reconnecting, the connect deadline while connecting (never both). */
+  let timer: unknown;
+  /** The heartbeat interval while open (see `opened`). */
+  let beat: unknown;
+  /** Heartbeat ticks without a Pong or an inbound frame on the open socket. */
+  let silentTicks = 0;
   let fatal: LivebindError | undefined;
   /**
    * Sockets dropped in a row for a broken stream (SPEC §1.5). Opening does not reset it (a server
@@ -102,22 +108,15 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   const state = (): ConnectionState => ({ status, lastError, attempt });
 
   const setStatus = (next: ConnectionStatus): void => {
-    if (next !== OPEN) stopHeartbeat();
+    if (next !== OPEN) timers.clearInterval(beat);
     status = next;
     hooks.onState(state());
   };
 
-  const stopHeartbeat = (): void => {
-    heartbeat?.stop();
-    heartbeat = undefined;
-  };
-
   const clearTimers = (): void => {
-    timers.clearTimeout(retryTimer);
-    timers.clearTimeout(connectTimer);
+    timers.clearTimeout(timer);
     timers.clearTimeout(stableTimer);
-    stopHeartbeat();
-    retryTimer = connectTimer = stableTimer = undefined;
+    timers.clearInterval(beat);
   };
 
   /** The socket of the current session is gone: tell it (once). */
@@ -127,22 +126,18 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     ended?.closed();
   };
 
-  /** Give up the current socket (`reason`: its close reason); its late callbacks are ignored. */
+  /**
+   * Give up the current socket (`reason`: its close reason). Its late callbacks are ignored: each
+   * one checks the generation. Always followed by `retry` or `stop`, which clear the timers.
+   */
   const dropSocket = (reason = 'Reconnecting'): void => {
-    timers.clearTimeout(connectTimer);
-    const dropped = socket;
-    socket = undefined;
-    reader.reset();
     generation++;
-    if (dropped) {
-      dropped.onopen = dropped.onmessage = dropped.onerror = null;
-      dropped.onclose = null;
-      try {
-        dropped.close(1000, reason);
-      } catch {
-        // already closing
-      }
+    try {
+      socket?.close(1000, reason);
+    } catch {
+      // already closing
     }
+    socket = undefined;
   };
 
   const retry = (error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void => {
@@ -158,7 +153,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     setStatus(RECONNECTING);
     endSession();
     const gen = generation;
-    retryTimer = timers.setTimeout(() => {
+    timer = timers.setTimeout(() => {
       if (gen === generation && status === RECONNECTING) void connect(reason);
     }, delay);
   };
@@ -210,21 +205,36 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     retry(error);
   };
 
-  const opened = (opening: SocketLike): void => {
-    timers.clearTimeout(connectTimer);
+  const opened = (opening: SocketLike, gen: number): void => {
+    timers.clearTimeout(timer);
     attempt = authFailures = 0;
     lastError = undefined;
     status = OPEN;
     if (limits.heartbeatMs > 0) {
-      // The session's heartbeat frame every interval while open, with Ping/Pong dead-link detection (SPEC §1.2).
-      stopHeartbeat();
-      const gen = generation;
-      heartbeat = startHeartbeat(opening, timers, limits.heartbeatMs, {
-        current: () => status === OPEN && socket === opening && gen === generation,
-        frame: () => session?.heartbeat(),
-        send: (frame) => out.push(frame),
-        dead: () => lost(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' })),
-      });
+      // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
+      // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
+      // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
+      // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
+      // the session's own heartbeat replies (where the protocol has them) or close events decide.
+      const native = opening as PingSocket;
+      const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
+      const current = (): boolean => status === OPEN && socket === opening && gen === generation;
+      silentTicks = 0;
+      if (canPing) native.on!('pong', () => gen === generation && (silentTicks = 0));
+      timers.clearInterval(beat);
+      beat = timers.setInterval(() => {
+        if (!current()) return;
+        if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return lost(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
+        const frame = session?.heartbeat();
+        if (frame !== undefined && current()) out.push(frame);
+        if (canPing && current()) {
+          try {
+            native.ping!();
+          } catch {
+            // closing: onclose follows
+          }
+        }
+      }, limits.heartbeatMs);
     }
     if (faultStreak > 0) {
       timers.clearTimeout(stableTimer);
@@ -240,7 +250,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     return {
       send: (frame, key) => live() && out.push(frame, key),
       sendFirst: (frame) => live() && out.sendFirst(frame),
-      opened: () => live() && status !== OPEN && opened(owner),
+      opened: () => live() && status !== OPEN && opened(owner, gen),
       rejected: (error) => live() && authFailed(error, true),
       broken: (error) => live() && broken(error),
       dead: (error) => live() && lost(error),
@@ -254,8 +264,8 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     const gen = ++generation;
     setStatus(CONNECTING);
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
-    timers.clearTimeout(connectTimer);
-    connectTimer = timers.setTimeout(() => {
+    timers.clearTimeout(timer);
+    timer = timers.setTimeout(() => {
       if (gen === generation) lost(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
     }, options.connectTimeoutMs);
     let token: string;
@@ -281,19 +291,20 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       // A protocol without a handshake opened the link inside start().
       if (gen === generation && status === CONNECTING) setStatus(AUTHENTICATING);
     };
-    // One pair of callbacks per socket, not per frame.
-    const deliver = (frame: Frame): void | Promise<void> => {
-      if (gen === generation) return session?.receive(frame);
-    };
-    // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
-    const failFrame = (error: unknown): void => {
-      if (gen === generation) {
-        broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
-      }
-    };
+    const read = createFrameReader(
+      (frame) => {
+        if (gen === generation) return session?.receive(frame);
+      },
+      // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
+      (error) => {
+        if (gen === generation) broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
+      },
+    );
     ws.onmessage = (ev) => {
-      heartbeat?.alive();
-      if (gen === generation) reader.read(ev.data, deliver, failFrame);
+      if (gen === generation) {
+        silentTicks = 0;
+        read(ev.data);
+      }
     };
     // onerror is always followed by onclose, which decides what to do.
     ws.onerror = () => {};
@@ -301,7 +312,6 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       if (gen !== generation) return;
       // Frames still being decoded are dropped: the resume checkpoint does not include them.
       socket = undefined;
-      reader.reset();
       generation++;
       if (ev.code === 1008) {
         authFailed(
