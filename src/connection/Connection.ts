@@ -177,7 +177,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     if (authFailures >= options.maxAuthFailures) {
       const status = (error as { status?: unknown }).status;
       return stop(
-        new AuthError(`Authentication failed ${authFailures} times in a row; stopped. Fix the credentials and create a new client.`, {
+        new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
           ...(typeof status === 'number' ? { status } : {}),
@@ -266,7 +266,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
     timers.clearTimeout(timer);
     timer = timers.setTimeout(() => {
-      if (gen === generation) lost(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
+      if (gen === generation) lost(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
     }, options.connectTimeoutMs);
     let token: string;
     let ws: SocketLike;
@@ -278,7 +278,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     } catch (error) {
       if (gen !== generation) return;
       if (isLivebindError(error) && error.kind === 'auth') authFailed(error);
-      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; retrying.', { code: 'CONNECT_FAILED', cause: error }));
+      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; reconnecting.', { code: 'CONNECT_FAILED', cause: error }));
       return;
     }
     socket = ws;
@@ -316,9 +316,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       if (ev.code === 1008) {
         authFailed(
           new AuthError(
-            `The server rejected the access token of the live connection (1008)${
-              options.renewableAuth ? '; logging in again.' : '; the `auth` token is expired, revoked or for another server: pass a fresh one or a provider function.'
-            }`,
+            `The server rejected the access token (1008)${options.renewableAuth ? '; logging in again.' : ': pass a fresh `auth` token or a token provider function.'}`,
             { code: 'AUTH_FAILED' },
           ),
           true,

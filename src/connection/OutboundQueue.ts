@@ -16,7 +16,7 @@ export interface OutboundQueue {
   largestSent(): number;
   /** Halve the rate (at least 1 frame per window), for the rest of this client's life. Unpaced: no effect. Returns the new rate. */
   slowDown(): number;
-  /** A socket opened: a fresh window. Queued frames wait for `start()` (the link is open). */
+  /** A socket opened (after a `detach`, so in a fresh window). Queued frames wait for `start()` (the link is open). */
   attach(send: (frame: Frame) => void): void;
   /** Send ahead of the queue (the handshake), taking a slot like any frame. */
   sendFirst(frame: Frame): void;
@@ -36,37 +36,29 @@ export interface OutboundQueue {
 
 export function createOutboundQueue(timers: Timers, perWindow: number, windowMs = 1000): OutboundQueue {
   let frames: { readonly key: string | undefined; readonly frame: Frame }[] = [];
+  /** The open socket's send (from `attach` to `detach`). */
   let sink: ((frame: Frame) => void) | undefined;
+  /** The link is open (`start`); only ever true while `sink` is set. */
   let flowing = false;
-  let used = 0;
-  let slots = new Set<unknown>();
+  /** One pending timer per frame sent in the current window: its slot, freed when it fires. */
+  const slots = new Set<unknown>();
   let largest = 0;
 
-  const resetWindow = (): void => {
-    for (const slot of slots) timers.clearTimeout(slot);
-    slots = new Set();
-    used = largest = 0;
-    sink = undefined;
-    flowing = false;
-  };
-  const take = (): void => {
-    if (perWindow === Infinity) return;
-    used++;
-    const window = slots;
-    const slot = timers.setTimeout(() => {
-      if (slots !== window) return; // a previous socket's window
-      window.delete(slot);
-      used--;
-      pump();
-    }, windowMs);
-    window.add(slot);
+  const send = (frame: Frame): void => {
+    if (perWindow < Infinity) {
+      const slot = timers.setTimeout(() => {
+        slots.delete(slot);
+        pump();
+      }, windowMs);
+      slots.add(slot);
+    }
+    sink!(frame);
   };
   const pump = (): void => {
-    while (flowing && sink && frames.length > 0 && used < perWindow) {
-      const q = frames.shift()!;
-      take();
-      largest = Math.max(largest, frameBytes(q.frame));
-      sink(q.frame);
+    while (flowing && frames.length > 0 && slots.size < perWindow) {
+      const { frame } = frames.shift()!;
+      largest = Math.max(largest, frameBytes(frame));
+      send(frame);
     }
   };
   const remove = (key: string): boolean => {
@@ -74,22 +66,25 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
     frames = frames.filter((q) => q.key !== key);
     return frames.length !== before;
   };
+  // Every socket ends with a detach (the connection retries or stops), so the next one starts a fresh window.
   const detach = (): void => {
-    resetWindow();
+    for (const slot of slots) timers.clearTimeout(slot);
+    slots.clear();
+    largest = 0;
+    sink = undefined;
+    flowing = false;
     frames = frames.filter((q) => q.key !== undefined);
   };
 
   return {
     largestSent: () => largest,
-    slowDown: () => (perWindow = perWindow === Infinity ? perWindow : Math.max(1, Math.floor(perWindow / 2))),
-    attach(send) {
-      resetWindow();
-      sink = send;
+    // Infinity halves to Infinity: unpaced stays unpaced.
+    slowDown: () => (perWindow = Math.max(1, Math.floor(perWindow / 2))),
+    attach(socketSend) {
+      sink = socketSend;
     },
     sendFirst(frame) {
-      if (!sink) return;
-      take();
-      sink(frame);
+      if (sink) send(frame);
     },
     start() {
       flowing = true;
