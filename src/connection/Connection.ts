@@ -108,29 +108,17 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   const state = (): ConnectionState => ({ status, lastError, attempt });
 
   const setStatus = (next: ConnectionStatus): void => {
-    if (next !== OPEN) timers.clearInterval(beat);
     status = next;
     hooks.onState(state());
   };
 
-  const clearTimers = (): void => {
-    timers.clearTimeout(timer);
-    timers.clearTimeout(stableTimer);
-    timers.clearInterval(beat);
-  };
-
-  /** The socket of the current session is gone: tell it (once). */
-  const endSession = (): void => {
-    const ended = session;
-    session = undefined;
-    ended?.closed();
-  };
-
   /**
-   * Give up the current socket (`reason`: its close reason). Its late callbacks are ignored: each
-   * one checks the generation. Always followed by `retry` or `stop`, which clear the timers.
+   * Give up the current socket, if any (`reason`: its close reason), and everything that lived with
+   * it: its late callbacks (each checks the generation), the timers, the session, and the queue's
+   * window (`next` RECONNECTING: unkeyed frames dropped, keyed ones kept; CLOSED: the whole queue).
+   * Every timer and every socket ends here, so nothing else needs to clear them.
    */
-  const dropSocket = (reason = 'Reconnecting'): void => {
+  const leave = (next: typeof RECONNECTING | typeof CLOSED, reason = 'Reconnecting'): void => {
     generation++;
     try {
       socket?.close(1000, reason);
@@ -138,10 +126,19 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       // already closing
     }
     socket = undefined;
+    timers.clearTimeout(timer);
+    timers.clearTimeout(stableTimer);
+    timers.clearInterval(beat);
+    if (next === CLOSED) out.clear();
+    else out.detach();
+    setStatus(next);
+    const ended = session;
+    session = undefined;
+    ended?.closed();
   };
 
+  /** Drop the socket and reconnect after the backoff delay (or `delayMs`). */
   const retry = (error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void => {
-    clearTimers();
     lastError = error;
     // Repeated broken streams back off like failed attempts, even though each one opened.
     const tries = Math.max(attempt, faultStreak - 1);
@@ -149,29 +146,23 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
     const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), typeof asked === 'number' ? asked : 0);
     attempt++;
-    out.detach();
-    setStatus(RECONNECTING);
-    endSession();
+    leave(RECONNECTING);
     const gen = generation;
     timer = timers.setTimeout(() => {
-      if (gen === generation && status === RECONNECTING) void connect(reason);
+      if (gen === generation) void connect(reason);
     }, delay);
   };
 
   /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
   const stop = (error: LivebindError): void => {
     lastError = fatal = error;
-    clearTimers();
-    out.clear();
-    setStatus(CLOSED);
-    endSession();
+    leave(CLOSED);
     hooks.onStopped(error);
   };
 
   /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
   const authFailed = (error: LivebindError, tokenRejected = false): void => {
     authFailures++;
-    dropSocket();
     // A login refused with 401/403 is final: the same credentials would be refused again.
     if ((error as { final?: unknown }).final === true) return stop(error);
     if (authFailures >= options.maxAuthFailures) {
@@ -195,21 +186,15 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
    */
   const broken = (error: ProtocolError): void => {
     faultStreak++;
-    dropSocket();
     retry(error);
   };
 
-  /** Drop the socket and retry (a dead link, a connect timeout). */
-  const lost = (error: LivebindError): void => {
-    dropSocket();
-    retry(error);
-  };
-
+  // `gen === generation` below means: still the socket of this attempt (any drop bumps the
+  // generation), so also still open once opened. Checked again after every outside call.
   const opened = (opening: SocketLike, gen: number): void => {
     timers.clearTimeout(timer);
     attempt = authFailures = 0;
     lastError = undefined;
-    status = OPEN;
     if (limits.heartbeatMs > 0) {
       // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
       // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
@@ -218,16 +203,13 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       // the session's own heartbeat replies (where the protocol has them) or close events decide.
       const native = opening as PingSocket;
       const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
-      const current = (): boolean => status === OPEN && socket === opening && gen === generation;
       silentTicks = 0;
       if (canPing) native.on!('pong', () => gen === generation && (silentTicks = 0));
-      timers.clearInterval(beat);
       beat = timers.setInterval(() => {
-        if (!current()) return;
-        if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return lost(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
+        if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
         const frame = session?.heartbeat();
-        if (frame !== undefined && current()) out.push(frame);
-        if (canPing && current()) {
+        if (frame !== undefined && gen === generation) out.push(frame);
+        if (canPing && gen === generation) {
           try {
             native.ping!();
           } catch {
@@ -236,24 +218,21 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
         }
       }, limits.heartbeatMs);
     }
-    if (faultStreak > 0) {
-      timers.clearTimeout(stableTimer);
-      stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
-    }
-    hooks.onState(state());
-    if (socket === opening && status === OPEN) out.start();
+    if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
+    setStatus(OPEN);
+    if (gen === generation) out.start();
   };
 
   /** The Link of one socket: every call is ignored once that socket is gone. */
-  const linkFor = (owner: SocketLike, gen: number): Link => {
-    const live = (): boolean => gen === generation && socket === owner;
+  const linkFor = (gen: number, opening: SocketLike): Link => {
+    const live = (): boolean => gen === generation;
     return {
       send: (frame, key) => live() && out.push(frame, key),
       sendFirst: (frame) => live() && out.sendFirst(frame),
-      opened: () => live() && status !== OPEN && opened(owner, gen),
+      opened: () => live() && status !== OPEN && opened(opening, gen),
       rejected: (error) => live() && authFailed(error, true),
       broken: (error) => live() && broken(error),
-      dead: (error) => live() && lost(error),
+      dead: (error) => live() && retry(error),
       slowDown: () => live() && out.slowDown(),
       // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
       frameTooLarge: () => live() && out.largestSent() > 0 && (maxBytes = Math.min(maxBytes, out.largestSent() - 1)),
@@ -264,9 +243,8 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     const gen = ++generation;
     setStatus(CONNECTING);
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
-    timers.clearTimeout(timer);
     timer = timers.setTimeout(() => {
-      if (gen === generation) lost(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
+      if (gen === generation) retry(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
     }, options.connectTimeoutMs);
     let token: string;
     let ws: SocketLike;
@@ -286,7 +264,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     ws.onopen = () => {
       if (gen !== generation) return;
       out.attach((frame) => ws.send(frame));
-      session = options.protocol.session(linkFor(ws, gen));
+      session = options.protocol.session(linkFor(gen, ws));
       session.start(token);
       // A protocol without a handshake opened the link inside start().
       if (gen === generation && status === CONNECTING) setStatus(AUTHENTICATING);
@@ -310,9 +288,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     ws.onerror = () => {};
     ws.onclose = (ev) => {
       if (gen !== generation) return;
-      // Frames still being decoded are dropped: the resume checkpoint does not include them.
+      // Already closed: nothing to close. Frames still being decoded are dropped with the generation
+      // (`leave`): the resume checkpoint does not include them.
       socket = undefined;
-      generation++;
       if (ev.code === 1008) {
         authFailed(
           new AuthError(
@@ -361,12 +339,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
     unqueue: (key) => out.remove(key),
     close() {
-      if (status === CLOSED) return;
-      clearTimers();
-      dropSocket('Client closed');
-      out.clear();
-      setStatus(CLOSED);
-      endSession();
+      if (status !== CLOSED) leave(CLOSED, 'Client closed');
     },
   };
 }
