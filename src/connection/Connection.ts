@@ -129,8 +129,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     timers.clearTimeout(timer);
     timers.clearTimeout(stableTimer);
     timers.clearInterval(beat);
-    if (next === CLOSED) out.clear();
-    else out.detach();
+    out.detach(next === CLOSED);
     setStatus(next);
     const ended = session;
     session = undefined;

@@ -24,14 +24,14 @@ export interface OutboundQueue {
   start(): void;
   /**
    * The socket is gone. Frames that only meant something on it (the unkeyed ones: KalamDB
-   * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next socket.
+   * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next
+   * socket, unless `all` (the connection closed for good): then every frame is dropped.
    */
-  detach(): void;
+  detach(all: boolean): void;
   /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */
   push(frame: Frame, key?: string): void;
   /** Drop a queued keyed frame; true when one was still waiting (so it never reached the server). */
   remove(key: string): boolean;
-  clear(): void;
 }
 
 export function createOutboundQueue(timers: Timers, perWindow: number, windowMs = 1000): OutboundQueue {
@@ -66,15 +66,6 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
     frames = frames.filter((q) => q.key !== key);
     return frames.length !== before;
   };
-  // Every socket ends with a detach (the connection retries or stops), so the next one starts a fresh window.
-  const detach = (): void => {
-    for (const slot of slots) timers.clearTimeout(slot);
-    slots.clear();
-    largest = 0;
-    sink = undefined;
-    flowing = false;
-    frames = frames.filter((q) => q.key !== undefined);
-  };
 
   return {
     largestSent: () => largest,
@@ -90,17 +81,21 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
       flowing = true;
       pump();
     },
-    detach,
+    // Every socket ends with a detach (the connection retries or stops), so the next one starts a fresh window.
+    detach(all) {
+      for (const slot of slots) timers.clearTimeout(slot);
+      slots.clear();
+      largest = 0;
+      sink = undefined;
+      flowing = false;
+      frames = all ? [] : frames.filter((q) => q.key !== undefined);
+    },
     push(frame, key) {
       if (key !== undefined) remove(key);
       frames.push({ key, frame });
       pump();
     },
     remove,
-    clear() {
-      detach();
-      frames = [];
-    },
   };
 }
 
@@ -116,7 +111,8 @@ export function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+    // A high surrogate followed by a low one (past the end, charCodeAt is NaN: no match).
+    else if ((c & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       bytes += 4; // surrogate pair
       i++;
     } else bytes += 3; // BMP, or a lone surrogate (encoded as U+FFFD)
