@@ -23,7 +23,7 @@ export function createFrameReader(handle: FrameHandler, fail: (error: unknown) =
   return (data) => {
     // Synchronous frames with nothing pending are handled at once (the common case: no promise).
     const frame = tail ? tail.then(() => toFrame(data)) : toFrame(data);
-    const pending = typeof frame === 'string' || frame instanceof Uint8Array ? handle(frame) : frame.then(handle);
+    const pending = frame instanceof Promise ? frame.then(handle) : handle(frame);
     if (pending) {
       const next: Promise<unknown> = pending.then(undefined, fail).finally(() => {
         if (tail === next) tail = undefined;
