@@ -170,7 +170,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
         new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
-          ...(typeof status === 'number' ? { status } : {}),
+          ...(typeof status === 'number' && { status }),
         }),
       );
     }
