@@ -142,8 +142,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     // Repeated broken streams back off like failed attempts, even though each one opened.
     const tries = Math.max(attempt, faultStreak - 1);
     // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
-    const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), typeof asked === 'number' ? asked : 0);
+    // (Only a ConnectionError has `retryAfterMs`: a number or undefined.)
+    const asked = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
+    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), asked);
     attempt++;
     leave(RECONNECTING);
     const gen = generation;
@@ -163,7 +164,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   const authFailed = (error: LivebindError, tokenRejected = false): void => {
     authFailures++;
     // A login refused with 401/403 is final: the same credentials would be refused again.
-    if ((error as { final?: unknown }).final === true) return stop(error);
+    if ((error as { final?: boolean }).final) return stop(error);
     if (authFailures >= options.maxAuthFailures) {
       const status = (error as { status?: unknown }).status;
       return stop(

@@ -25,7 +25,7 @@ export function createFrameReader(handle: FrameHandler, fail: (error: unknown) =
     const frame = tail ? tail.then(() => toFrame(data)) : toFrame(data);
     const pending = frame instanceof Promise ? frame.then(handle) : handle(frame);
     if (pending) {
-      const next: Promise<unknown> = pending.then(undefined, fail).finally(() => {
+      const next: Promise<unknown> = pending.catch(fail).finally(() => {
         if (tail === next) tail = undefined;
       });
       tail = next;
@@ -38,6 +38,7 @@ function toFrame(data: unknown): Frame | Promise<Uint8Array> {
   if (typeof data === 'string') return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof Blob !== 'undefined' && data instanceof Blob) return data.arrayBuffer().then((b) => new Uint8Array(b));
+  // Blob is a global wherever this runs (browsers, Node >= 20.19, workers).
+  if (data instanceof Blob) return data.arrayBuffer().then((b) => new Uint8Array(b));
   return String(data);
 }
