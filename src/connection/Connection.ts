@@ -187,7 +187,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
 
   // `gen === generation` below means: still the socket of this attempt (any drop bumps the
   // generation), so also still open once opened. Checked again after every outside call.
-  const opened = (opening: SocketLike, gen: number): void => {
+  const opened = (opening: PingSocket, gen: number): void => {
     timers.clearTimeout(timer);
     attempt = authFailures = 0;
     lastError = undefined;
@@ -197,17 +197,16 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
       // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
       // the session's own heartbeat replies (where the protocol has them) or close events decide.
-      const native = opening as PingSocket;
-      const canPing = typeof native.ping === 'function' && typeof native.on === 'function';
+      const canPing = typeof opening.ping === 'function' && typeof opening.on === 'function';
       silentTicks = 0;
-      if (canPing) native.on!('pong', () => gen === generation && (silentTicks = 0));
+      if (canPing) opening.on!('pong', () => gen === generation && (silentTicks = 0));
       beat = timers.setInterval(() => {
         if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
         const frame = session?.heartbeat();
         if (frame !== undefined && gen === generation) out.push(frame);
         if (canPing && gen === generation) {
           try {
-            native.ping!();
+            opening.ping!();
           } catch {
             // closing: onclose follows
           }
@@ -217,22 +216,6 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
     setStatus('open');
     if (gen === generation) out.start();
-  };
-
-  /** The Link of one socket: every call is ignored once that socket is gone. */
-  const linkFor = (gen: number, opening: SocketLike): Link => {
-    const live = (): boolean => gen === generation;
-    return {
-      send: (frame, key) => live() && out.push(frame, key),
-      sendFirst: (frame) => live() && out.sendFirst(frame),
-      opened: () => live() && status !== 'open' && opened(opening, gen),
-      rejected: (error) => live() && authFailed(error, true),
-      broken: (error) => live() && broken(error),
-      dead: (error) => live() && retry(error),
-      slowDown: () => live() && out.slowDown(),
-      // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-      frameTooLarge: () => live() && out.largestSent() > 0 && (maxBytes = Math.min(maxBytes, out.largestSent() - 1)),
-    };
   };
 
   const connect = async (reason: TokenReason): Promise<void> => {
@@ -260,7 +243,19 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     ws.onopen = () => {
       if (gen !== generation) return;
       out.attach((frame) => ws.send(frame));
-      session = options.protocol.session(linkFor(gen, ws));
+      // The Link of this socket: every call is ignored once the socket is gone.
+      const live = (): boolean => gen === generation;
+      session = options.protocol.session({
+        send: (frame, key) => live() && out.push(frame, key),
+        sendFirst: (frame) => live() && out.sendFirst(frame),
+        opened: () => live() && status !== 'open' && opened(ws, gen),
+        rejected: (error) => live() && authFailed(error, true),
+        broken: (error) => live() && broken(error),
+        dead: (error) => live() && retry(error),
+        slowDown: () => live() && out.slowDown(),
+        // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
+        frameTooLarge: () => live() && out.largestSent() > 0 && (maxBytes = Math.min(maxBytes, out.largestSent() - 1)),
+      });
       session.start(token);
       // A protocol without a handshake opened the link inside start().
       if (gen === generation && status === 'connecting') setStatus('authenticating');
