@@ -254,7 +254,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
         dead: (error) => live() && retry(error),
         slowDown: () => live() && out.slowDown(),
         // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-        frameTooLarge: () => live() && out.largestSent() > 0 && (maxBytes = Math.min(maxBytes, out.largestSent() - 1)),
+        frameTooLarge: () => live() && out.largest() > 0 && (maxBytes = Math.min(maxBytes, out.largest() - 1)),
       });
       session.start(token);
       // A protocol without a handshake opened the link inside start().

@@ -13,7 +13,7 @@ import type { Timers } from './timers.js';
 
 export interface OutboundQueue {
   /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
-  largestSent(): number;
+  largest(): number;
   /** Halve the rate (at least 1 frame per window), for the rest of this client's life. Unpaced: no effect. Returns the new rate. */
   slowDown(): number;
   /** A socket opened (after a `detach`, so in a fresh window). Queued frames wait for `start()` (the link is open). */
@@ -68,7 +68,7 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
   };
 
   return {
-    largestSent: () => largest,
+    largest: () => largest,
     // Infinity halves to Infinity: unpaced stays unpaced.
     slowDown: () => (perWindow = Math.max(1, Math.floor(perWindow / 2))),
     attach(socketSend) {
