@@ -242,7 +242,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       if (gen !== generation) return;
-      out.attach((frame) => ws.send(frame));
+      out.attach(ws);
       // The Link of this socket: every call is ignored once the socket is gone.
       const live = (): boolean => gen === generation;
       session = options.protocol.session({

@@ -11,13 +11,18 @@
 import type { Frame } from '../protocol/driver.js';
 import type { Timers } from './timers.js';
 
+/** Where frames go: the open socket. */
+export interface FrameSink {
+  send(frame: Frame): void;
+}
+
 export interface OutboundQueue {
   /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
   largest(): number;
   /** Halve the rate (at least 1 frame per window), for the rest of this client's life. Unpaced: no effect. Returns the new rate. */
   slowDown(): number;
   /** A socket opened (after a `detach`, so in a fresh window). Queued frames wait for `start()` (the link is open). */
-  attach(send: (frame: Frame) => void): void;
+  attach(socket: FrameSink): void;
   /** Send ahead of the queue (the handshake), taking a slot like any frame. */
   sendFirst(frame: Frame): void;
   /** The link is open: send the queue in order, paced. */
@@ -36,8 +41,8 @@ export interface OutboundQueue {
 
 export function createOutboundQueue(timers: Timers, perWindow: number, windowMs = 1000): OutboundQueue {
   let frames: { readonly key: string | undefined; readonly frame: Frame }[] = [];
-  /** The open socket's send (from `attach` to `detach`). */
-  let sink: ((frame: Frame) => void) | undefined;
+  /** The open socket (from `attach` to `detach`). */
+  let sink: FrameSink | undefined;
   /** The link is open (`start`); only ever true while `sink` is set. */
   let flowing = false;
   /** One pending timer per frame sent in the current window: its slot, freed when it fires. */
@@ -52,7 +57,7 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
       }, windowMs);
       slots.add(slot);
     }
-    sink!(frame);
+    sink!.send(frame);
   };
   const pump = (): void => {
     while (flowing && frames.length > 0 && slots.size < perWindow) {
@@ -71,8 +76,8 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
     largest: () => largest,
     // Infinity halves to Infinity: unpaced stays unpaced.
     slowDown: () => (perWindow = Math.max(1, Math.floor(perWindow / 2))),
-    attach(socketSend) {
-      sink = socketSend;
+    attach(socket) {
+      sink = socket;
     },
     sendFirst(frame) {
       if (sink) send(frame);
