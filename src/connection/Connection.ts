@@ -328,7 +328,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       if (status === 'open') session?.tokenChanged?.(token);
     },
     /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
-    unqueue: (key) => out.remove(key),
+    unqueue: out.remove,
     close() {
       if (status !== 'closed') leave('closed', 'Client closed');
     },

@@ -62,7 +62,8 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
   const pump = (): void => {
     while (flowing && frames.length > 0 && slots.size < perWindow) {
       const { frame } = frames.shift()!;
-      largest = Math.max(largest, frameBytes(frame));
+      // Its size on the wire: UTF-8 bytes of a text frame, length of a binary one.
+      largest = Math.max(largest, typeof frame === 'string' ? utf8Length(frame) : frame.byteLength);
       send(frame);
     }
   };
@@ -102,11 +103,6 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
     },
     remove,
   };
-}
-
-/** Size of a frame on the wire: UTF-8 bytes of a text frame, length of a binary one. */
-export function frameBytes(frame: Frame): number {
-  return typeof frame === 'string' ? utf8Length(frame) : frame.byteLength;
 }
 
 /** Bytes of `text` in UTF-8 (what the server measures against its frame limit), without encoding it. */
