@@ -16,22 +16,22 @@ import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { createFrameReader, undecodable } from './FrameReader.js';
-import { startHeartbeat } from './Heartbeat.js';
-import type { Heartbeat } from './Heartbeat.js';
 import { createOutboundQueue } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';
 
-export const IDLE = 'idle' satisfies ConnectionStatus;
-export const CONNECTING = 'connecting' satisfies ConnectionStatus;
-export const AUTHENTICATING = 'authenticating' satisfies ConnectionStatus;
-export const OPEN = 'open' satisfies ConnectionStatus;
-export const RECONNECTING = 'reconnecting' satisfies ConnectionStatus;
-export const CLOSED = 'closed' satisfies ConnectionStatus;
+// Statuses are written as their string literals (ConnectionStatus checks them): the strings appear in
+// the bundle anyway and compress better than six constants.
 
 /** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
 const STABLE_AFTER_MS = 30_000;
+
+/** Heartbeat intervals without any inbound frame or Pong before a link with Ping frames is declared dead. */
+const DEAD_AFTER_TICKS = 2;
+
+/** `ws` in Node can send protocol Ping frames and reports Pongs; browser sockets cannot. */
+type PingSocket = SocketLike & { ping?: () => void; on?: (event: 'pong', fn: () => void) => void };
 
 /** Why a token is requested: first connect, a reconnect, or after the server rejected the last one. */
 export type TokenReason = 'connect' | 'reconnect' | 'rejected';
@@ -77,8 +77,7 @@ export interface Connection extends ConnectionPort {
 export function createConnection(options: ConnectionOptions, hooks: ConnectionHooks): Connection {
   const { timers, limits } = options;
   const out = createOutboundQueue(timers, limits.perSecond ?? Infinity);
-  const reader = createFrameReader();
-  let status: ConnectionStatus = IDLE;
+  let status: ConnectionStatus = 'idle';
   let lastError: LivebindError | undefined;
   let attempt = 0;
   let authFailures = 0;
@@ -87,9 +86,12 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   let socket: SocketLike | undefined;
   let session: Session | undefined;
   let maxBytes = limits.maxFrameBytes;
-  let retryTimer: unknown;
-  let connectTimer: unknown;
-  let heartbeat: Heartbeat | undefined;
+  /** The reconnect delay while reconnecting, the connect deadline while connecting (never both). */
+  let timer: unknown;
+  /** The heartbeat interval while open (see `opened`). */
+  let beat: unknown;
+  /** Heartbeat ticks without a Pong or an inbound frame on the open socket. */
+  let silentTicks = 0;
   let fatal: LivebindError | undefined;
   /**
    * Sockets dropped in a row for a broken stream (SPEC §1.5). Opening does not reset it (a server
@@ -102,90 +104,70 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   const state = (): ConnectionState => ({ status, lastError, attempt });
 
   const setStatus = (next: ConnectionStatus): void => {
-    if (next !== OPEN) stopHeartbeat();
     status = next;
     hooks.onState(state());
   };
 
-  const stopHeartbeat = (): void => {
-    heartbeat?.stop();
-    heartbeat = undefined;
-  };
-
-  const clearTimers = (): void => {
-    timers.clearTimeout(retryTimer);
-    timers.clearTimeout(connectTimer);
+  /**
+   * Give up the current socket, if any (`reason`: its close reason), and everything that lived with
+   * it: its late callbacks (each checks the generation), the timers, the session, and the queue's
+   * window (`next` 'reconnecting': unkeyed frames dropped, keyed ones kept; 'closed': the whole queue).
+   * Every timer and every socket ends here, so nothing else needs to clear them.
+   */
+  const leave = (next: 'reconnecting' | 'closed', reason = 'Reconnecting'): void => {
+    generation++;
+    try {
+      socket?.close(1000, reason);
+    } catch {
+      // already closing
+    }
+    socket = undefined;
+    timers.clearTimeout(timer);
     timers.clearTimeout(stableTimer);
-    stopHeartbeat();
-    retryTimer = connectTimer = stableTimer = undefined;
-  };
-
-  /** The socket of the current session is gone: tell it (once). */
-  const endSession = (): void => {
+    timers.clearInterval(beat);
+    out.detach(next === 'closed');
+    setStatus(next);
     const ended = session;
     session = undefined;
     ended?.closed();
   };
 
-  /** Give up the current socket (`reason`: its close reason); its late callbacks are ignored. */
-  const dropSocket = (reason = 'Reconnecting'): void => {
-    timers.clearTimeout(connectTimer);
-    const dropped = socket;
-    socket = undefined;
-    reader.reset();
-    generation++;
-    if (dropped) {
-      dropped.onopen = dropped.onmessage = dropped.onerror = null;
-      dropped.onclose = null;
-      try {
-        dropped.close(1000, reason);
-      } catch {
-        // already closing
-      }
-    }
-  };
-
+  /** Drop the socket and reconnect after the backoff delay (or `delayMs`). */
   const retry = (error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void => {
-    clearTimers();
     lastError = error;
     // Repeated broken streams back off like failed attempts, even though each one opened.
     const tries = Math.max(attempt, faultStreak - 1);
     // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
-    const asked = (error as { retryAfterMs?: unknown }).retryAfterMs;
-    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), typeof asked === 'number' ? asked : 0);
+    // (Only a ConnectionError has `retryAfterMs`: a number or undefined.)
+    const asked = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
+    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), asked);
     attempt++;
-    out.detach();
-    setStatus(RECONNECTING);
-    endSession();
+    leave('reconnecting');
     const gen = generation;
-    retryTimer = timers.setTimeout(() => {
-      if (gen === generation && status === RECONNECTING) void connect(reason);
+    timer = timers.setTimeout(() => {
+      if (gen === generation) void connect(reason);
     }, delay);
   };
 
   /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
   const stop = (error: LivebindError): void => {
     lastError = fatal = error;
-    clearTimers();
-    out.clear();
-    setStatus(CLOSED);
-    endSession();
+    leave('closed');
     hooks.onStopped(error);
   };
 
   /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
   const authFailed = (error: LivebindError, tokenRejected = false): void => {
     authFailures++;
-    dropSocket();
     // A login refused with 401/403 is final: the same credentials would be refused again.
-    if ((error as { final?: unknown }).final === true) return stop(error);
+    if ((error as { final?: boolean }).final) return stop(error);
     if (authFailures >= options.maxAuthFailures) {
       const status = (error as { status?: unknown }).status;
       return stop(
-        new AuthError(`Authentication failed ${authFailures} times in a row; stopped. Fix the credentials and create a new client.`, {
+        new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
-          ...(typeof status === 'number' ? { status } : {}),
+          ...(typeof status === 'number' && { status }),
         }),
       );
     }
@@ -200,63 +182,48 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
    */
   const broken = (error: ProtocolError): void => {
     faultStreak++;
-    dropSocket();
     retry(error);
   };
 
-  /** Drop the socket and retry (a dead link, a connect timeout). */
-  const lost = (error: LivebindError): void => {
-    dropSocket();
-    retry(error);
-  };
-
-  const opened = (opening: SocketLike): void => {
-    timers.clearTimeout(connectTimer);
+  // `gen === generation` below means: still the socket of this attempt (any drop bumps the
+  // generation), so also still open once opened. Checked again after every outside call.
+  const opened = (opening: PingSocket, gen: number): void => {
+    timers.clearTimeout(timer);
     attempt = authFailures = 0;
     lastError = undefined;
-    status = OPEN;
     if (limits.heartbeatMs > 0) {
-      // The session's heartbeat frame every interval while open, with Ping/Pong dead-link detection (SPEC §1.2).
-      stopHeartbeat();
-      const gen = generation;
-      heartbeat = startHeartbeat(opening, timers, limits.heartbeatMs, {
-        current: () => status === OPEN && socket === opening && gen === generation,
-        frame: () => session?.heartbeat(),
-        send: (frame) => out.push(frame),
-        dead: () => lost(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' })),
-      });
+      // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
+      // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
+      // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
+      // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
+      // the session's own heartbeat replies (where the protocol has them) or close events decide.
+      const canPing = typeof opening.ping === 'function' && typeof opening.on === 'function';
+      silentTicks = 0;
+      if (canPing) opening.on!('pong', () => gen === generation && (silentTicks = 0));
+      beat = timers.setInterval(() => {
+        if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
+        const frame = session?.heartbeat();
+        if (frame !== undefined && gen === generation) out.push(frame);
+        if (canPing && gen === generation) {
+          try {
+            opening.ping!();
+          } catch {
+            // closing: onclose follows
+          }
+        }
+      }, limits.heartbeatMs);
     }
-    if (faultStreak > 0) {
-      timers.clearTimeout(stableTimer);
-      stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
-    }
-    hooks.onState(state());
-    if (socket === opening && status === OPEN) out.start();
-  };
-
-  /** The Link of one socket: every call is ignored once that socket is gone. */
-  const linkFor = (owner: SocketLike, gen: number): Link => {
-    const live = (): boolean => gen === generation && socket === owner;
-    return {
-      send: (frame, key) => live() && out.push(frame, key),
-      sendFirst: (frame) => live() && out.sendFirst(frame),
-      opened: () => live() && status !== OPEN && opened(owner),
-      rejected: (error) => live() && authFailed(error, true),
-      broken: (error) => live() && broken(error),
-      dead: (error) => live() && lost(error),
-      slowDown: () => live() && out.slowDown(),
-      // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-      frameTooLarge: () => live() && out.largestSent() > 0 && (maxBytes = Math.min(maxBytes, out.largestSent() - 1)),
-    };
+    if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
+    setStatus('open');
+    if (gen === generation) out.start();
   };
 
   const connect = async (reason: TokenReason): Promise<void> => {
     const gen = ++generation;
-    setStatus(CONNECTING);
+    setStatus('connecting');
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
-    timers.clearTimeout(connectTimer);
-    connectTimer = timers.setTimeout(() => {
-      if (gen === generation) lost(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; retrying.`, { code: 'CONNECT_TIMEOUT' }));
+    timer = timers.setTimeout(() => {
+      if (gen === generation) retry(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
     }, options.connectTimeoutMs);
     let token: string;
     let ws: SocketLike;
@@ -268,47 +235,57 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     } catch (error) {
       if (gen !== generation) return;
       if (isLivebindError(error) && error.kind === 'auth') authFailed(error);
-      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; retrying.', { code: 'CONNECT_FAILED', cause: error }));
+      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; reconnecting.', { code: 'CONNECT_FAILED', cause: error }));
       return;
     }
     socket = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       if (gen !== generation) return;
-      out.attach((frame) => ws.send(frame));
-      session = options.protocol.session(linkFor(ws, gen));
+      out.attach(ws);
+      // The Link of this socket: every call is ignored once the socket is gone.
+      const live = (): boolean => gen === generation;
+      session = options.protocol.session({
+        send: (frame, key) => live() && out.push(frame, key),
+        sendFirst: (frame) => live() && out.sendFirst(frame),
+        opened: () => live() && status !== 'open' && opened(ws, gen),
+        rejected: (error) => live() && authFailed(error, true),
+        broken: (error) => live() && broken(error),
+        dead: (error) => live() && retry(error),
+        slowDown: () => live() && out.slowDown(),
+        // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
+        frameTooLarge: () => live() && out.largest() > 0 && (maxBytes = Math.min(maxBytes, out.largest() - 1)),
+      });
       session.start(token);
       // A protocol without a handshake opened the link inside start().
-      if (gen === generation && status === CONNECTING) setStatus(AUTHENTICATING);
+      if (gen === generation && status === 'connecting') setStatus('authenticating');
     };
-    // One pair of callbacks per socket, not per frame.
-    const deliver = (frame: Frame): void | Promise<void> => {
-      if (gen === generation) return session?.receive(frame);
-    };
-    // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
-    const failFrame = (error: unknown): void => {
-      if (gen === generation) {
-        broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
-      }
-    };
+    const read = createFrameReader(
+      (frame) => {
+        if (gen === generation) return session?.receive(frame);
+      },
+      // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
+      (error) => {
+        if (gen === generation) broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
+      },
+    );
     ws.onmessage = (ev) => {
-      heartbeat?.alive();
-      if (gen === generation) reader.read(ev.data, deliver, failFrame);
+      if (gen === generation) {
+        silentTicks = 0;
+        read(ev.data);
+      }
     };
     // onerror is always followed by onclose, which decides what to do.
     ws.onerror = () => {};
     ws.onclose = (ev) => {
       if (gen !== generation) return;
-      // Frames still being decoded are dropped: the resume checkpoint does not include them.
+      // Already closed: nothing to close. Frames still being decoded are dropped with the generation
+      // (`leave`): the resume checkpoint does not include them.
       socket = undefined;
-      reader.reset();
-      generation++;
       if (ev.code === 1008) {
         authFailed(
           new AuthError(
-            `The server rejected the access token of the live connection (1008)${
-              options.renewableAuth ? '; logging in again.' : '; the `auth` token is expired, revoked or for another server: pass a fresh one or a provider function.'
-            }`,
+            `The server rejected the access token (1008)${options.renewableAuth ? '; logging in again.' : ': pass a fresh `auth` token or a token provider function.'}`,
             { code: 'AUTH_FAILED' },
           ),
           true,
@@ -329,7 +306,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       return state();
     },
     get isOpen() {
-      return status === OPEN;
+      return status === 'open';
     },
     /** Largest frame (bytes) the server is known to accept; bigger frames fail locally (SPEC §2.1). */
     get maxFrameBytes() {
@@ -341,24 +318,19 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     },
     /** Start connecting if idle (lazy connect on first use). */
     start() {
-      if (status === IDLE) void connect('connect');
+      if (status === 'idle') void connect('connect');
     },
     /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
     send(frame, key) {
-      if (status !== CLOSED) out.push(frame, key);
+      if (status !== 'closed') out.push(frame, key);
     },
     tokenChanged(token) {
-      if (status === OPEN) session?.tokenChanged?.(token);
+      if (status === 'open') session?.tokenChanged?.(token);
     },
     /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
-    unqueue: (key) => out.remove(key),
+    unqueue: out.remove,
     close() {
-      if (status === CLOSED) return;
-      clearTimers();
-      dropSocket('Client closed');
-      out.clear();
-      setStatus(CLOSED);
-      endSession();
+      if (status !== 'closed') leave('closed', 'Client closed');
     },
   };
 }

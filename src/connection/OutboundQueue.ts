@@ -11,62 +11,60 @@
 import type { Frame } from '../protocol/driver.js';
 import type { Timers } from './timers.js';
 
+/** Where frames go: the open socket. */
+export interface FrameSink {
+  send(frame: Frame): void;
+}
+
 export interface OutboundQueue {
   /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
-  largestSent(): number;
+  largest(): number;
   /** Halve the rate (at least 1 frame per window), for the rest of this client's life. Unpaced: no effect. Returns the new rate. */
   slowDown(): number;
-  /** A socket opened: a fresh window. Queued frames wait for `start()` (the link is open). */
-  attach(send: (frame: Frame) => void): void;
+  /** A socket opened (after a `detach`, so in a fresh window). Queued frames wait for `start()` (the link is open). */
+  attach(socket: FrameSink): void;
   /** Send ahead of the queue (the handshake), taking a slot like any frame. */
   sendFirst(frame: Frame): void;
   /** The link is open: send the queue in order, paced. */
   start(): void;
   /**
    * The socket is gone. Frames that only meant something on it (the unkeyed ones: KalamDB
-   * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next socket.
+   * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next
+   * socket, unless `all` (the connection closed for good): then every frame is dropped.
    */
-  detach(): void;
+  detach(all: boolean): void;
   /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */
   push(frame: Frame, key?: string): void;
   /** Drop a queued keyed frame; true when one was still waiting (so it never reached the server). */
   remove(key: string): boolean;
-  clear(): void;
 }
 
 export function createOutboundQueue(timers: Timers, perWindow: number, windowMs = 1000): OutboundQueue {
   let frames: { readonly key: string | undefined; readonly frame: Frame }[] = [];
-  let sink: ((frame: Frame) => void) | undefined;
+  /** The open socket (from `attach` to `detach`). */
+  let sink: FrameSink | undefined;
+  /** The link is open (`start`); only ever true while `sink` is set. */
   let flowing = false;
-  let used = 0;
-  let slots = new Set<unknown>();
+  /** One pending timer per frame sent in the current window: its slot, freed when it fires. */
+  const slots = new Set<unknown>();
   let largest = 0;
 
-  const resetWindow = (): void => {
-    for (const slot of slots) timers.clearTimeout(slot);
-    slots = new Set();
-    used = largest = 0;
-    sink = undefined;
-    flowing = false;
-  };
-  const take = (): void => {
-    if (perWindow === Infinity) return;
-    used++;
-    const window = slots;
-    const slot = timers.setTimeout(() => {
-      if (slots !== window) return; // a previous socket's window
-      window.delete(slot);
-      used--;
-      pump();
-    }, windowMs);
-    window.add(slot);
+  const send = (frame: Frame): void => {
+    if (perWindow < Infinity) {
+      const slot = timers.setTimeout(() => {
+        slots.delete(slot);
+        pump();
+      }, windowMs);
+      slots.add(slot);
+    }
+    sink!.send(frame);
   };
   const pump = (): void => {
-    while (flowing && sink && frames.length > 0 && used < perWindow) {
-      const q = frames.shift()!;
-      take();
-      largest = Math.max(largest, frameBytes(q.frame));
-      sink(q.frame);
+    while (flowing && frames.length > 0 && slots.size < perWindow) {
+      const { frame } = frames.shift()!;
+      // Its size on the wire: UTF-8 bytes of a text frame, length of a binary one.
+      largest = Math.max(largest, typeof frame === 'string' ? utf8Length(frame) : frame.byteLength);
+      send(frame);
     }
   };
   const remove = (key: string): boolean => {
@@ -74,44 +72,37 @@ export function createOutboundQueue(timers: Timers, perWindow: number, windowMs 
     frames = frames.filter((q) => q.key !== key);
     return frames.length !== before;
   };
-  const detach = (): void => {
-    resetWindow();
-    frames = frames.filter((q) => q.key !== undefined);
-  };
 
   return {
-    largestSent: () => largest,
-    slowDown: () => (perWindow = perWindow === Infinity ? perWindow : Math.max(1, Math.floor(perWindow / 2))),
-    attach(send) {
-      resetWindow();
-      sink = send;
+    largest: () => largest,
+    // Infinity halves to Infinity: unpaced stays unpaced.
+    slowDown: () => (perWindow = Math.max(1, Math.floor(perWindow / 2))),
+    attach(socket) {
+      sink = socket;
     },
     sendFirst(frame) {
-      if (!sink) return;
-      take();
-      sink(frame);
+      if (sink) send(frame);
     },
     start() {
       flowing = true;
       pump();
     },
-    detach,
+    // Every socket ends with a detach (the connection retries or stops), so the next one starts a fresh window.
+    detach(all) {
+      for (const slot of slots) timers.clearTimeout(slot);
+      slots.clear();
+      largest = 0;
+      sink = undefined;
+      flowing = false;
+      frames = all ? [] : frames.filter((q) => q.key !== undefined);
+    },
     push(frame, key) {
       if (key !== undefined) remove(key);
       frames.push({ key, frame });
       pump();
     },
     remove,
-    clear() {
-      detach();
-      frames = [];
-    },
   };
-}
-
-/** Size of a frame on the wire: UTF-8 bytes of a text frame, length of a binary one. */
-export function frameBytes(frame: Frame): number {
-  return typeof frame === 'string' ? utf8Length(frame) : frame.byteLength;
 }
 
 /** Bytes of `text` in UTF-8 (what the server measures against its frame limit), without encoding it. */
@@ -121,7 +112,8 @@ export function utf8Length(text: string): number {
     const c = text.charCodeAt(i);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+    // A high surrogate followed by a low one (past the end, charCodeAt is NaN: no match).
+    else if ((c & 0xfc00) === 0xd800 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       bytes += 4; // surrogate pair
       i++;
     } else bytes += 3; // BMP, or a lone surrogate (encoded as U+FFFD)

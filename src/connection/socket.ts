@@ -1,7 +1,7 @@
 /**
  * The minimal WebSocket surface the connection uses: the browser API, which `ws` also implements.
  * Node 20 has no global WebSocket, so `ws` is loaded with a dynamic import only when needed
- * (no top-level Node import keeps the core browser-safe).
+ * (no top-level Node import keeps the core browser-safe). `createClient({ WebSocket })` overrides both.
  */
 export interface SocketLike {
   binaryType: string;
@@ -17,12 +17,11 @@ export interface SocketLike {
 export type WebSocketConstructor = new (url: string) => SocketLike;
 
 export async function resolveWebSocket(explicit: WebSocketConstructor | undefined): Promise<WebSocketConstructor> {
-  if (explicit) return explicit;
-  const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  if (global) return global;
+  // A variable, so bundlers leave this import alone. `ws` (a dependency, v8) exports `WebSocket`.
   const specifier = 'ws';
-  const mod = (await import(/* @vite-ignore */ specifier)) as { default?: WebSocketConstructor; WebSocket?: WebSocketConstructor };
-  const ctor = mod.WebSocket ?? mod.default;
-  if (!ctor) throw new Error('No WebSocket implementation: pass createClient({ WebSocket }) or install "ws".');
-  return ctor;
+  return (
+    explicit ??
+    (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
+    ((await import(/* @vite-ignore */ specifier)) as { WebSocket: WebSocketConstructor }).WebSocket
+  );
 }

@@ -105,5 +105,5 @@ test('a fixed token the server rejects says how to fix it', async () => {
   await flush();
   FakeSocket.last.serverClose(1008, 'Authentication failed');
   await flush();
-  expect(h.client.status$.getSnapshot().lastError?.message).toMatch(/pass a fresh one or a provider function/);
+  expect(h.client.status$.getSnapshot().lastError?.message).toMatch(/pass a fresh `auth` token or a token provider function/);
 });
