@@ -257,30 +257,18 @@ function fillRows<R>(node: TreeNode<R>, start: number, end: number, out: R[], at
   return at;
 }
 
-/** Entries at positions [0, end) in order (explicit stack, no recursion per entry). */
-export function* treeEntries<R>(root: TreeNode<R> | null, end: number): Generator<Entry<R>, undefined, unknown> {
-  if (root === null) return undefined;
-  let remaining = Math.min(end, root.size);
-  const stack: { node: Branch<R>; next: number }[] = [];
-  let node: TreeNode<R> = root;
-  for (;;) {
-    while (!node.leaf) {
-      stack.push({ node, next: 1 });
-      node = node.slots[0]!;
+/** Entries at positions [0, end) in order, O(log n + end). */
+export function treeEntries<R>(root: TreeNode<R> | null, end: number): Entry<R>[] {
+  const out: Entry<R>[] = [];
+  const walk = (node: TreeNode<R>): void => {
+    for (const slot of node.slots) {
+      if (out.length >= end) return;
+      if (node.leaf) out.push(slot as Entry<R>);
+      else walk(slot as TreeNode<R>);
     }
-    for (const e of node.slots) {
-      if (remaining <= 0) return undefined;
-      remaining--;
-      yield e;
-    }
-    let top = stack[stack.length - 1];
-    while (top !== undefined && top.next >= top.node.slots.length) {
-      stack.pop();
-      top = stack[stack.length - 1];
-    }
-    if (top === undefined || remaining <= 0) return undefined;
-    node = top.node.slots[top.next++]!;
-  }
+  };
+  if (root !== null) walk(root);
+  return out;
 }
 
 /** Build a tree from entries already in comparator order, bottom-up, O(n). */
