@@ -37,7 +37,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
-import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
+import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator, type Owner } from './seq/entry.js';
 import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
 import { treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
@@ -51,6 +51,10 @@ const BULK_BUILD_MIN = 32;
 /** Batches of at least this many ops that also touch >= 1/HEAVY_BATCH_SHARE of the set rebuild the order tree. */
 const HEAVY_BATCH_MIN = 512;
 const HEAVY_BATCH_SHARE = 16;
+
+/** Placeholders for the (unused) heavy-batch bookkeeping of ordinary batches. */
+const NO_ENTRIES: Set<never> = new Set<never>();
+const NO_ADDED: Map<never, never> = new Map<never, never>();
 
 interface State<R> {
   root: TreeNode<R> | null;
@@ -79,53 +83,66 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     return key;
   };
 
-  function apply(ops: readonly RowOp<R>[]): RowSet<R> {
-    if (ops.length === 0) return current;
-    const owner = {};
-    const ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
-    // The batch's working state lives in locals of this call.
-    const base = state.trie; // the trie before the batch
-    let { root, trie, count, seq } = state;
-    let touched = false;
-    let visible = false;
-    let deleted = false; // a delete took a key out during this batch
-    // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
-    const heavy = count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= count;
-    const removed = new Set<Entry<R>>();
-    const added = new Map<RowKey, Entry<R>>();
+  // The working state of the running apply() call: variables of this closure, set up by apply()
+  // (no object or closure allocated per call). `state` is only replaced once the batch succeeded.
+  let ops: readonly RowOp<R>[] = [];
+  let owner: Owner = {};
+  let ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
+  let base = state.trie; // the trie before the batch
+  let { root, trie, count, seq } = state;
+  let touched = false;
+  let visible = false;
+  let deleted = false; // a delete took a key out during this batch
+  let heavy = false;
+  let removed: Set<Entry<R>> = NO_ENTRIES;
+  let added: Map<RowKey, Entry<R>> = NO_ADDED;
 
-    /** Take `old` out of the order (heavy batch: out of the rebuild's inputs). */
-    const unlink = (key: RowKey, old: Entry<R>): void => {
-      if (heavy) {
-        if (added.get(key) === old) added.delete(key);
-        else removed.add(old);
-      } else {
-        root = treeRemove(root!, old, ctx);
-        visible ||= ctx.pos < limit;
-      }
-    };
-
-    /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
-    const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
-      if (old !== undefined && rowsEqual(old.row, row)) return;
-      // (A key absent now was absent before the batch too unless the batch deleted something.)
-      if (ops.length > 1 && (old !== undefined || deleted)) {
-        // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
-        const before = trieGet(base, key, hash);
-        if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
-      }
-      const e: Entry<R> = { key, hash, row, seq: old === undefined ? ++seq : old.seq };
-      if (old !== undefined && !heavy && cmp(old, e) === 0) root = treeReplace(root!, old, e, ctx);
-      else {
-        if (old === undefined) count++;
-        else unlink(key, old);
-        if (heavy) added.set(key, e);
-        else root = treeInsert(root, e, ctx);
-      }
+  /** Take `old` out of the order (heavy batch: out of the rebuild's inputs). */
+  const unlink = (key: RowKey, old: Entry<R>): void => {
+    if (heavy) {
+      if (added.get(key) === old) added.delete(key);
+      else removed.add(old);
+    } else {
+      root = treeRemove(root!, old, ctx);
       visible ||= ctx.pos < limit;
-      trie = trieSet(trie, e, owner);
-      touched = true;
-    };
+    }
+  };
+
+  /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
+  const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
+    if (old !== undefined && rowsEqual(old.row, row)) return;
+    // (A key absent now was absent before the batch too unless the batch deleted something.)
+    if (ops.length > 1 && (old !== undefined || deleted)) {
+      // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
+      const before = trieGet(base, key, hash);
+      if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
+    }
+    const e: Entry<R> = { key, hash, row, seq: old === undefined ? ++seq : old.seq };
+    if (old !== undefined && !heavy && cmp(old, e) === 0) root = treeReplace(root!, old, e, ctx);
+    else {
+      if (old === undefined) count++;
+      else unlink(key, old);
+      if (heavy) added.set(key, e);
+      else root = treeInsert(root, e, ctx);
+    }
+    visible ||= ctx.pos < limit;
+    trie = trieSet(trie, e, owner);
+    touched = true;
+  };
+
+  function apply(batch: readonly RowOp<R>[]): RowSet<R> {
+    if (batch.length === 0) return current;
+    ops = batch;
+    owner = {};
+    ctx = { owner, cmp, pos: 0, split: null };
+    base = state.trie;
+    ({ root, trie, count, seq } = state);
+    touched = visible = deleted = false;
+    // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
+    heavy = count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= count;
+    // (Ordinary batches share empty placeholders: no allocation for them.)
+    removed = heavy ? new Set() : NO_ENTRIES;
+    added = heavy ? new Map() : NO_ADDED;
 
     for (const op of ops) {
       if (op.op === 'upsert') {
@@ -149,6 +166,8 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       const before = state.root;
       root = rebuildOrder(before, removed, [...added.values()], cmp, owner);
       visible = limit === Infinity || !sameWindow(before, root, limit);
+      removed = NO_ENTRIES; // do not keep the batch's entries alive until the next one
+      added = NO_ADDED;
     }
     state = { root, trie, count, seq };
     if (visible) current = new TreeRowSet<R>(root, trie, count, limit, cmp);
