@@ -1,5 +1,5 @@
 import type { OrderSpec, RowKey } from '../types.js';
-import { compareValues } from './compareValues.js';
+import { compareOrder, compareValues } from './compareValues.js';
 
 /**
  * One stored row. Immutable: a changed row gets a new Entry (same `seq` when it keeps its
@@ -32,9 +32,7 @@ export function hashKey(key: string): number {
   return h >>> 0;
 }
 
-export function compareKeys(a: RowKey, b: RowKey): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export const compareKeys: (a: RowKey, b: RowKey) => number = compareOrder;
 
 /** Arrival order (no orderBy). */
 export function compareBySeq<R>(a: Entry<R>, b: Entry<R>): number {
