@@ -135,6 +135,8 @@ function numberToDecimal(v: number): string {
  * representation, and two strings by code units ("7" < "007" is false: "0" < "7").
  */
 function compareNumeric(a: unknown, b: unknown): number {
+  // Two decimal strings (BIGINT / NUMERIC cells): the common case, straight to the digit compare.
+  if (typeof a === 'string' && typeof b === 'string') return compareDecimalStrings(a, b) || compareOrder(a, b);
   const na = a instanceof Date ? a.getTime() : (a as number | bigint | string);
   const nb = b instanceof Date ? b.getTime() : (b as number | bigint | string);
   const c =
