@@ -37,7 +37,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
-import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator } from './seq/entry.js';
+import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator, type Owner } from './seq/entry.js';
 import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
 import { treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
@@ -51,7 +51,8 @@ const BULK_BUILD_MIN = 32;
 /** Batches of at least this many ops that also touch >= 1/HEAVY_BATCH_SHARE of the set rebuild the order tree. */
 const HEAVY_BATCH_MIN = 512;
 const HEAVY_BATCH_SHARE = 16;
-/** Placeholders for the (unused) heavy-batch bookkeeping of ordinary batches: no allocation per op. */
+
+/** Placeholders for the (unused) heavy-batch bookkeeping of ordinary batches. */
 const NO_ENTRIES: Set<never> = new Set<never>();
 const NO_ADDED: Map<never, never> = new Map<never, never>();
 
@@ -82,67 +83,95 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     return key;
   };
 
-  function commit(next: State<R>, visibleChange: boolean): RowSet<R> {
-    state = next;
-    if (visibleChange) current = new TreeRowSet<R>(next.root, next.trie, next.count, limit, cmp);
-    return current;
-  }
+  // The working state of the running apply() call: variables of this closure, set up by apply()
+  // (no object or closure allocated per call). `state` is only replaced once the batch succeeded.
+  let ops: readonly RowOp<R>[] = [];
+  let owner: Owner = {};
+  let ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
+  let base = state.trie; // the trie before the batch
+  let { root, trie, count, seq } = state;
+  let touched = false;
+  let visible = false;
+  let deleted = false; // a delete took a key out during this batch
+  let heavy = false;
+  let removed: Set<Entry<R>> = NO_ENTRIES;
+  let added: Map<RowKey, Entry<R>> = NO_ADDED;
 
-  function apply(ops: readonly RowOp<R>[]): RowSet<R> {
-    if (ops.length === 0) return current;
-    const owner = {};
+  /** Take `old` out of the order (heavy batch: out of the rebuild's inputs). */
+  const unlink = (key: RowKey, old: Entry<R>): void => {
+    if (heavy) {
+      if (added.get(key) === old) added.delete(key);
+      else removed.add(old);
+    } else {
+      root = treeRemove(root!, old, ctx);
+      visible ||= ctx.pos < limit;
+    }
+  };
+
+  /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
+  const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
+    if (old !== undefined && rowsEqual(old.row, row)) return;
+    // (A key absent now was absent before the batch too unless the batch deleted something.)
+    if (ops.length > 1 && (old !== undefined || deleted)) {
+      // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
+      const before = trieGet(base, key, hash);
+      if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
+    }
+    const e: Entry<R> = { key, hash, row, seq: old === undefined ? ++seq : old.seq };
+    if (old !== undefined && !heavy && cmp(old, e) === 0) root = treeReplace(root!, old, e, ctx);
+    else {
+      if (old === undefined) count++;
+      else unlink(key, old);
+      if (heavy) added.set(key, e);
+      else root = treeInsert(root, e, ctx);
+    }
+    visible ||= ctx.pos < limit;
+    trie = trieSet(trie, e, owner);
+    touched = true;
+  };
+
+  function apply(batch: readonly RowOp<R>[]): RowSet<R> {
+    if (batch.length === 0) return current;
+    ops = batch;
+    owner = {};
+    ctx = { owner, cmp, pos: 0, split: null };
+    base = state.trie;
+    ({ root, trie, count, seq } = state);
+    touched = visible = deleted = false;
     // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
-    const heavy = state.count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= state.count;
-    const b: Batch<R> = {
-      ctx: { owner, cmp, pos: 0, split: null },
-      root: state.root,
-      trie: state.trie,
-      count: state.count,
-      seq: state.seq,
-      touched: false,
-      visible: false,
-      heavy,
-      removed: heavy ? new Set() : NO_ENTRIES,
-      added: heavy ? new Map() : NO_ADDED,
-      base: state.trie,
-      multi: ops.length > 1,
-      limit,
-      deleted: false,
-    };
+    heavy = count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= count;
+    // (Ordinary batches share empty placeholders: no allocation for them.)
+    removed = heavy ? new Set() : NO_ENTRIES;
+    added = heavy ? new Map() : NO_ADDED;
 
     for (const op of ops) {
       if (op.op === 'upsert') {
         const key = keyOfRow(op.row);
         const hash = hashKey(key);
-        write(b, key, hash, trieGet(b.trie, key, hash), op.row);
-      } else if (op.op === 'patch') {
-        const hash = hashKey(op.key);
-        const old = trieGet(b.trie, op.key, hash);
-        write(b, op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
+        write(key, hash, trieGet(trie, key, hash), op.row);
       } else {
         const hash = hashKey(op.key);
-        const old = trieGet(b.trie, op.key, hash);
-        if (old === undefined) continue;
-        if (heavy) {
-          if (b.added.get(op.key) === old) b.added.delete(op.key);
-          else b.removed.add(old);
-        } else {
-          b.root = treeRemove(b.root!, old, b.ctx);
-          b.visible ||= b.ctx.pos < limit;
+        const old = trieGet(trie, op.key, hash);
+        if (op.op === 'patch') write(op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
+        else if (old !== undefined) {
+          unlink(op.key, old);
+          trie = trieRemove(trie, op.key, hash, owner);
+          deleted = touched = true;
+          count--;
         }
-        b.trie = trieRemove(b.trie, op.key, hash, owner);
-        b.deleted = true;
-        b.count--;
-        b.touched = true;
       }
     }
-    if (!b.touched) return current;
-    let { root, visible } = b;
+    if (!touched) return current;
     if (heavy) {
-      root = rebuildOrder(state.root, b.removed, [...b.added.values()], cmp, owner);
-      visible = limit === Infinity || !sameWindow(state.root, root, limit);
+      const before = state.root;
+      root = rebuildOrder(before, removed, [...added.values()], cmp, owner);
+      visible = limit === Infinity || !sameWindow(before, root, limit);
+      removed = NO_ENTRIES; // do not keep the batch's entries alive until the next one
+      added = NO_ADDED;
     }
-    return commit({ root, trie: b.trie, count: b.count, seq: b.seq }, visible);
+    state = { root, trie, count, seq };
+    if (visible) current = new TreeRowSet<R>(root, trie, count, limit, cmp);
+    return current;
   }
 
   function replaceAll(rows: readonly R[]): RowSet<R> {
@@ -163,62 +192,4 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     apply,
     replaceAll,
   };
-}
-
-/** The working state of one `apply()` call (a plain object: no closure created per call). */
-interface Batch<R> {
-  readonly ctx: TreeCtx<R>;
-  root: TreeNode<R> | null;
-  trie: TrieNode<R>;
-  count: number;
-  seq: number;
-  touched: boolean;
-  visible: boolean;
-  readonly heavy: boolean;
-  readonly removed: Set<Entry<R>>;
-  readonly added: Map<RowKey, Entry<R>>;
-  /** The trie before the batch. */
-  readonly base: TrieNode<R>;
-  readonly multi: boolean;
-  readonly limit: number;
-  /** A delete took a key out during this batch. */
-  deleted: boolean;
-}
-
-/** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
-function write<R>(b: Batch<R>, key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void {
-  if (old !== undefined && rowsEqual(old.row, row)) return;
-  // (A key absent now was absent before the batch too unless the batch deleted something.)
-  if (b.multi && (old !== undefined || b.deleted)) {
-    // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
-    const before = trieGet(b.base, key, hash);
-    if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
-  }
-  const ctx = b.ctx;
-  if (old === undefined) {
-    const e: Entry<R> = { key, hash, row, seq: ++b.seq };
-    if (b.heavy) b.added.set(key, e);
-    else {
-      b.root = treeInsert(b.root, e, ctx);
-      b.visible ||= ctx.pos < b.limit;
-    }
-    b.trie = trieSet(b.trie, e, ctx.owner);
-    b.count++;
-  } else {
-    const e: Entry<R> = { key, hash, row, seq: old.seq };
-    if (b.heavy) {
-      if (b.added.get(key) !== old) b.removed.add(old);
-      b.added.set(key, e);
-    } else if (ctx.cmp(old, e) === 0) {
-      b.root = treeReplace(b.root!, old, e, ctx);
-      b.visible ||= ctx.pos < b.limit;
-    } else {
-      b.root = treeRemove(b.root!, old, ctx);
-      const from = ctx.pos;
-      b.root = treeInsert(b.root, e, ctx);
-      b.visible ||= from < b.limit || ctx.pos < b.limit;
-    }
-    b.trie = trieSet(b.trie, e, ctx.owner);
-  }
-  b.touched = true;
 }

@@ -65,20 +65,16 @@ function familyOf(v: unknown): number {
 export function compareDecimalStrings(a: string, b: string): number {
   const aNeg = a.charCodeAt(0) === CH_MINUS;
   const bNeg = b.charCodeAt(0) === CH_MINUS;
-  const aZero = isZeroDecimal(a, aNeg ? 1 : 0);
-  const bZero = isZeroDecimal(b, bNeg ? 1 : 0);
-  const aSign = aZero ? 0 : aNeg ? -1 : 1;
-  const bSign = bZero ? 0 : bNeg ? -1 : 1;
-  if (aSign !== bSign) return aSign - bSign;
-  if (aSign === 0) return 0;
   const mag = compareMagnitudes(a, aNeg ? 1 : 0, b, bNeg ? 1 : 0);
-  return aSign < 0 ? -mag : mag;
+  if (aNeg === bNeg) return aNeg ? -mag : mag;
+  // Opposite signs: the negative one is smaller, unless both are zero ("-0" equals "0.00").
+  return mag === 0 && isZeroDecimal(b) ? 0 : aNeg ? -1 : 1;
 }
 
-function isZeroDecimal(s: string, from: number): boolean {
-  for (let i = from; i < s.length; i++) {
+function isZeroDecimal(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c !== CH_0 && c !== CH_DOT) return false;
+    if (c !== CH_0 && c !== CH_DOT && c !== CH_MINUS) return false;
   }
   return true;
 }
@@ -111,14 +107,19 @@ function compareMagnitudes(a: string, ai: number, b: string, bi: number): number
   return 0;
 }
 
-/** Rank of a non-finite number relative to finite numerics: -1 (-Inf), 1 (+Inf), 2 (NaN), 0 finite. */
-function nonFiniteRank(v: number): number {
+/** Code unit order (and `<` on any two values of one kind). Returns -1, 0, 1. */
+export function compareOrder<T>(a: T, b: T): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Rank of a value relative to finite numerics: -1 (-Infinity), 1 (+Infinity), 2 (NaN), else 0. */
+function nonFiniteRank(v: unknown): number {
   if (v === Infinity) return 1;
   if (v === -Infinity) return -1;
   return Number.isNaN(v) ? 2 : 0;
 }
 
-/** Exact decimal spelling of a finite number (used only when a number meets a string/bigint). */
+/** Exact decimal spelling of a finite number (used only when a number meets a string). */
 function numberToDecimal(v: number): string {
   if (Number.isInteger(v)) return BigInt(v).toString();
   const s = String(v);
@@ -127,30 +128,26 @@ function numberToDecimal(v: number): string {
   return v.toFixed(Math.min(100, 20 + Math.ceil(-Math.log10(Math.abs(v)))));
 }
 
+/**
+ * Numeric family: Dates become their epoch milliseconds; numbers and bigints compare exactly with
+ * `<` (JavaScript compares a bigint and a number by mathematical value); a decimal string against
+ * anything goes through exact decimal spellings. Numerically equal values then compare by
+ * representation, and two strings by code units ("7" < "007" is false: "0" < "7").
+ */
 function compareNumeric(a: unknown, b: unknown): number {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (a < b) return -1;
-    if (a > b) return 1;
-    if (a === b) return 0;
-    return nonFiniteRank(a) - nonFiniteRank(b);
-  }
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'string' && typeof b === 'string') {
-    const c = compareDecimalStrings(a, b);
-    return c !== 0 ? c : a < b ? -1 : a > b ? 1 : 0;
-  }
-  // Mixed representations (rare): normalise to exact decimal strings.
-  const na = a instanceof Date ? a.getTime() : a;
-  const nb = b instanceof Date ? b.getTime() : b;
-  if (typeof na === 'number' && typeof nb === 'number') {
-    const c = compareNumeric(na, nb);
-    return c !== 0 ? c : spellingRank(a) - spellingRank(b);
-  }
-  const ra = typeof na === 'number' ? nonFiniteRank(na) : 0;
-  const rb = typeof nb === 'number' ? nonFiniteRank(nb) : 0;
-  if (ra !== 0 || rb !== 0) return ra - rb;
-  const c = compareDecimalStrings(toDecimal(na), toDecimal(nb));
-  return c !== 0 ? c : spellingRank(a) - spellingRank(b);
+  // Two decimal strings (BIGINT / NUMERIC cells): the common case, straight to the digit compare.
+  if (typeof a === 'string' && typeof b === 'string') return compareDecimalStrings(a, b) || compareOrder(a, b);
+  const na = a instanceof Date ? a.getTime() : (a as number | bigint | string);
+  const nb = b instanceof Date ? b.getTime() : (b as number | bigint | string);
+  const c =
+    typeof na === 'string' || typeof nb === 'string'
+      ? nonFiniteRank(na) - nonFiniteRank(nb) || compareDecimalStrings(toDecimal(na), toDecimal(nb))
+      : na < nb
+        ? -1
+        : na > nb
+          ? 1
+          : nonFiniteRank(na) - nonFiniteRank(nb);
+  return c || spellingRank(a) - spellingRank(b) || compareOrder(a, b);
 }
 
 function toDecimal(v: unknown): string {
@@ -164,22 +161,10 @@ function spellingRank(v: unknown): number {
 
 /** Total order on non-null cell values (see the module comment). Returns <0, 0, >0. */
 export function compareValues(a: unknown, b: unknown): number {
-  // Fast paths for the common same-type cases.
-  if (typeof a === 'number' && typeof b === 'number') return compareNumeric(a, b);
   const fa = familyOf(a);
   const fb = familyOf(b);
   if (fa !== fb) return fa - fb;
-  switch (fa) {
-    case FAMILY_NUMERIC:
-      return compareNumeric(a, b);
-    case FAMILY_BOOLEAN:
-      return a === b ? 0 : a ? 1 : -1;
-    case FAMILY_STRING:
-      return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
-    default: {
-      const sa = String(a);
-      const sb = String(b);
-      return sa < sb ? -1 : sa > sb ? 1 : 0;
-    }
-  }
+  if (fa === FAMILY_NUMERIC) return compareNumeric(a, b);
+  // Booleans (false < true) and strings compare with `<`; other values by their String(...).
+  return fa === FAMILY_OTHER ? compareOrder(String(a), String(b)) : compareOrder(a, b);
 }

@@ -1,5 +1,5 @@
 import type { OrderSpec, RowKey } from '../types.js';
-import { compareValues } from './compareValues.js';
+import { compareOrder, compareValues } from './compareValues.js';
 
 /**
  * One stored row. Immutable: a changed row gets a new Entry (same `seq` when it keeps its
@@ -32,9 +32,7 @@ export function hashKey(key: string): number {
   return h >>> 0;
 }
 
-export function compareKeys(a: RowKey, b: RowKey): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export const compareKeys: (a: RowKey, b: RowKey) => number = compareOrder;
 
 /** Arrival order (no orderBy). */
 export function compareBySeq<R>(a: Entry<R>, b: Entry<R>): number {
@@ -60,27 +58,8 @@ export function makeEntryComparator<R>(orderBy: readonly OrderSpec[]): EntryComp
     const nulls = s.nulls ?? (dir === 1 ? 'last' : 'first');
     return { column: s.column, dir, nullsPos: nulls === 'first' ? -1 : 1 };
   });
-  if (specs.length === 1) {
-    // Most live queries order by one column: no loop, and an inline path for numbers.
-    const { column, dir, nullsPos } = specs[0]!;
-    return (a, b) => {
-      if (a === b) return 0;
-      const va = (a.row as Record<string, unknown>)[column];
-      const vb = (b.row as Record<string, unknown>)[column];
-      if (typeof va === 'number' && typeof vb === 'number' && va !== vb && va === va && vb === vb) {
-        return va < vb ? -dir : dir;
-      }
-      const aNull = va === null || va === undefined;
-      const bNull = vb === null || vb === undefined;
-      if (aNull || bNull) {
-        if (!(aNull && bNull)) return aNull ? nullsPos : -nullsPos;
-      } else {
-        const c = compareValues(va, vb);
-        if (c !== 0) return c * dir;
-      }
-      return compareKeys(a.key, b.key);
-    };
-  }
+  // One loop for any number of columns, with an inline path for two distinct non-NaN numbers (the
+  // common single-column case): no call into compareValues per comparison.
   return (a, b) => {
     if (a === b) return 0;
     const ra = a.row as Record<string, unknown>;
@@ -89,6 +68,9 @@ export function makeEntryComparator<R>(orderBy: readonly OrderSpec[]): EntryComp
       const s = specs[i]!;
       const va = ra[s.column];
       const vb = rb[s.column];
+      if (typeof va === 'number' && typeof vb === 'number' && va !== vb && va === va && vb === vb) {
+        return va < vb ? -s.dir : s.dir;
+      }
       const aNull = va === null || va === undefined;
       const bNull = vb === null || vb === undefined;
       if (aNull || bNull) {

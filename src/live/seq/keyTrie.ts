@@ -15,18 +15,16 @@ const MASK = 31;
 /** Levels consume 5 bits each; at shift >= 32 the hash is exhausted and keys collide for real. */
 const HASH_BITS = 32;
 
-export class TrieNode<R> {
-  constructor(
-    readonly owner: Owner | null,
-    public bitmap: number,
-    readonly slots: Slot<R>[],
-  ) {}
+export interface TrieNode<R> {
+  readonly owner: Owner | null;
+  bitmap: number;
+  readonly slots: Slot<R>[];
 }
 
 type Bucket<R> = Entry<R>[];
 type Slot<R> = Entry<R> | TrieNode<R> | Bucket<R>;
 
-const node = <R>(owner: Owner | null, bitmap: number, slots: Slot<R>[]): TrieNode<R> => new TrieNode(owner, bitmap, slots);
+const node = <R>(owner: Owner | null, bitmap: number, slots: Slot<R>[]): TrieNode<R> => ({ owner, bitmap, slots });
 
 export function emptyTrie<R>(): TrieNode<R> {
   return node<R>(null, 0, []);
@@ -39,7 +37,8 @@ function popcount(x: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-const isNode = <R>(s: Slot<R>): s is TrieNode<R> => s instanceof TrieNode;
+/** Only trie nodes have a `bitmap` (entries are `{ key, hash, row, seq }`, buckets are arrays). */
+const isNode = <R>(s: Slot<R>): s is TrieNode<R> => 'bitmap' in s;
 const isEntry = <R>(s: Slot<R>): s is Entry<R> => !Array.isArray(s) && !isNode(s);
 const edit = <R>(n: TrieNode<R>, owner: Owner): TrieNode<R> => (n.owner === owner ? n : node(owner, n.bitmap, n.slots.slice()));
 

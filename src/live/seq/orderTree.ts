@@ -68,25 +68,17 @@ function edit<N extends TreeNode<unknown>>(node: N, owner: Owner): N {
   return { leaf: node.leaf, owner, slots: node.slots.slice(), size: node.size, last: node.last } as N;
 }
 
-/** First index whose entry is >= e (items.length if none). */
-function lowerBound<R>(items: readonly Entry<R>[], e: Entry<R>, cmp: EntryComparator<R>): number {
+/**
+ * Binary search in a node: in a leaf, the first index whose entry is >= e (slots.length if none);
+ * in a branch, the child whose range holds e (the last child when e is past every child).
+ */
+function search<R>(node: TreeNode<R>, e: Entry<R>, cmp: EntryComparator<R>): number {
+  const slots = node.slots;
   let lo = 0;
-  let hi = items.length;
+  let hi = node.leaf ? slots.length : slots.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (cmp(items[mid]!, e) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the child whose range holds e (the last child when e is past every child). */
-function childFor<R>(children: readonly TreeNode<R>[], e: Entry<R>, cmp: EntryComparator<R>): number {
-  let lo = 0;
-  let hi = children.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(children[mid]!.last, e) < 0) lo = mid + 1;
+    if (cmp(node.leaf ? (slots[mid] as Entry<R>) : (slots[mid] as TreeNode<R>).last, e) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -104,64 +96,62 @@ export function treeInsert<R>(root: TreeNode<R> | null, e: Entry<R>, ctx: TreeCt
     ctx.pos = 0;
     return makeNode(true, ctx.owner, [e]);
   }
-  ctx.split = null;
-  const node = insertRec(root, e, ctx, 0);
+  const node = change(root, e, e, 1, ctx, 0);
   const right = ctx.split as TreeNode<R> | null;
   if (right === null) return node;
   ctx.split = null;
   return makeNode(false, ctx.owner, [node, right]);
 }
 
-function insertRec<R>(node: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>, base: number): TreeNode<R> {
-  let n: TreeNode<R>;
-  if (node.leaf) {
-    const i = lowerBound(node.slots, e, ctx.cmp);
-    n = edit(node, ctx.owner);
-    n.slots.splice(i, 0, e);
-    ctx.pos = base + i;
-  } else {
-    const ci = childFor(node.slots, e, ctx.cmp);
-    const child = insertRec(node.slots[ci]!, e, ctx, base + sizeBefore(node.slots, ci));
-    n = edit(node, ctx.owner);
-    n.slots[ci] = child;
-    if (ctx.split !== null) {
-      n.slots.splice(ci + 1, 0, ctx.split);
-      ctx.split = null;
-    }
-  }
-  n.size++;
-  if (n.slots.length > MAX) {
-    const right = makeNode(n.leaf, ctx.owner, n.slots.splice(n.slots.length >>> 1));
-    n.size -= right.size;
-    ctx.split = right;
-  }
-  n.last = lastOf(n);
-  return n;
-}
-
 /** Remove `e` (must be present, found by comparator). Returns the new root (null when empty). */
 export function treeRemove<R>(root: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>): TreeNode<R> | null {
-  let node: TreeNode<R> = removeRec(root, e, ctx, 0);
+  let node: TreeNode<R> = change(root, e, undefined, -1, ctx, 0);
   while (!node.leaf && node.slots.length === 1) node = node.slots[0]!;
   return node.size === 0 ? null : node;
 }
 
-function removeRec<R>(node: TreeNode<R>, e: Entry<R>, ctx: TreeCtx<R>, base: number): TreeNode<R> {
-  let n: TreeNode<R>;
-  if (node.leaf) {
-    const i = found(node, e, ctx.cmp);
-    n = edit(node, ctx.owner);
-    n.slots.splice(i, 1);
+/**
+ * Replace `old` by `e`, which must compare equal to it (same order position). Returns the new
+ * root; `ctx.pos` is the position.
+ */
+export function treeReplace<R>(root: TreeNode<R>, old: Entry<R>, e: Entry<R>, ctx: TreeCtx<R>): TreeNode<R> {
+  return change(root, old, e, 0, ctx, 0);
+}
+
+/**
+ * The root-to-leaf path copy shared by insert (`delta` 1: put `e` before the first entry >= it),
+ * remove (-1: take out the entry equal to `at`) and replace (0: put `e` in place of `at`): the
+ * touched nodes are made editable, sizes and `last` fixed on the way up, an overfull node split
+ * (the right half left in `ctx.split` for the parent), an underfull child merged or refilled.
+ * `ctx.pos` is the absolute position touched in the leaf (`base`: entries before `node`).
+ */
+function change<R>(node: TreeNode<R>, at: Entry<R>, e: Entry<R> | undefined, delta: number, ctx: TreeCtx<R>, base: number): TreeNode<R> {
+  const i = search(node, at, ctx.cmp);
+  const n = edit(node, ctx.owner);
+  if (n.leaf) {
+    const slots = n.slots;
+    if (delta <= 0 && (i >= slots.length || ctx.cmp(slots[i]!, at) !== 0)) {
+      throw new Error(`livebind: the order tree lost key ${JSON.stringify(at.key)} (internal error)`);
+    }
+    if (e === undefined) slots.splice(i, 1);
+    else slots.splice(i, 1 - delta, e);
     ctx.pos = base + i;
   } else {
-    const ci = childFor(node.slots, e, ctx.cmp);
-    const child = removeRec(node.slots[ci]!, e, ctx, base + sizeBefore(node.slots, ci));
-    n = edit(node, ctx.owner);
-    n.slots[ci] = child;
-    if (child.slots.length < MIN && n.slots.length > 1) rebalance(n, ci, ctx.owner);
+    const slots = n.slots;
+    const child = (slots[i] = change(slots[i]!, at, e, delta, ctx, base + sizeBefore(slots, i)));
+    if (ctx.split !== null) {
+      slots.splice(i + 1, 0, ctx.split);
+      ctx.split = null;
+    } else if (delta < 0 && child.slots.length < MIN && slots.length > 1) rebalance(n, i, ctx.owner);
   }
-  n.size--;
-  if (n.slots.length > 0) n.last = lastOf(n);
+  n.size += delta;
+  const length = n.slots.length;
+  if (length > MAX) {
+    const right = makeNode(n.leaf, ctx.owner, n.slots.splice(length >>> 1));
+    n.size -= right.size;
+    ctx.split = right;
+  }
+  if (length > 0) n.last = lastOf(n);
   return n;
 }
 
@@ -173,40 +163,6 @@ function rebalance<R>(parent: Branch<R>, ci: number, owner: Owner): void {
   const half = all.length >>> 1;
   if (all.length <= MAX) parent.slots.splice(li, 2, makeNode(left.leaf, owner, all));
   else parent.slots.splice(li, 2, makeNode(left.leaf, owner, all.slice(0, half)), makeNode(left.leaf, owner, all.slice(half)));
-}
-
-/**
- * Replace `old` by `e`, which must compare equal to it (same order position). Returns the new
- * root; `ctx.pos` is the position.
- */
-export function treeReplace<R>(root: TreeNode<R>, old: Entry<R>, e: Entry<R>, ctx: TreeCtx<R>): TreeNode<R> {
-  return replaceRec(root, old, e, ctx, 0);
-}
-
-function replaceRec<R>(node: TreeNode<R>, old: Entry<R>, e: Entry<R>, ctx: TreeCtx<R>, base: number): TreeNode<R> {
-  let n: TreeNode<R>;
-  if (node.leaf) {
-    const i = found(node, old, ctx.cmp);
-    n = edit(node, ctx.owner);
-    n.slots[i] = e;
-    ctx.pos = base + i;
-  } else {
-    const ci = childFor(node.slots, old, ctx.cmp);
-    const child = replaceRec(node.slots[ci]!, old, e, ctx, base + sizeBefore(node.slots, ci));
-    n = edit(node, ctx.owner);
-    n.slots[ci] = child;
-  }
-  if (n.last === old) n.last = e;
-  return n;
-}
-
-/** Index of the entry comparing equal to `e` in a leaf; it must be there. */
-function found<R>(leaf: Leaf<R>, e: Entry<R>, cmp: EntryComparator<R>): number {
-  const i = lowerBound(leaf.slots, e, cmp);
-  if (i >= leaf.slots.length || cmp(leaf.slots[i]!, e) !== 0) {
-    throw new Error(`livebind: the order tree lost key ${JSON.stringify(e.key)} (internal error)`);
-  }
-  return i;
 }
 
 /** Entry at position `index` (0 <= index < size), O(log n). */
@@ -257,30 +213,18 @@ function fillRows<R>(node: TreeNode<R>, start: number, end: number, out: R[], at
   return at;
 }
 
-/** Entries at positions [0, end) in order (explicit stack, no recursion per entry). */
-export function* treeEntries<R>(root: TreeNode<R> | null, end: number): Generator<Entry<R>, undefined, unknown> {
-  if (root === null) return undefined;
-  let remaining = Math.min(end, root.size);
-  const stack: { node: Branch<R>; next: number }[] = [];
-  let node: TreeNode<R> = root;
-  for (;;) {
-    while (!node.leaf) {
-      stack.push({ node, next: 1 });
-      node = node.slots[0]!;
+/** Entries at positions [0, end) in order, O(log n + end). */
+export function treeEntries<R>(root: TreeNode<R> | null, end: number): Entry<R>[] {
+  const out: Entry<R>[] = [];
+  const walk = (node: TreeNode<R>): void => {
+    for (const slot of node.slots) {
+      if (out.length >= end) return;
+      if (node.leaf) out.push(slot as Entry<R>);
+      else walk(slot as TreeNode<R>);
     }
-    for (const e of node.slots) {
-      if (remaining <= 0) return undefined;
-      remaining--;
-      yield e;
-    }
-    let top = stack[stack.length - 1];
-    while (top !== undefined && top.next >= top.node.slots.length) {
-      stack.pop();
-      top = stack[stack.length - 1];
-    }
-    if (top === undefined || remaining <= 0) return undefined;
-    node = top.node.slots[top.next++]!;
-  }
+  };
+  if (root !== null) walk(root);
+  return out;
 }
 
 /** Build a tree from entries already in comparator order, bottom-up, O(n). */

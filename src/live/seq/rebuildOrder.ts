@@ -30,8 +30,7 @@ export function rebuildOrder<R>(
 
 /** True when both trees hold the same entries (by identity) at positions [0, end). O(end). */
 export function sameWindow<R>(a: TreeNode<R> | null, b: TreeNode<R> | null, end: number): boolean {
-  if (Math.min(end, a?.size ?? 0) !== Math.min(end, b?.size ?? 0)) return false;
-  const ib = treeEntries(b, end);
-  for (const e of treeEntries(a, end)) if (ib.next().value !== e) return false;
-  return true;
+  const ea = treeEntries(a, end);
+  const eb = treeEntries(b, end);
+  return ea.length === eb.length && ea.every((e, i) => e === eb[i]);
 }

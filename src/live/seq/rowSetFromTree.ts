@@ -63,7 +63,7 @@ export class TreeRowSet<R> implements RowSet<R> {
   }
 
   /** Visible entries in order. */
-  entries(): Generator<Entry<R>, undefined, unknown> {
+  entries(): Entry<R>[] {
     return treeEntries(this.#root, this.size);
   }
 }
@@ -101,9 +101,9 @@ class RowsByKey<R> implements ReadonlyMap<RowKey, R> {
     for (const e of this.#set.entries()) callback.call(thisArg, e.row, e.key, this);
   }
 
-  *#map<T>(f: (e: Entry<R>) => T): MapIterator<T> {
-    for (const e of this.#set.entries()) yield f(e);
-    return undefined;
+  /** An iterator over the visible entries mapped by `f` (collected when iteration starts: O(n)). */
+  #map<T>(f: (e: Entry<R>) => T): MapIterator<T> {
+    return this.#set.entries().map(f).values();
   }
 
   entries(): MapIterator<[RowKey, R]> {

@@ -9,7 +9,7 @@ export function rowsEqual(a: unknown, b: unknown): boolean {
   return sameOwnEntries(a as Record<string, unknown>, b as Record<string, unknown>, 0);
 }
 
-const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = Object.hasOwn;
 
 /** Same own enumerable keys with equal cells; no key arrays allocated (rows are compared per upsert). */
 function sameOwnEntries(ra: Record<string, unknown>, rb: Record<string, unknown>, depth: number): boolean {
