@@ -49,8 +49,7 @@ export function useLivebindClient(client?: LivebindClient, hookName = 'useLivebi
   const resolved = client ?? fromContext?.client;
   if (resolved === undefined) {
     throw new UsageError(
-      `${hookName}() found no livebind client. Wrap your components in <LiveProvider client={createClient(...)}> ` +
-        `from 'livebind/react', or pass the client as an option: ${hookName}(..., { client }).`,
+      `${hookName}() found no livebind client: render it inside <LiveProvider client={...}> or pass { client } in its options.`,
       { code: 'NO_CLIENT' },
     );
   }

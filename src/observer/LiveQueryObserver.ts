@@ -55,28 +55,21 @@ interface Current<Row> {
   readonly source: LiveObservable<LiveRows<Row>>;
 }
 
-interface Cached<Row> {
-  readonly shown: LiveRows<Row>;
-  readonly status: LiveStatus;
-  readonly isPlaceholder: boolean;
-  readonly result: LiveQueryResult<Row>;
-}
-
 /** The value key of a query (SQL + the liveRows options a hook passes through). */
 export function liveQueryKey(input: Pick<LiveQueryInput<unknown>, 'sql' | 'params' | 'options'>): string {
   return stableKey([input.sql, liveRowsOptions(input.params, input.options)]);
 }
 
+/** The liveRows options a binding passes through to the core (besides params). */
+const PASSED_THROUGH = ['key', 'orderBy', 'limit', 'lastRows', 'batchSize'] as const;
+
 /** The core's liveRows options for a binding's (params, options): binding-only fields dropped. */
 export function liveRowsOptions(params: readonly SqlParam[] | undefined, o: Omit<LiveQueryOptions, 'params'> | undefined): LiveQueryOptions {
-  const out: { -readonly [K in keyof LiveQueryOptions]: LiveQueryOptions[K] } = {};
+  const out: Record<string, unknown> = {};
   if (params !== undefined && params.length > 0) out.params = params;
-  if (o?.key !== undefined) out.key = o.key;
-  if (o?.orderBy !== undefined) out.orderBy = o.orderBy;
-  if (o?.limit !== undefined) out.limit = o.limit;
-  if (o?.lastRows !== undefined) out.lastRows = o.lastRows;
-  if (o?.batchSize !== undefined) out.batchSize = o.batchSize;
-  return out;
+  // Named fields only: a hook's options also carry `client`, `keepPrevious`, ... (not the core's, and not part of the key).
+  for (const name of PASSED_THROUGH) if (o?.[name] !== undefined) out[name] = o[name];
+  return out as LiveQueryOptions;
 }
 
 /** A live-query observer (see the file comment); create one with {@link createLiveQueryObserver}. */
@@ -100,22 +93,23 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
   const resolve = (input: LiveQueryInput<Row>): Current<Row> => ({
     client: input.client,
     key: liveQueryKey(input),
-    source: input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options)),
+    source: sourceOf(input),
   });
   let current = resolve(first);
-  let keepPrevious = first.options?.keepPrevious === true;
+  let keepPrevious = keeps(first);
   const initialData = first.options?.initialData;
   const initial = initialData === undefined ? undefined : placeholderRows(initialData, first.options?.key);
   /** The last ready/reconnecting snapshot seen (what keepPrevious shows). */
   let settled: LiveRows<Row> | undefined;
   const listeners = new Set<() => void>();
   let unsubscribeSource: (() => void) | undefined;
-  let committed: Cached<Row> | undefined;
-  let optimistic: Cached<Row> | undefined;
+  let committed: LiveQueryResult<Row> | undefined;
+  let optimistic: LiveQueryResult<Row> | undefined;
   let server: LiveQueryResult<Row> | undefined;
   let notified: LiveQueryResult<Row> | undefined;
 
-  const result = (snapshot: LiveRows<Row>, keep: boolean, cache: Cached<Row> | undefined): Cached<Row> => {
+  // `cache` is the previous result: kept while it shows the same rows, status and placeholder flag.
+  const result = (snapshot: LiveRows<Row>, keep: boolean, cache: LiveQueryResult<Row> | undefined): LiveQueryResult<Row> => {
     let shown = snapshot;
     if (snapshot.status === 'ready' || snapshot.status === 'reconnecting') settled = snapshot;
     else if (snapshot.status === 'loading') {
@@ -123,10 +117,10 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
       else if (initial !== undefined && settled === undefined) shown = initial;
     }
     const isPlaceholder = shown !== snapshot;
-    if (cache !== undefined && cache.shown === shown && cache.status === snapshot.status && cache.isPlaceholder === isPlaceholder) return cache;
-    return { shown, status: snapshot.status, isPlaceholder, result: resultOf(shown, snapshot.status, isPlaceholder) };
+    if (cache?.snapshot === shown && cache.status === snapshot.status && cache.isPlaceholder === isPlaceholder) return cache;
+    return resultOf(shown, snapshot.status, isPlaceholder);
   };
-  const getSnapshot = (): LiveQueryResult<Row> => (committed = result(current.source.getSnapshot(), keepPrevious, committed)).result;
+  const getSnapshot = (): LiveQueryResult<Row> => (committed = result(current.source.getSnapshot(), keepPrevious, committed));
   const onChange = (): void => {
     if (listeners.size === 0) return;
     const next = getSnapshot();
@@ -135,6 +129,10 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
     for (const listener of [...listeners]) listener();
   };
   const listen = (): (() => void) => (current.source as Store<LiveRows<Row>>).subscribe(onChange);
+  const release = (): void => {
+    unsubscribeSource?.();
+    unsubscribeSource = undefined;
+  };
   const isCurrent = (input: LiveQueryInput<Row>): boolean => input.client === current.client && liveQueryKey(input) === current.key;
 
   return {
@@ -149,15 +147,13 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
         unsubscribeSource = listen();
       }
       return () => {
-        if (!listeners.delete(listener) || listeners.size > 0) return;
-        unsubscribeSource?.();
-        unsubscribeSource = undefined;
+        if (listeners.delete(listener) && listeners.size === 0) release();
       };
     },
     getSnapshot,
     getServerSnapshot: () => (server ??= resultOf(initial ?? (EMPTY_LOADING as LiveRows<Row>), 'loading', initial !== undefined)),
     setOptions(input) {
-      keepPrevious = input.options?.keepPrevious === true;
+      keepPrevious = keeps(input);
       if (!isCurrent(input)) {
         current = resolve(input);
         if (unsubscribeSource !== undefined) {
@@ -171,16 +167,18 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
     },
     getOptimisticResult(input) {
       if (isCurrent(input)) return getSnapshot();
-      const source = input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options));
-      return (optimistic = result(source.getSnapshot(), input.options?.keepPrevious === true, optimistic)).result;
+      return (optimistic = result(sourceOf(input).getSnapshot(), keeps(input), optimistic));
     },
     dispose() {
       listeners.clear();
-      unsubscribeSource?.();
-      unsubscribeSource = undefined;
+      release();
     },
   };
 }
+
+const sourceOf = <Row>(input: LiveQueryInput<Row>): LiveObservable<LiveRows<Row>> =>
+  input.client.liveRows<Row>(input.sql, liveRowsOptions(input.params, input.options));
+const keeps = (input: LiveQueryInput<unknown>): boolean => input.options?.keepPrevious === true;
 
 function resultOf<Row>(shown: LiveRows<Row>, status: LiveStatus, isPlaceholder: boolean): LiveQueryResult<Row> {
   return {

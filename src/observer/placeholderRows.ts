@@ -1,4 +1,4 @@
-import { makeKeyOf } from '../live/keyOf.js';
+import { keyColumnsFor, makeKeyOf } from '../live/keyOf.js';
 import type { LiveRows, RowKey } from '../types.js';
 
 /**
@@ -7,15 +7,10 @@ import type { LiveRows, RowKey } from '../types.js';
  * `byKey` is built on first read only.
  */
 export function placeholderRows<Row>(rows: readonly Row[], key: string | readonly string[] | undefined): LiveRows<Row> {
-  const keyOf = makeKeyOf(key === undefined ? ['id'] : typeof key === 'string' ? [key] : key);
+  // No result columns to check yet: the core's rule gives `key` as given, else `id`.
+  const keyOf = makeKeyOf(keyColumnsFor(key, []));
   let byKey: Map<RowKey, Row> | undefined;
-  const map = (): Map<RowKey, Row> => {
-    if (byKey === undefined) {
-      byKey = new Map();
-      for (const row of rows) byKey.set(keyOf(row as Record<string, unknown>), row);
-    }
-    return byKey;
-  };
+  const map = (): Map<RowKey, Row> => (byKey ??= new Map(rows.map((row) => [keyOf(row as Record<string, unknown>), row])));
   return {
     status: 'loading',
     error: undefined,

@@ -6,8 +6,8 @@
  */
 export function stableKey(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return { $bigint: v.toString() };
-    if (typeof v === 'number' && !Number.isFinite(v)) return { $number: String(v) };
+    // `{ $bigint: "1" }`, `{ $number: "NaN" }`: one template for both tags.
+    if (typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v))) return { [`$${typeof v}`]: String(v) };
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const sorted: Record<string, unknown> = {};
       for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
