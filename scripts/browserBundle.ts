@@ -10,11 +10,16 @@ import { gzipSync } from 'node:zlib';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/** What an app's bundler shares with other packages: rxjs and React (and Node-only imports a browser never loads). */
+export const APP_EXTERNALS = ['rxjs', 'rxjs/*', 'react', 'react-dom', 'react/jsx-runtime', 'ws', 'node:zlib'] as const;
+
 export interface BundleSize {
   readonly gzip: number;
   readonly minified: number;
   /** Input files (repo-relative) that ended up in the bundle. */
   readonly inputs: readonly string[];
+  /** Minified bytes each input contributes to the output. */
+  readonly bytesByInput: Readonly<Record<string, number>>;
 }
 
 /** `source`: module text (resolved from the repo root) or `{ entry }`: a repo-relative file. */
@@ -36,5 +41,7 @@ export async function browserBundle(
     plugins: options.plugins ?? [],
   });
   const code = result.outputFiles[0]!.contents;
-  return { gzip: gzipSync(code, { level: 9 }).length, minified: code.length, inputs: Object.keys(result.metafile.inputs) };
+  const output = Object.values(result.metafile.outputs)[0]!;
+  const bytesByInput = Object.fromEntries(Object.entries(output.inputs).map(([file, { bytesInOutput }]) => [file, bytesInOutput]));
+  return { gzip: gzipSync(code, { level: 9 }).length, minified: code.length, inputs: Object.keys(result.metafile.inputs), bytesByInput };
 }

@@ -5,10 +5,9 @@
  * change that grows it fails here, and the channel core must stay out of protocols without channels.
  */
 import { describe, expect, it } from 'vitest';
-import { browserBundle } from '../../scripts/browserBundle.js';
+import { APP_EXTERNALS, browserBundle } from '../../scripts/browserBundle.js';
 
-const EXTERNAL = ['rxjs', 'rxjs/*', 'react', 'react-dom', 'react/jsx-runtime', 'ws', 'node:zlib'];
-const measure = (source: string) => browserBundle(source, { external: EXTERNAL });
+const measure = (source: string) => browserBundle(source, { external: APP_EXTERNALS });
 
 const kb = (bytes: number): string => `${(bytes / 1000).toFixed(1)} KB`;
 
