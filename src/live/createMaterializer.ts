@@ -5,18 +5,20 @@
  * - an order tree: a persistent B+tree (chunks of 16..64 entries, subtree sizes) ordered by
  *   (orderBy values, then key) — or by arrival counter without orderBy, where updates keep their
  *   place and a deleted-then-reinserted key goes to the end;
- * - a key trie: a persistent HAMT key -> entry (seq/keyTrie.ts).
- * Both copy only the root-to-leaf path on change; everything else (chunks, trie nodes, row objects)
- * is shared with the previous revision. Within one `apply()` call nodes are edited in place once
+ * - one mutable Map key -> entry of the latest state. The current RowSet answers keyed lookups
+ *   through it; an older revision builds its own Map from its own tree on its first keyed lookup.
+ * The tree copies only the root-to-leaf path on change; everything else (chunks, row objects) is
+ * shared with the previous revision. Within one `apply()` call nodes are edited in place once
  * copied (owner token), so a batch copies each touched node at most once.
  *
  * Complexity (n = retained rows, m = ops in the batch, k = rows read):
- * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, HAMT path of <= 7 levels.
+ * - apply, one op: O(log n) — B-tree path of <= ~4 levels of 64 slots, plus O(1) Map updates.
  * - apply, m ops: O(m log n); from empty (initial page): O(m log m) sort + O(m) bottom-up build;
- *   heavy batches (m >= 512 and m >= n/16, e.g. a reload): trie per op, then one O(n + m log m)
+ *   heavy batches (m >= 512 and m >= n/16, e.g. a reload): Map per op, then one O(n + m log m)
  *   merge + bottom-up rebuild of the order tree (rows and entries still shared, chunks not).
  * - replaceAll(rows): O(n + m log n) (deletes of missing keys, then upserts; equal rows keep identity).
- * - RowSet: creation O(1); size O(1); at O(log n); slice O(log n + k); get / byKey.get/has O(log n);
+ * - RowSet: creation O(1); size O(1); at O(log n); slice O(log n + k); get / byKey.get/has O(1) on
+ *   the current revision, on an older revision O(n) on its first keyed lookup, then O(1);
  *   rows O(n) on first read, cached per revision; byKey iteration O(n) in row order.
  *
  * Semantics:
@@ -33,18 +35,18 @@
  *   (so without orderBy surviving rows keep their place and new ones append in the given order).
  * - Ordering of values: see seq/compareValues.ts (numbers/bigints/decimal strings numerically,
  *   other strings by UTF-16 code units, false < true); ties broken by key (code unit order).
- * - `apply` is atomic: if `keyOf` throws mid-batch, the current state is unchanged.
+ * - `apply` is atomic: if `keyOf` throws mid-batch, the current state is unchanged (the batch
+ *   records each key's pre-batch entry the first time it touches it and restores them).
  */
 import { UsageError } from '../errors.js';
 import type { Materializer, MaterializerOptions, RowKey, RowOp, RowSet } from './types.js';
-import { compareBySeq, hashKey, makeEntryComparator, type Entry, type EntryComparator, type Owner } from './seq/entry.js';
-import { emptyTrie, trieGet, trieRemove, trieSet, type TrieNode } from './seq/keyTrie.js';
+import { compareBySeq, makeEntryComparator, type Entry, type EntryComparator, type Owner } from './seq/entry.js';
 import { treeEntries, treeInsert, treeRemove, treeReplace, type TreeCtx, type TreeNode } from './seq/orderTree.js';
 import { rebuildOrder, sameWindow } from './seq/rebuildOrder.js';
 import { rowsEqual } from './seq/rowsEqual.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { mergePatch } from './rowOps.js';
-import { TreeRowSet } from './seq/rowSetFromTree.js';
+import { TreeRowSet, type LiveKeys } from './seq/rowSetFromTree.js';
 
 /** Batches at least this large that start from an empty set are sorted and built bottom-up (as heavy batches). */
 const BULK_BUILD_MIN = 32;
@@ -58,7 +60,6 @@ const NO_ADDED: Map<never, never> = new Map<never, never>();
 
 interface State<R> {
   root: TreeNode<R> | null;
-  trie: TrieNode<R>;
   count: number;
   seq: number;
 }
@@ -70,8 +71,10 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
   const ordered = orderBy.length > 0;
   const cmp: EntryComparator<R> = ordered ? makeEntryComparator<R>(orderBy) : compareBySeq;
 
-  let state: State<R> = { root: null, trie: emptyTrie<R>(), count: 0, seq: 0 };
-  let current: RowSet<R> = new TreeRowSet<R>(null, state.trie, 0, limit, cmp);
+  let state: State<R> = { root: null, count: 0, seq: 0 };
+  const live: LiveKeys<R> = { map: new Map(), set: undefined };
+  const keys = live.map;
+  let current: RowSet<R> = (live.set = new TreeRowSet<R>(null, live, 0, limit, cmp));
 
   const keyOfRow = (row: R): RowKey => {
     const key = keyOf(row);
@@ -88,8 +91,10 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
   let ops: readonly RowOp<R>[] = [];
   let owner: Owner = {};
   let ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
-  let base = state.trie; // the trie before the batch
-  let { root, trie, count, seq } = state;
+  /** Pre-batch entry of each key the batch changed (undefined: absent); not kept when starting from empty. */
+  const undo = new Map<RowKey, Entry<R> | undefined>();
+  let fromEmpty = true;
+  let { root, count, seq } = state;
   let touched = false;
   let visible = false;
   let deleted = false; // a delete took a key out during this batch
@@ -109,15 +114,23 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
   };
 
   /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
-  const write = (key: RowKey, hash: number, old: Entry<R> | undefined, row: R): void => {
+  /** Set `key` to `e` (undefined: delete) in the key Map, recording its pre-batch entry first. */
+  const setKey = (key: RowKey, old: Entry<R> | undefined, e: Entry<R> | undefined): void => {
+    if (!fromEmpty && !undo.has(key)) undo.set(key, old);
+    if (e === undefined) keys.delete(key);
+    else keys.set(key, e);
+  };
+
+  /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
+  const write = (key: RowKey, old: Entry<R> | undefined, row: R): void => {
     if (old !== undefined && rowsEqual(old.row, row)) return;
     // (A key absent now was absent before the batch too unless the batch deleted something.)
     if (ops.length > 1 && (old !== undefined || deleted)) {
       // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
-      const before = trieGet(base, key, hash);
+      const before = undo.get(key); // (undefined when the batch has not touched `key` yet: then it is `old`)
       if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
     }
-    const e: Entry<R> = { key, hash, row, seq: old === undefined ? ++seq : old.seq };
+    const e: Entry<R> = { key, row, seq: old === undefined ? ++seq : old.seq };
     if (old !== undefined && !heavy && cmp(old, e) === 0) root = treeReplace(root!, old, e, ctx);
     else {
       if (old === undefined) count++;
@@ -126,7 +139,7 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       else root = treeInsert(root, e, ctx);
     }
     visible ||= ctx.pos < limit;
-    trie = trieSet(trie, e, owner);
+    setKey(key, old, e);
     touched = true;
   };
 
@@ -135,8 +148,9 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     ops = batch;
     owner = {};
     ctx = { owner, cmp, pos: 0, split: null };
-    base = state.trie;
-    ({ root, trie, count, seq } = state);
+    ({ root, count, seq } = state);
+    fromEmpty = count === 0;
+    live.set = undefined;
     touched = visible = deleted = false;
     // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
     heavy = count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= count;
@@ -144,23 +158,34 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     removed = heavy ? new Set() : NO_ENTRIES;
     added = heavy ? new Map() : NO_ADDED;
 
-    for (const op of ops) {
-      if (op.op === 'upsert') {
-        const key = keyOfRow(op.row);
-        const hash = hashKey(key);
-        write(key, hash, trieGet(trie, key, hash), op.row);
-      } else {
-        const hash = hashKey(op.key);
-        const old = trieGet(trie, op.key, hash);
-        if (op.op === 'patch') write(op.key, hash, old, mergePatch(old?.row, op.patch, op.nulled));
-        else if (old !== undefined) {
-          unlink(op.key, old);
-          trie = trieRemove(trie, op.key, hash, owner);
-          deleted = touched = true;
-          count--;
+    try {
+      for (const op of ops) {
+        if (op.op === 'upsert') {
+          const key = keyOfRow(op.row);
+          write(key, keys.get(key), op.row);
+        } else {
+          const old = keys.get(op.key);
+          if (op.op === 'patch') write(op.key, old, mergePatch(old?.row, op.patch, op.nulled));
+          else if (old !== undefined) {
+            unlink(op.key, old);
+            setKey(op.key, old, undefined);
+            deleted = touched = true;
+            count--;
+          }
         }
       }
+    } catch (error) {
+      // Put the key Map back as it was before the batch (`state` and `current` were not replaced).
+      if (fromEmpty) keys.clear();
+      for (const [key, e] of undo) setKey(key, undefined, e);
+      undo.clear();
+      live.set = current;
+      removed = NO_ENTRIES;
+      added = NO_ADDED;
+      throw error;
     }
+    undo.clear();
+    live.set = current;
     if (!touched) return current;
     if (heavy) {
       const before = state.root;
@@ -169,8 +194,8 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       removed = NO_ENTRIES; // do not keep the batch's entries alive until the next one
       added = NO_ADDED;
     }
-    state = { root, trie, count, seq };
-    if (visible) current = new TreeRowSet<R>(root, trie, count, limit, cmp);
+    state = { root, count, seq };
+    if (visible) current = live.set = new TreeRowSet<R>(root, live, count, limit, cmp);
     return current;
   }
 

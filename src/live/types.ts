@@ -30,12 +30,16 @@ export interface RowSet<R> {
   readonly size: number;
   /** Visible rows in order. Built lazily on first read, then cached for this revision. */
   readonly rows: readonly R[];
-  /** Visible rows by key. O(log n) `get`/`has`. */
+  /**
+   * Visible rows by key. `get`/`has`: O(1) on the current revision; on an older revision (a newer
+   * one was committed) O(n) on its first keyed lookup, then O(1).
+   */
   readonly byKey: ReadonlyMap<RowKey, R>;
   /** Visible row at position `index` (negative counts from the end), O(log n). */
   at(index: number): R | undefined;
   /** Visible rows `[start, end)`, O(log n + (end - start)); for virtualized lists. */
   slice(start?: number, end?: number): readonly R[];
+  /** Visible row for `key` (same cost as `byKey.get`). */
   get(key: RowKey): R | undefined;
 }
 

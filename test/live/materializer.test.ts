@@ -371,3 +371,102 @@ describe('validation and atomicity', () => {
     expect(ids(m.apply([up({ id: 'c', score: 2 })]).rows)).toEqual(['a', 'c']);
   });
 });
+
+describe('keyed lookups across revisions (live key Map)', () => {
+  const up = (id: string, score: number): RowOp<Row> => ({ op: 'upsert', row: { id, score } });
+
+  it('a stale revision answers get/byKey as of its own revision after updates, deletes, re-inserts and moves', () => {
+    const m = createMaterializer<Row>({ keyOf, orderBy: [{ column: 'score' }], limit: 3 });
+    const r1 = m.apply([up('a', 1), up('b', 2), up('c', 3), up('d', 4)]);
+    expect(r1.get('a')?.score).toBe(1); // looked up while current (live Map)
+    const r2 = m.apply([up('a', 10)]); // a moves past the limit, d becomes visible
+    const r3 = m.apply([{ op: 'delete', key: 'b' }]);
+    const r4 = m.apply([up('b', 0), up('e', 5)]); // b re-inserted, e past the limit
+    const r5 = m.apply([up('c', 1.5), { op: 'patch', key: 'a', patch: { score: -1 } }]); // a moves back inside
+    // r1: a,b,c visible (d past the limit)
+    expect([r1.get('a')?.score, r1.get('b')?.score, r1.get('c')?.score]).toEqual([1, 2, 3]);
+    expect(r1.get('d')).toBeUndefined();
+    expect(r1.byKey.has('d')).toBe(false);
+    expect(r1.byKey.has('e')).toBe(false);
+    // r2: b,c,d visible
+    expect(r2.get('a')).toBeUndefined();
+    expect(r2.byKey.get('d')?.score).toBe(4);
+    expect(r2.byKey.get('b')?.score).toBe(2);
+    // r3: c,d,a visible (b deleted)
+    expect(r3.byKey.has('b')).toBe(false);
+    expect(r3.get('a')?.score).toBe(10);
+    // r4: b(0),c(3),d(4)
+    expect(r4.get('b')?.score).toBe(0);
+    expect(r4.get('a')).toBeUndefined();
+    expect(r4.byKey.has('e')).toBe(false);
+    // r5 (current): a(-1), b(0), c(1.5)
+    expect(m.current).toBe(r5);
+    expect([r5.get('a')?.score, r5.get('b')?.score, r5.get('c')?.score]).toEqual([-1, 0, 1.5]);
+    expect(r5.byKey.has('d')).toBe(false);
+    // Later applies still do not leak into the older ones (their own Maps are built and kept).
+    m.apply([{ op: 'delete', key: 'c' }, up('d', -5)]);
+    expect(r1.get('c')?.score).toBe(3);
+    expect(r5.get('c')?.score).toBe(1.5);
+    expect(r5.get('d')).toBeUndefined();
+  });
+
+  it('the current revision after an invisible change past the limit hides the changed rows', () => {
+    const m = createMaterializer<Row>({ keyOf, orderBy: [{ column: 'score' }], limit: 2 });
+    const r1 = m.apply([up('a', 1), up('b', 2)]); // exactly at the limit: nothing past it yet
+    expect(m.apply([up('c', 3)])).toBe(r1); // past the limit: same object
+    expect(r1.get('c')).toBeUndefined();
+    expect(r1.byKey.has('c')).toBe(false);
+    expect(m.apply([up('c', 4), up('d', 9), { op: 'delete', key: 'c' }])).toBe(r1);
+    expect(r1.byKey.has('d')).toBe(false);
+    expect(r1.get('a')?.score).toBe(1);
+    // A batch that moves a visible row past the limit and back is a (new, equal) revision.
+    const r2 = m.apply([up('a', 100), up('a', 1)]);
+    expect(r2.get('a')?.score).toBe(1);
+    expect(r2.get('d')).toBeUndefined();
+    expect(r1.get('a')).toBe(r2.get('a')); // back to its pre-batch content: same object
+  });
+
+  it('is atomic when keyOf throws mid-batch: keyed lookups and current unchanged, next apply works', () => {
+    let fail = false;
+    const m = createMaterializer<Row>({
+      keyOf: (r) => {
+        if (fail && r.id === 'boom') throw new Error('boom');
+        return r.id;
+      },
+      limit: 2,
+    });
+    const r1 = m.apply([up('a', 1), up('b', 2), up('c', 3)]);
+    const a = r1.get('a');
+    fail = true;
+    expect(() => m.apply([up('a', 7), { op: 'delete', key: 'b' }, up('d', 4), up('c', 5), up('boom', 0)])).toThrow('boom');
+    expect(m.current).toBe(r1);
+    expect(r1.get('a')).toBe(a);
+    expect(r1.get('b')?.score).toBe(2);
+    expect(r1.byKey.has('c')).toBe(false);
+    expect(r1.get('d')).toBeUndefined();
+    expect(r1.rows.map((r) => r.id)).toEqual(['a', 'b']);
+    const r2 = m.apply([{ op: 'delete', key: 'a' }]);
+    expect(r2.rows.map((r) => r.id)).toEqual(['b', 'c']);
+    expect(r2.get('c')?.score).toBe(3);
+    expect(r2.get('d')).toBeUndefined();
+    expect(r1.get('a')).toBe(a); // stale now: its own Map
+  });
+
+  it('is atomic when keyOf throws in the first batch (from empty)', () => {
+    const m = createMaterializer<Row>({
+      keyOf: (r) => {
+        if (r.id === 'boom') throw new Error('boom');
+        return r.id;
+      },
+    });
+    const empty = m.current;
+    const ops = Array.from({ length: 40 }, (_, i) => up(`k${i}`, i));
+    expect(() => m.apply([...ops, up('boom', 0)])).toThrow('boom');
+    expect(m.current).toBe(empty);
+    expect(empty.get('k1')).toBeUndefined();
+    const r = m.apply([up('x', 1)]);
+    expect(r.size).toBe(1);
+    expect(r.get('k1')).toBeUndefined();
+    expect(r.get('x')?.score).toBe(1);
+  });
+});

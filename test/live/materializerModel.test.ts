@@ -102,6 +102,19 @@ function checkAgainstModel(rs: RowSet<Row>, visible: [string, Row][], allKeys: I
   }
 }
 
+/** Keyed lookups only (for retained older revisions, which answer from their own key Map). */
+function checkKeyed(rs: RowSet<Row>, visible: [string, Row][], allKeys: Iterable<string>): void {
+  const byKey = new Map(visible);
+  for (const k of allKeys) {
+    const want = byKey.get(k);
+    const got = rs.get(k);
+    if (want === undefined) expect(got).toBeUndefined();
+    else expect(sameRow(got, want)).toBe(true);
+    expect(rs.byKey.get(k)).toBe(got);
+    expect(rs.byKey.has(k)).toBe(want !== undefined);
+  }
+}
+
 function checkIdentity(prev: [string, Row][], prevSet: RowSet<Row>, next: RowSet<Row>): void {
   for (const [key, row] of prev) {
     const now = next.get(key);
@@ -145,7 +158,9 @@ function runScenario(orderBy: readonly OrderSpec[] | undefined, limit: number | 
   const everSeen = new Set<string>();
   let prevVisible = model.visible();
   let prevSet = m.current;
-  for (const step of steps) {
+  // A few older revisions, re-checked after every later step (they must not see later changes).
+  const retained: { set: RowSet<Row>; visible: [string, Row][] }[] = [];
+  for (const [i, step] of steps.entries()) {
     let next: RowSet<Row>;
     if (step.kind === 'batch') {
       for (const op of step.ops) {
@@ -165,6 +180,9 @@ function runScenario(orderBy: readonly OrderSpec[] | undefined, limit: number | 
     const unchanged = sameVisible(visible, prevVisible);
     if (next === prevSet) expect(unchanged).toBe(true);
     if (unchanged && step.kind === 'batch' && step.ops.length === 1) expect(next).toBe(prevSet);
+    for (const old of retained) checkKeyed(old.set, old.visible, everSeen);
+    if (i % 3 === 0) retained.push({ set: next, visible });
+    if (retained.length > 4) retained.shift();
     prevVisible = visible;
     prevSet = next;
   }

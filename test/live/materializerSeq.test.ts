@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { compareDecimalStrings, compareValues, isDecimalString } from '../../src/live/seq/compareValues.js';
 import { compareBySeq, makeEntryComparator, type Entry, type EntryComparator } from '../../src/live/seq/entry.js';
 import { rowsEqual } from '../../src/live/seq/rowsEqual.js';
-import { emptyTrie, trieBuild, trieGet, trieRemove, trieSet } from '../../src/live/seq/keyTrie.js';
 import {
   MAX,
   MIN,
@@ -119,7 +118,7 @@ function checkTree<R>(node: TreeNode<R> | null, cmp: EntryComparator<R>, isRoot 
 }
 
 describe('order tree', () => {
-  const entry = (n: number, seq = n): Entry<{ n: number }> => ({ key: `k${n}`, hash: n, row: { n }, seq });
+  const entry = (n: number, seq = n): Entry<{ n: number }> => ({ key: `k${n}`, row: { n }, seq });
 
   it('keeps B+tree invariants, order and sizes through random inserts and removes, sharing untouched nodes', () => {
     const cmp = makeEntryComparator<{ n: number }>([{ column: 'n' }]);
@@ -209,67 +208,6 @@ describe('order tree', () => {
     const oldChildren = (root as typeof next).slots;
     const shared = next.slots.filter((c, i) => c === oldChildren[i]).length;
     expect(shared).toBe(oldChildren.length - 1);
-  });
-});
-
-describe('key trie', () => {
-  type E = Entry<number>;
-  const e = (key: string, hash: number, row = 0): E => ({ key, hash, row, seq: 0 });
-
-  it('handles full 32-bit hash collisions and collapses on removal', () => {
-    const owner = {};
-    let t = emptyTrie<number>();
-    const colliding = ['a', 'b', 'c'].map((k) => e(k, 0xdeadbeef));
-    const near = e('d', 0xdeadbeef ^ (1 << 31));
-    for (const x of [...colliding, near]) t = trieSet(t, x, owner);
-    for (const x of [...colliding, near]) expect(trieGet(t, x.key, x.hash)).toBe(x);
-    t = trieSet(t, e('b', 0xdeadbeef, 7), owner);
-    expect(trieGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
-    t = trieRemove(t, 'a', 0xdeadbeef, owner);
-    t = trieRemove(t, 'c', 0xdeadbeef, owner);
-    expect(trieGet(t, 'a', 0xdeadbeef)).toBeUndefined();
-    expect(trieGet(t, 'b', 0xdeadbeef)?.row).toBe(7);
-    expect(trieGet(t, 'd', near.hash)).toBe(near);
-    t = trieRemove(t, 'b', 0xdeadbeef, owner);
-    t = trieRemove(t, 'd', near.hash, owner);
-    expect(t.slots.length).toBe(0);
-  });
-
-  it('bulk-builds a trie equivalent to one built by inserts (incl. colliding hashes)', () => {
-    const hashOf = (k: number): number => (k % 5 === 0 ? 0xabcdef01 : ((k * 2654435761) >>> 0) % 5000);
-    const entries = Array.from({ length: 3000 }, (_, k) => e(`k${k}`, hashOf(k), k));
-    let t = trieBuild(entries, {})!;
-    for (const x of entries) expect(trieGet(t, x.key, x.hash)).toBe(x);
-    expect(trieGet(t, 'nope', hashOf(5))).toBeUndefined();
-    for (let k = 0; k < 3000; k += 2) t = trieRemove(t, `k${k}`, hashOf(k), {});
-    for (let k = 0; k < 3000; k++) expect(trieGet(t, `k${k}`, hashOf(k))?.row).toBe(k % 2 === 0 ? undefined : k);
-    expect(trieBuild([], {})!.slots.length).toBe(0);
-  });
-
-  it('agrees with a Map and leaves old versions untouched', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })), { maxLength: 400 }),
-        (ops) => {
-          // Only 21 distinct hashes for 301 keys: deep paths and full collisions everywhere.
-          const hashOf = (k: number): number => (k % 7) * 0x01000000 + (k % 3) * 0x20;
-          let t = emptyTrie<number>();
-          const model = new Map<string, number>();
-          const versions: [typeof t, Map<string, number>][] = [];
-          for (const [isSet, k] of ops) {
-            const key = `k${k}`;
-            t = isSet ? trieSet(t, e(key, hashOf(k), k), {}) : trieRemove(t, key, hashOf(k), {});
-            if (isSet) model.set(key, k);
-            else model.delete(key);
-            versions.push([t, new Map(model)]);
-          }
-          for (const [version, snapshot] of versions.filter((_, i) => i % 37 === 0 || i === versions.length - 1)) {
-            for (let k = 0; k <= 300; k++) expect(trieGet(version, `k${k}`, hashOf(k))?.row).toBe(snapshot.get(`k${k}`));
-          }
-        },
-      ),
-      { numRuns: 100 },
-    );
   });
 });
 

@@ -7,8 +7,6 @@ import { compareOrder, compareValues } from './compareValues.js';
  */
 export interface Entry<R> {
   readonly key: RowKey;
-  /** 32-bit hash of `key` (for the key trie). */
-  readonly hash: number;
   readonly row: R;
   /** Arrival counter: the order when there is no `orderBy`. */
   readonly seq: number;
@@ -18,19 +16,6 @@ export interface Entry<R> {
 export type Owner = object;
 
 export type EntryComparator<R> = (a: Entry<R>, b: Entry<R>) => number;
-
-/** FNV-1a over UTF-16 code units, then a final avalanche (well spread low bits for the trie). */
-export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
 
 export const compareKeys: (a: RowKey, b: RowKey) => number = compareOrder;
 

@@ -1,29 +1,40 @@
 /**
- * One immutable revision over a shared order tree and key trie. Creating it is O(1); `rows` is
- * collected on first read and cached; `at`, `slice`, `get` and `byKey` work on the tree directly.
+ * One immutable revision over a shared order tree. Creating it is O(1); `rows` is collected on
+ * first read and cached; `at`, `slice` and `byKey` iteration work on the tree directly. Keyed
+ * lookups use the materializer's mutable key Map while this is its current revision (O(1)); once a
+ * newer revision was committed, this one builds its own Map from its tree on its first keyed
+ * lookup (O(n) once, then O(1)) and never reads the live Map again.
  */
 import type { RowKey, RowSet } from '../types.js';
-import { hashKey, type Entry, type EntryComparator } from './entry.js';
-import { trieGet, type TrieNode } from './keyTrie.js';
+import type { Entry, EntryComparator } from './entry.js';
 import { treeAt, treeEntries, treeRows, type TreeNode } from './orderTree.js';
+
+/**
+ * The materializer's latest key -> entry Map, and the revision it answers for (`set`; unset while
+ * an apply() is running, so a lookup from inside keyOf never sees a half-applied batch).
+ */
+export interface LiveKeys<R> {
+  readonly map: Map<RowKey, Entry<R>>;
+  set: unknown;
+}
 
 
 export class TreeRowSet<R> implements RowSet<R> {
   readonly size: number;
   // #private fields: their names minify (this sits in every browser bundle).
   readonly #root: TreeNode<R> | null;
-  readonly #trie: TrieNode<R>;
-  readonly #total: number;
+  readonly #live: LiveKeys<R>;
+  /** This revision's own key Map, built once it is no longer the current one. */
+  #keys: Map<RowKey, Entry<R>> | undefined;
   readonly #cmp: EntryComparator<R>;
   #rows: readonly R[] | undefined;
   #byKey: ReadonlyMap<RowKey, R> | undefined;
   /** Last visible entry when rows exist past the limit (visibility test for keyed lookups). */
   #boundary: Entry<R> | undefined;
 
-  constructor(root: TreeNode<R> | null, trie: TrieNode<R>, total: number, limit: number, cmp: EntryComparator<R>) {
+  constructor(root: TreeNode<R> | null, live: LiveKeys<R>, total: number, limit: number, cmp: EntryComparator<R>) {
     this.#root = root;
-    this.#trie = trie;
-    this.#total = total;
+    this.#live = live;
     this.#cmp = cmp;
     this.size = Math.min(total, limit);
   }
@@ -53,11 +64,15 @@ export class TreeRowSet<R> implements RowSet<R> {
     return this.entry(key)?.row;
   }
 
-  /** Visible entry for `key`, O(log n). */
+  /** Visible entry for `key`: O(1) (a stale revision's first lookup: O(n)). */
   entry(key: RowKey): Entry<R> | undefined {
     if (typeof key !== 'string') return undefined;
-    const e = trieGet(this.#trie, key, hashKey(key));
-    if (e === undefined || this.#total <= this.size) return e;
+    // The live Map may hold changes past the limit made after this object was created (apply()
+    // keeps returning it when nothing visible changed): its size is then the live row count, and
+    // the boundary below (unchanged, since the visible window is) hides those rows.
+    const keys = this.#live.set === this ? this.#live.map : (this.#keys ??= keyMap(this.#root));
+    const e = keys.get(key);
+    if (e === undefined || keys.size <= this.size) return e;
     if (this.size === 0) return undefined;
     return this.#cmp(e, (this.#boundary ??= treeAt(this.#root, this.size - 1)!)) <= 0 ? e : undefined;
   }
@@ -66,6 +81,13 @@ export class TreeRowSet<R> implements RowSet<R> {
   entries(): Entry<R>[] {
     return treeEntries(this.#root, this.size);
   }
+}
+
+/** key -> entry for every entry of `root` (visible or not). */
+function keyMap<R>(root: TreeNode<R> | null): Map<RowKey, Entry<R>> {
+  const keys = new Map<RowKey, Entry<R>>();
+  for (const e of treeEntries(root, Infinity)) keys.set(e.key, e);
+  return keys;
 }
 
 /** Array.prototype.slice index rules. */
