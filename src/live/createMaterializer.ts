@@ -88,7 +88,8 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
 
   // The working state of the running apply() call: variables of this closure, set up by apply()
   // (no object or closure allocated per call). `state` is only replaced once the batch succeeded.
-  let ops: readonly RowOp<R>[] = [];
+  /** The batch has more than one op (only then can a key come back to its pre-batch content). */
+  let multi = false;
   let owner: Owner = {};
   let ctx: TreeCtx<R> = { owner, cmp, pos: 0, split: null };
   /** Pre-batch entry of each key the batch changed (undefined: absent); not kept when starting from empty. */
@@ -113,7 +114,6 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     }
   };
 
-  /** Store `row` under `key` (`old`: its current entry) unless it equals the current row. */
   /** Set `key` to `e` (undefined: delete) in the key Map, recording its pre-batch entry first. */
   const setKey = (key: RowKey, old: Entry<R> | undefined, e: Entry<R> | undefined): void => {
     if (!fromEmpty && !undo.has(key)) undo.set(key, old);
@@ -125,7 +125,7 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
   const write = (key: RowKey, old: Entry<R> | undefined, row: R): void => {
     if (old !== undefined && rowsEqual(old.row, row)) return;
     // (A key absent now was absent before the batch too unless the batch deleted something.)
-    if (ops.length > 1 && (old !== undefined || deleted)) {
+    if (multi && (old !== undefined || deleted)) {
       // A key changed earlier in this batch may come back to its pre-batch content: reuse that object.
       const before = undo.get(key); // (undefined when the batch has not touched `key` yet: then it is `old`)
       if (before !== undefined && before !== old && rowsEqual(before.row, row)) row = before.row;
@@ -145,21 +145,21 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
 
   function apply(batch: readonly RowOp<R>[]): RowSet<R> {
     if (batch.length === 0) return current;
-    ops = batch;
+    multi = batch.length > 1;
     owner = {};
     ctx = { owner, cmp, pos: 0, split: null };
     ({ root, count, seq } = state);
     fromEmpty = count === 0;
     live.set = undefined;
     touched = visible = deleted = false;
-    // Heavy batch (or an initial load): update the trie per op, but build the order tree once at the end.
-    heavy = count === 0 ? ops.length >= BULK_BUILD_MIN : ops.length >= HEAVY_BATCH_MIN && ops.length * HEAVY_BATCH_SHARE >= count;
+    // Heavy batch (or an initial load): update the key Map per op, but build the order tree once at the end.
+    heavy = count === 0 ? batch.length >= BULK_BUILD_MIN : batch.length >= HEAVY_BATCH_MIN && batch.length * HEAVY_BATCH_SHARE >= count;
     // (Ordinary batches share empty placeholders: no allocation for them.)
     removed = heavy ? new Set() : NO_ENTRIES;
     added = heavy ? new Map() : NO_ADDED;
 
     try {
-      for (const op of ops) {
+      for (const op of batch) {
         if (op.op === 'upsert') {
           const key = keyOfRow(op.row);
           write(key, keys.get(key), op.row);
