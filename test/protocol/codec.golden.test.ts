@@ -11,14 +11,14 @@ const fixtures = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
   .map((f) => ({ name: f, ...(JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Record<string, unknown>) }) as Record<string, unknown> & { name: string });
 
-/** Fixture JSON → runtime values: {"$bigint":"…"} → bigint; null SeqIds/options → undefined. */
+/** Fixture JSON → runtime values: {"$bigint":"…"} → bigint; null SeqIds/options → undefined (client commands are in wire shape). */
 function revive(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(revive);
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     if (typeof obj['$bigint'] === 'string') return BigInt(obj['$bigint']);
     return Object.fromEntries(
-      Object.entries(obj).map(([k, v]) => [k, v === null && ['lastSeqId', 'snapshotEndSeq', 'options'].includes(k) ? undefined : revive(v)]),
+      Object.entries(obj).map(([k, v]) => [k, v === null && ['lastSeqId', 'snapshotEndSeq', 'last_seq_id', 'options'].includes(k) ? undefined : revive(v)]),
     );
   }
   return value;
@@ -68,7 +68,7 @@ describe('SeqIds are exact', () => {
   });
 
   test('next_batch and subscribe write SeqIds as bare integers from bigint', () => {
-    const frame = encodeClientCommand({ type: 'next_batch', subscriptionId: 's', lastSeqId: 9223372036854775807n });
+    const frame = encodeClientCommand({ type: 'next_batch', subscription_id: 's', last_seq_id: 9223372036854775807n });
     expect(frame).toContain('"last_seq_id":9223372036854775807}');
   });
 });

@@ -41,7 +41,7 @@ export function kalamSession(link: Link, manager: SubscriptionManager, compressi
 
   return {
     start(token) {
-      link.sendFirst(encodeClientCommand({ type: 'authenticate', token, compression }));
+      link.sendFirst(encodeClientCommand({ type: 'authenticate', method: 'jwt', token, protocol: { serialization: 'json', compression } }));
     },
     receive(frame: Frame): void | Promise<void> {
       if (typeof frame === 'string') return handle(frame);

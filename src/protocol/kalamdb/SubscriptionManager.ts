@@ -128,15 +128,17 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
         // from `from` again, so the deletes of rows that left the result are never skipped.
         resuming = from !== undefined;
         resumeBound = pendingCheckpoint = undefined;
-        let options: SubscribeOptions | undefined;
-        if (spec.load || resuming) {
-          // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
-          // A load's page size: the query's, else the default raised to `last_rows` (KalamDB rejects last_rows > batch_size).
-          const batchSize = spec.batchSize ?? (spec.load ? Math.max(DEFAULT_LOAD_BATCH_SIZE, spec.lastRows ?? 0) : undefined);
-          options = { batchSize, lastRows: resuming ? undefined : spec.lastRows, from };
-        }
-        expectPages = options !== undefined;
-        const frame = encodeClientCommand({ type: 'subscribe', id, sql: spec.sql, options });
+        expectPages = spec.load || resuming;
+        // §8.3 step 4: original options + `from`; no snapshot_end_seq (avoids the gap of step 5).
+        // A load's page size: the query's, else the default raised to `last_rows` (KalamDB rejects last_rows > batch_size).
+        const options: SubscribeOptions | undefined = expectPages
+          ? {
+              batch_size: spec.batchSize ?? (spec.load ? Math.max(DEFAULT_LOAD_BATCH_SIZE, spec.lastRows ?? 0) : undefined),
+              last_rows: resuming ? undefined : spec.lastRows,
+              from,
+            }
+          : undefined;
+        const frame = encodeClientCommand({ type: 'subscribe', subscription: { id, sql: spec.sql, options } });
         const limit = connection.maxFrameBytes;
         const bytes = frame.length > limit / 3 ? utf8Length(frame) : frame.length; // under limit/3 UTF-16 units it fits anyway
         if (bytes > limit) {
@@ -213,7 +215,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               advance(batch.lastSeqId);
               if (last && resuming && resumeBound === undefined) settle();
               if (last) state = SUB_READY;
-              else connection.send(encodeClientCommand({ type: 'next_batch', subscriptionId: id, lastSeqId: batch.lastSeqId }));
+              else connection.send(encodeClientCommand({ type: 'next_batch', subscription_id: id, last_seq_id: batch.lastSeqId }));
               feed.onPage(fresh, last, kind);
               return;
             }
@@ -256,7 +258,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
           entries.delete(id);
           // A subscribe still queued never reached the server: dropping it is enough. Offline there is
           // nothing to undo either (the server forgets subscriptions with the socket).
-          if (!connection.unqueue(id) && connection.isOpen) connection.send(encodeClientCommand({ type: 'unsubscribe', subscriptionId: id }));
+          if (!connection.unqueue(id) && connection.isOpen) connection.send(encodeClientCommand({ type: 'unsubscribe', subscription_id: id }));
         },
       };
     },

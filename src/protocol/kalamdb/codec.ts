@@ -63,31 +63,10 @@ function invalid(reason: string): ServerMessage {
   return { type: 'invalid', reason };
 }
 
-/** Encode one client command as a JSON text frame; SeqIds as bare integers from bigint. */
+/** Encode one client command (already in wire shape) as a JSON text frame; SeqIds as bare integers from bigint. */
 export function encodeClientCommand(command: ClientCommand): string {
-  const { type } = command;
-  const wire =
-    type === 'authenticate'
-      ? { type, method: 'jwt', token: command.token, protocol: { serialization: 'json', compression: command.compression } }
-      : type === 'subscribe'
-        ? {
-            type,
-            subscription: {
-              id: command.id,
-              sql: command.sql,
-              options: command.options && {
-                batch_size: command.options.batchSize,
-                last_rows: command.options.lastRows,
-                from: command.options.from,
-                snapshot_end_seq: command.options.snapshotEndSeq,
-              },
-            },
-          }
-        : type === 'ping'
-          ? { type }
-          : { type, subscription_id: command.subscriptionId, last_seq_id: type === 'next_batch' ? command.lastSeqId : undefined };
   // JSON has no bigint: each one goes out as a marked string, then loses its quotes.
-  return JSON.stringify(wire, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value}` : value)).replace(BIGINT_STRING, '$1');
+  return JSON.stringify(command, (_key, value: unknown) => (typeof value === 'bigint' ? `${BIGINT_MARK}${value}` : value)).replace(BIGINT_STRING, '$1');
 }
 
 const BIGINT_MARK = '\u0000bigint:';

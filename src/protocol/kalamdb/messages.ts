@@ -56,23 +56,29 @@ export type ServerMessage =
   /** Anything the codec could not understand; `reason` says why (never thrown: the session breaks the stream). */
   | { readonly type: 'invalid'; readonly reason: string };
 
-/** Undefined fields are left out of the frame. */
+/**
+ * The `options` of a subscribe, as on the wire (K§6.1). Undefined fields are left out of the frame;
+ * undefined options (no `options` key) = live changes only, an object (even empty) = initial load.
+ */
 export interface SubscribeOptions {
-  readonly batchSize?: number | undefined;
-  readonly lastRows?: number | undefined;
+  readonly batch_size?: number | undefined;
+  readonly last_rows?: number | undefined;
   readonly from?: bigint | undefined;
-  readonly snapshotEndSeq?: bigint | undefined;
+  readonly snapshot_end_seq?: bigint | undefined;
 }
 
+/**
+ * Client commands (§5.2, §6), built directly in wire shape: the codec only writes their bigints
+ * (SeqIds) as bare JSON integers. Undefined fields are left out of the frame.
+ */
 export type ClientCommand =
-  | { readonly type: 'authenticate'; readonly token: string; readonly compression: 'gzip' | 'none' }
   | {
-      readonly type: 'subscribe';
-      readonly id: string;
-      readonly sql: string;
-      /** undefined = live changes only (no initial load); an object (even empty) = initial load. */
-      readonly options: SubscribeOptions | undefined;
+      readonly type: 'authenticate';
+      readonly method: 'jwt';
+      readonly token: string;
+      readonly protocol: { readonly serialization: 'json'; readonly compression: 'gzip' | 'none' };
     }
-  | { readonly type: 'next_batch'; readonly subscriptionId: string; readonly lastSeqId: bigint | undefined }
-  | { readonly type: 'unsubscribe'; readonly subscriptionId: string }
+  | { readonly type: 'subscribe'; readonly subscription: { readonly id: string; readonly sql: string; readonly options: SubscribeOptions | undefined } }
+  | { readonly type: 'next_batch'; readonly subscription_id: string; readonly last_seq_id: bigint | undefined }
+  | { readonly type: 'unsubscribe'; readonly subscription_id: string }
   | { readonly type: 'ping' };
