@@ -2,16 +2,18 @@
  * KalamDB server subscriptions over the one connection (spec §6–§8; states in docs/SPEC.md §2):
  * unique ids, subscribe frames (queued while offline), automatic paging with `next_batch`,
  * checkpoints (highest `_seq` seen, §8.2), resubscribe with the same id and `from` = checkpoint
- * after every reconnect, the replay filter, and routing of messages to one sink per subscription.
- * Sinks get wire rows; KalamFeed turns them into neutral rows and changes for src/live.
+ * after every reconnect, the replay filter, and routing of messages to one RowSink per subscription,
+ * as neutral columns, rows and changes (the KalamDB row rules are in wireRows.ts).
  * A closure rather than a class: local names minify (this sits in every browser bundle).
  */
 import { SubscriptionError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import { utf8Length } from '../../connection/OutboundQueue.js';
+import { keyColumnsFor } from '../../live/keyOf.js';
 import type { ConnectionPort, FeedHandle, LoadKind, RowSink } from '../driver.js';
 import { encodeClientCommand, seqOf } from './codec.js';
-import type { SchemaField, ServerMessage, SubscribeOptions, WireRow } from './messages.js';
+import type { ServerMessage, SubscribeOptions } from './messages.js';
+import { rowChange, userColumns, userRow } from './wireRows.js';
 
 export const SUB_PENDING = 'pending'; // subscribe sent or queued, no ack yet
 export const SUB_LOADING = 'loading'; // acked, pages arriving
@@ -28,6 +30,8 @@ export interface SubscriptionSpec {
   readonly load: boolean;
   readonly batchSize?: number | undefined;
   readonly lastRows?: number | undefined;
+  /** The `key` option (resolved against each ack's columns; the update rule needs the key columns). */
+  readonly key?: string | readonly string[] | undefined;
 }
 
 /**
@@ -37,19 +41,6 @@ export interface SubscriptionSpec {
  * alone kept 100,000 rows above 2 s. Server → client frames are not bound by the 1 MiB inbound limit.
  */
 export const DEFAULT_LOAD_BATCH_SIZE = 10_000;
-
-/**
- * Where one subscription's wire data goes (KalamFeed turns it into neutral rows). Its readiness,
- * reconnects and terminal error go straight to the RowSink (`onReady`, `onReconnecting`, `onError`).
- */
-export interface SubscriptionSink {
-  /** A (re)subscribe was acknowledged. `kind` says what the following pages mean. */
-  onAck(schema: readonly SchemaField[], kind: LoadKind, totalRows?: number): void;
-  /** One page (replay-filtered); `last` = the load is complete (state ready). */
-  onPage(rows: readonly WireRow[], last: boolean, kind: LoadKind): void;
-  /** `seq`: `_seq` of the new version (delete: of the tombstone), undefined when the frame has none. */
-  onChange(type: 'insert' | 'update' | 'delete', rows: readonly WireRow[], oldValues: readonly WireRow[], seq: bigint | undefined): void;
-}
 
 /** A message for one subscription (routed by its id). */
 type Routed = Extract<ServerMessage, { readonly subscriptionId: string }>;
@@ -68,7 +59,7 @@ export type SubscriptionHandle = Required<FeedHandle>;
 
 export interface SubscriptionManager {
   /** `rejectReason`: set when a client-side check rejected the SQL (strictLiveSql): fail at once, send nothing. */
-  open(spec: SubscriptionSpec, sink: RowSink, feed: SubscriptionSink, rejectReason?: string): SubscriptionHandle;
+  open(spec: SubscriptionSpec, sink: RowSink, rejectReason?: string): SubscriptionHandle;
   /** The connection stopped for good: every subscription ends with `error` (SPEC §1.3). */
   stop(error: LivebindError): void;
   /** The socket is gone; every live subscription resumes on the next socket (or ends, when the connection stopped). */
@@ -90,7 +81,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
   const manager: SubscriptionManager = {
     resumesDeletes: false,
 
-    open(spec, sink, feed, rejectReason) {
+    open(spec, sink, rejectReason) {
       const id = `lb-${++counter}`;
       /** A SubscriptionError for this subscription (code, message, its id and SQL). */
       const subscriptionError = (code: string, message: string): SubscriptionError =>
@@ -115,6 +106,9 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
       let resumeBound: bigint | undefined;
       /** Highest SeqId seen during an incomplete resume. */
       let pendingCheckpoint: bigint | undefined;
+      /** Names of the user columns of the last non-empty ack schema (update rows are completed to them). */
+      let columnNames: readonly string[] = [];
+      let keyColumns: readonly string[] = ['id'];
 
       const fail = (error: LivebindError): void => {
         entries.delete(id);
@@ -195,7 +189,12 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               // the last page). The first SeqId above the bound (a held-back or live change) proves that.
               if (resuming) resumeBound = message.batch.snapshotEndSeq;
               state = expectPages ? SUB_LOADING : SUB_READY;
-              feed.onAck(message.schema, kind, message.totalRows);
+              {
+                const columns = userColumns(message.schema);
+                if (columns.length > 0) columnNames = columns.map((c) => c.name);
+                keyColumns = keyColumnsFor(spec.key, columns);
+                sink.onColumns(columns, kind, message.totalRows);
+              }
               if (state === SUB_READY) sink.onReady();
               return;
             case 'initial_data_batch': {
@@ -216,7 +215,8 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               if (last && resuming && resumeBound === undefined) settle();
               if (last) state = SUB_READY;
               else connection.send(encodeClientCommand({ type: 'next_batch', subscription_id: id, last_seq_id: batch.lastSeqId }));
-              feed.onPage(fresh, last, kind);
+              // A changes-only feed's pages (resumes) carry each row's cursor.
+              sink.onPage(fresh.map(userRow), last, kind, spec.load ? undefined : fresh.map(seqOf));
               return;
             }
             case 'change': {
@@ -234,7 +234,8 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
                 advance(s);
               }
               if (from !== undefined && seq !== undefined && seq <= from) return; // replayed: already applied
-              feed.onChange(message.changeType, rows, oldValues, seq);
+              const change = rowChange(message.changeType, rows, oldValues, seq, keyColumns, columnNames);
+              if (change) sink.onChange(change);
               return;
             }
             case 'error':

@@ -18,7 +18,6 @@ import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
 import { kalamHttp } from './http.js';
-import { kalamFeed } from './KalamFeed.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
@@ -123,7 +122,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
         stopped: manager.stop,
 
         liveFeed(spec: FeedSpec, sink: RowSink): FeedHandle {
-          return manager.open(spec, sink, kalamFeed(sink, spec.key, !spec.load), options.strictLiveSql?.(spec.sql));
+          return manager.open(spec, sink, options.strictLiveSql?.(spec.sql));
         },
 
         /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */

@@ -1,10 +1,12 @@
 /**
- * KalamDB wire rows → neutral rows (spec §6.4 merge rule, §11.3 done better).
+ * KalamDB wire rows → neutral rows, columns and changes (spec §6.4 merge rule, §11.3 done better).
  * User rows drop the system columns `_seq`, `_deleted`, `_commit_seq` (the checkpoint is exposed as
  * the feed's cursor, `LiveRows.seq`); every other cell stays exactly as the wire sent it (BIGINT as
- * decimal strings, timestamps as µs numbers).
+ * decimal strings, timestamps as µs numbers). Update rows are completed to the ack schema or merged
+ * by the §6.4 null rule, stream-table TTL deletes (`{"row_id": …}`, no `_seq`) become `expire`
+ * changes, and `pk` flags become `Column.pk`.
  */
-import type { Column } from '../driver.js';
+import type { Column, RowChange } from '../driver.js';
 import { seqOf } from './codec.js';
 import type { SchemaField, WireRow } from './messages.js';
 
@@ -75,4 +77,30 @@ export function userColumns(schema: readonly SchemaField[]): Column[] {
  */
 export function isTtlDelete(old: WireRow): boolean {
   return 'row_id' in old && seqOf(old) === undefined && Object.keys(old).every((name) => name === 'row_id');
+}
+
+/**
+ * One `change` frame as a neutral change (undefined: it carries no row to apply). `seq`: `_seq` of
+ * the new version (delete: of the tombstone), the change's cursor; `keyColumns` and `columns` as
+ * for updatePatch.
+ */
+export function rowChange(
+  type: 'insert' | 'update' | 'delete',
+  rows: readonly WireRow[],
+  oldValues: readonly WireRow[],
+  seq: bigint | undefined,
+  keyColumns: readonly string[],
+  columns: readonly string[],
+): RowChange | undefined {
+  const wire = rows[0];
+  const old = oldValues[0];
+  if (type === 'delete') {
+    if (!old) return undefined;
+    // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
+    return isTtlDelete(old) ? { type: 'expire', rowId: old['row_id'] } : { type, row: userRow(old), cursor: seq };
+  }
+  if (!wire) return undefined;
+  if (type === 'insert') return { type, row: userRow(wire), cursor: seq };
+  const { row, nulled } = updatePatch(wire, old, keyColumns, columns);
+  return { type, row, nulled, old: old && userRow(old), cursor: seq };
 }
