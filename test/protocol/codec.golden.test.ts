@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { decodeServerMessage, encodeClientCommand } from '../../src/protocol/kalamdb/codec.js';
+import { decodeServerMessage, encodeClientCommand, seqOf } from '../../src/protocol/kalamdb/codec.js';
 import { defaultBinaryDecoder, streamDecoder } from '../../src/protocol/kalamdb/gunzip.js';
 import type { ClientCommand } from '../../src/protocol/kalamdb/messages.js';
 
@@ -65,6 +65,14 @@ describe('SeqIds are exact', () => {
     );
     expect(m.type === 'initial_data_batch' && m.batch.lastSeqId).toBe(305419896123456789n);
     expect(m.type === 'initial_data_batch' && m.rows[0]?.['last_seq_id']).toBe(7);
+  });
+
+  test('a row _seq: decimal strings and safe integers; a number above 2^53 (already rounded by JSON.parse) is none', () => {
+    expect(seqOf({ _seq: '305419896123456789' })).toBe(305419896123456789n);
+    expect(seqOf({ _seq: 42 })).toBe(42n);
+    expect(seqOf({ _seq: 2 ** 60 })).toBeUndefined();
+    expect(seqOf({ _seq: '1e3' })).toBeUndefined();
+    expect(seqOf({ id: '1' })).toBeUndefined();
   });
 
   test('next_batch and subscribe write SeqIds as bare integers from bigint', () => {

@@ -11,44 +11,36 @@ const BATCH_CONTROL = '"batch_control":{';
 /** Decode one JSON text frame. Never throws: malformed input becomes `{type:'invalid'}`. */
 export function decodeServerMessage(text: string): ServerMessage {
   const raw = parseJson(text);
-  if (raw === undefined) return invalid('frame is not valid JSON');
-  if (!isObject(raw) || typeof raw['type'] !== 'string') return invalid('frame has no "type"');
+  if (!isObject(raw) || typeof raw['type'] !== 'string') return invalid(raw === undefined ? 'frame is not valid JSON' : 'frame has no "type"');
   const type = raw['type'];
   const subscriptionId = str(raw['subscription_id']);
-  let batch: BatchControl | undefined;
-  if (type === 'subscription_ack' || type === 'initial_data_batch') {
-    batch = decodeBatchControl(raw['batch_control'], text);
-    if (!batch) return invalid(`${type} without batch_control`);
-  }
+  /** A frame of a known type with a field it cannot be used without: the reason names both. */
+  const malformed = (field: string): ServerMessage => invalid(`malformed "${field}" in ${type}`);
   switch (type) {
     case 'auth_success':
       return { type, resumeDeletes: resumeDeletes(raw['livebind']) };
     case 'auth_error':
       return { type, message: str(raw['message']) };
-    case 'subscription_ack': {
-      const fields = raw['schema'] ?? [];
-      if (!Array.isArray(fields) || !fields.every(isObject)) return invalid(`${type} with a malformed schema`);
-      const total = raw['total_rows'];
-      const totalRows = typeof total === 'number' && Number.isSafeInteger(total) && total >= 0 ? total : undefined;
-      return { type, subscriptionId, schema: fields.map(decodeField), batch: batch!, totalRows };
-    }
+    case 'subscription_ack':
     case 'initial_data_batch': {
-      const rows = rowsOf(raw['rows']);
-      if (rows === undefined) return invalid(`${type} with malformed rows`);
-      return { type, subscriptionId, rows, batch: batch! };
+      const batch = decodeBatchControl(raw['batch_control'], text);
+      if (!batch) return malformed('batch_control');
+      // The ack's schema fields and the page's rows are both arrays of objects.
+      const field = type === 'subscription_ack' ? 'schema' : 'rows';
+      const list = rowsOf(raw[field]);
+      if (!list) return malformed(field);
+      if (type === 'initial_data_batch') return { type, subscriptionId, rows: list, batch };
+      const total = raw['total_rows'];
+      const totalRows = Number.isSafeInteger(total) && (total as number) >= 0 ? (total as number) : undefined;
+      return { type, subscriptionId, schema: list.map(decodeField), batch, totalRows };
     }
     case 'change': {
       const changeType = raw['change_type'];
-      if (changeType !== 'insert' && changeType !== 'update' && changeType !== 'delete') {
-        return invalid(`unknown change_type ${JSON.stringify(changeType)}`);
-      }
+      if (changeType !== 'insert' && changeType !== 'update' && changeType !== 'delete') return malformed('change_type');
       const rows = rowsOf(raw['rows']);
       const oldValues = rowsOf(raw['old_values']);
       // A change that carries no row cannot be applied; dropping it silently would lose it.
-      if (rows === undefined || oldValues === undefined) return invalid(`${changeType} with malformed rows`);
-      if (changeType === 'delete' ? rows.length + oldValues.length === 0 : rows.length === 0) {
-        return invalid(`${changeType} without a row`);
-      }
+      if (!rows || !oldValues || (changeType === 'delete' ? rows.length + oldValues.length : rows.length) === 0) return malformed('rows');
       return { type, subscriptionId, changeType, rows, oldValues };
     }
     case 'error':
@@ -73,12 +65,9 @@ const BIGINT_MARK = '\u0000bigint:';
 /** A marked bigint as JSON writes it (the NUL escaped): a whole string value of exactly this form, which SQL text, ids and tokens never are. */
 const BIGINT_STRING = /"\\u0000bigint:(-?\d+)"/g;
 
-/** Parse `_seq` (string, or number from lenient servers) as bigint; undefined when absent/invalid. */
+/** Parse `_seq` (string, or number from lenient servers) as bigint; undefined when absent/invalid/inexact. */
 export function seqOf(row: WireRow): bigint | undefined {
-  const v = row['_seq'];
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
-  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
-  return undefined;
+  return seqId(row['_seq']);
 }
 
 function decodeBatchControl(value: unknown, text: string): BatchControl | undefined {
@@ -90,7 +79,7 @@ function decodeBatchControl(value: unknown, text: string): BatchControl | undefi
   const body = text.slice(at + BATCH_CONTROL.length, text.indexOf('}', at));
   /** A SeqId field: its digits in `body` (a null value has none), checked against the parsed value; none without the text. */
   const seq = (key: string): bigint | undefined =>
-    at === -1 ? undefined : exact(new RegExp(`"${key}":\\s*(-?\\d+)`).exec(body)?.[1], value[key]);
+    at === -1 ? undefined : seqId(value[key], new RegExp(`"${key}":\\s*(-?\\d+)`).exec(body)?.[1]);
   return {
     hasMore: value['has_more'] === true,
     lastSeqId: seq('last_seq_id'),
@@ -98,12 +87,13 @@ function decodeBatchControl(value: unknown, text: string): BatchControl | undefi
   };
 }
 
-/** Use the digits from the text when they agree with the parsed (possibly rounded) number. */
-function exact(digits: string | undefined, parsed: unknown): bigint | undefined {
-  if (typeof parsed === 'string' && /^-?\d+$/.test(parsed)) return BigInt(parsed);
-  if (typeof parsed !== 'number') return undefined;
-  if (digits !== undefined && Number(digits) === parsed) return BigInt(digits);
-  return Number.isSafeInteger(parsed) ? BigInt(parsed) : undefined;
+/**
+ * A SeqId as an exact bigint: decimal digits in a string, or a JSON integer. JSON.parse rounds
+ * integers above 2^53, so such a number counts only with `digits` (its text) that agree with it.
+ */
+function seqId(value: unknown, digits?: string): bigint | undefined {
+  if (typeof value === 'string' ? /^-?\d+$/.test(value) : Number.isSafeInteger(value)) return BigInt(value as string | number);
+  return digits !== undefined && Number(digits) === value ? BigInt(digits) : undefined;
 }
 
 /** `"livebind":{"resume_deletes":true}`: a wire-compatible extension only the dev server sends (§12.3.2). */
