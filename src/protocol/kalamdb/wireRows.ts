@@ -23,44 +23,6 @@ export function userRow(row: WireRow): Record<string, unknown> {
   return out;
 }
 
-/**
- * §6.4: changed columns = keys of `old_values` that are neither key columns nor `_`-prefixed;
- * new row = `{...current, ...rows[0]}`, then changed columns missing from `rows[0]` become null.
- *
- * `columns` are the subscription's user columns (from the ack schema; empty when unknown). Update
- * rows carry every non-null projected column and omit null ones (§6.4), so with `columns` known the
- * patch is the whole new version in schema order, absent columns null. A row that first arrives as
- * an update (it moved into the filter, K§7.6) then equals a fresh SELECT instead of missing its
- * null columns. Cells outside `columns` (KalamDB and the dev server add an unprojected primary
- * key) are left out for the same reason. Without `columns` the §6.4 merge rule above applies.
- */
-export function updatePatch(
-  newRow: WireRow,
-  oldValues: WireRow | undefined,
-  keyColumns: readonly string[],
-  columns: readonly string[] = [],
-): { row: Record<string, unknown>; nulled: readonly string[] } {
-  if (columns.length > 0) {
-    // The whole new version, in schema order: absent columns are null (§6.4 omits them).
-    const row: Record<string, unknown> = {};
-    for (const name of columns) row[name] = name in newRow ? newRow[name] : null;
-    for (const name of keyColumns) if (!(name in row) && name in newRow) row[name] = newRow[name];
-    return { row, nulled: NONE_NULLED };
-  }
-  const row = userRow(newRow);
-  const nulled: string[] = [];
-  if (oldValues) {
-    for (const name in oldValues) {
-      if (name.startsWith('_') || keyColumns.includes(name)) continue;
-      if (!(name in newRow)) nulled.push(name);
-    }
-  }
-  return { row, nulled };
-}
-
-/** `nulled` of a patch that is the whole new version (shared, never written to). */
-const NONE_NULLED: readonly string[] = Object.freeze([]);
-
 /** The neutral columns of an ack schema: system columns left out, `pk` flags → `Column.pk`, in schema order. */
 export function userColumns(schema: readonly SchemaField[]): Column[] {
   const columns: Column[] = [];
@@ -81,8 +43,19 @@ export function isTtlDelete(old: WireRow): boolean {
 
 /**
  * One `change` frame as a neutral change (undefined: it carries no row to apply). `seq`: `_seq` of
- * the new version (delete: of the tombstone), the change's cursor; `keyColumns` and `columns` as
- * for updatePatch.
+ * the new version (delete: of the tombstone), the change's cursor.
+ *
+ * An update follows §6.4: changed columns = keys of `old_values` that are neither key columns nor
+ * `_`-prefixed; new row = `{...current, ...rows[0]}`, then changed columns missing from `rows[0]`
+ * become null (`nulled`).
+ *
+ * `columns` are the subscription's user columns (from the ack schema; empty when unknown). Update
+ * rows carry every non-null projected column and omit null ones (§6.4), so with `columns` known the
+ * update's row is the whole new version in schema order, absent columns null. A row that first
+ * arrives as an update (it moved into the filter, K§7.6) then equals a fresh SELECT instead of
+ * missing its null columns. Cells outside `columns` (KalamDB and the dev server add an unprojected
+ * primary key) are left out for the same reason, but key columns are kept. Without `columns` the
+ * §6.4 merge rule above applies.
  */
 export function rowChange(
   type: 'insert' | 'update' | 'delete',
@@ -101,6 +74,19 @@ export function rowChange(
   }
   if (!wire) return undefined;
   if (type === 'insert') return { type, row: userRow(wire), cursor: seq };
-  const { row, nulled } = updatePatch(wire, old, keyColumns, columns);
+  let row: Record<string, unknown> = {};
+  const nulled: string[] = [];
+  if (columns.length > 0) {
+    // The whole new version, in schema order: absent columns are null (§6.4 omits them).
+    for (const name of columns) row[name] = name in wire ? wire[name] : null;
+    for (const name of keyColumns) if (!(name in row) && name in wire) row[name] = wire[name];
+  } else {
+    row = userRow(wire);
+    if (old) {
+      for (const name in old) {
+        if (!name.startsWith('_') && !keyColumns.includes(name) && !(name in wire)) nulled.push(name);
+      }
+    }
+  }
   return { type, row, nulled, old: old && userRow(old), cursor: seq };
 }
