@@ -164,6 +164,9 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
         } else if (checkpoint === undefined || seq > checkpoint) checkpoint = seq;
       };
 
+      /** The replay filter: while resumed with `from`, versions at or below it were applied already. */
+      const replayed = (seq: bigint | undefined): boolean => from !== undefined && seq !== undefined && seq <= from;
+
       const entry: Entry = {
         fail,
 
@@ -200,41 +203,33 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
             case 'initial_data_batch': {
               if (state !== SUB_LOADING) return;
               const { rows, batch } = message;
-              const bound = from;
-              // The replay filter: while resumed with `from`, rows at or below it were applied already.
-              const fresh =
-                bound === undefined
-                  ? rows
-                  : rows.filter((row) => {
-                      const seq = seqOf(row);
-                      return seq === undefined || seq > bound;
-                    });
+              // Each row's `_seq` parsed once: for the checkpoint, the replay filter and a changes-only feed's cursors.
+              const fresh: Record<string, unknown>[] = [];
+              const cursors: (bigint | undefined)[] = [];
+              for (const row of rows) {
+                const seq = seqOf(row);
+                advance(seq);
+                if (!replayed(seq)) {
+                  fresh.push(userRow(row));
+                  cursors.push(seq);
+                }
+              }
               const last = !batch.hasMore;
-              for (const row of rows) advance(seqOf(row));
               advance(batch.lastSeqId);
               if (last && resuming && resumeBound === undefined) settle();
               if (last) state = SUB_READY;
               else connection.send(encodeClientCommand({ type: 'next_batch', subscription_id: id, last_seq_id: batch.lastSeqId }));
               // A changes-only feed's pages (resumes) carry each row's cursor.
-              sink.onPage(fresh.map(userRow), last, kind, spec.load ? undefined : fresh.map(seqOf));
+              sink.onPage(fresh, last, kind, spec.load ? undefined : cursors);
               return;
             }
             case 'change': {
-              // `_seq` of the new version the change carries (delete: the tombstone's), each `_seq` parsed once.
               const { rows, oldValues } = message;
-              let seq: bigint | undefined;
-              for (let i = 0; i < rows.length; i++) {
-                const s = seqOf(rows[i]!);
-                if (i === 0) seq = s;
-                advance(s);
-              }
-              for (let i = 0; i < oldValues.length; i++) {
-                const s = seqOf(oldValues[i]!);
-                if (i === 0 && rows.length === 0) seq = s;
-                advance(s);
-              }
-              if (from !== undefined && seq !== undefined && seq <= from) return; // replayed: already applied
-              const change = rowChange(message.changeType, rows, oldValues, seq, keyColumns, columnNames);
+              // Each `_seq` parsed once; the first is the change's cursor: `_seq` of the new version (delete: of the tombstone).
+              const seqs = rows.concat(oldValues).map(seqOf);
+              for (const seq of seqs) advance(seq);
+              if (replayed(seqs[0])) return;
+              const change = rowChange(message.changeType, rows, oldValues, seqs[0], keyColumns, columnNames);
               if (change) sink.onChange(change);
               return;
             }
