@@ -86,12 +86,6 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
       /** A SubscriptionError for this subscription (code, message, its id and SQL). */
       const subscriptionError = (code: string, message: string): SubscriptionError =>
         new SubscriptionError(message, { code, subscriptionId: id, sql: spec.sql });
-      // Nothing would ever be sent: end it like the subscriptions that were running (SPEC §1.3).
-      const refused = rejectReason !== undefined ? subscriptionError('UNSUPPORTED_LIVE_SQL', `Live query not sent: ${rejectReason}.`) : connection.fatalError;
-      if (refused !== undefined) {
-        sink.onError(refused);
-        return { id, cursor: () => undefined, close: () => {} };
-      }
       // SUB_FAILED is leaving `entries`: nothing reads the state of a failed subscription.
       let state: SubscriptionState = SUB_PENDING;
       let kind: LoadKind = 'initial';
@@ -244,8 +238,14 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
           }
         },
       };
-      entries.set(id, entry);
-      if (subscribe()) connection.start();
+      // Nothing would ever be sent: end it like the subscriptions that were running (SPEC §1.3). It
+      // never joins `entries`, so its handle has no cursor and nothing to close.
+      const refused = rejectReason !== undefined ? subscriptionError('UNSUPPORTED_LIVE_SQL', `Live query not sent: ${rejectReason}.`) : connection.fatalError;
+      if (refused !== undefined) fail(refused);
+      else {
+        entries.set(id, entry);
+        if (subscribe()) connection.start();
+      }
       return {
         id,
         cursor: () => checkpoint,

@@ -18,7 +18,9 @@ export function decodeServerMessage(text: string): ServerMessage {
   const malformed = (field: string): ServerMessage => invalid(`malformed "${field}" in ${type}`);
   switch (type) {
     case 'auth_success':
-      return { type, resumeDeletes: resumeDeletes(raw['livebind']) };
+      // `"livebind":{"resume_deletes":true}`: a wire-compatible extension only the dev server sends (§12.3.2).
+      // (Any other value of `livebind`, object or not, has no such key.)
+      return { type, resumeDeletes: (raw['livebind'] as { resume_deletes?: unknown } | null | undefined)?.resume_deletes === true };
     case 'auth_error':
       return { type, message: str(raw['message']) };
     case 'subscription_ack':
@@ -93,12 +95,8 @@ function decodeBatchControl(value: unknown, text: string): BatchControl | undefi
  */
 function seqId(value: unknown, digits?: string): bigint | undefined {
   if (typeof value === 'string' ? /^-?\d+$/.test(value) : Number.isSafeInteger(value)) return BigInt(value as string | number);
-  return digits !== undefined && Number(digits) === value ? BigInt(digits) : undefined;
-}
-
-/** `"livebind":{"resume_deletes":true}`: a wire-compatible extension only the dev server sends (§12.3.2). */
-function resumeDeletes(value: unknown): boolean {
-  return isObject(value) && value['resume_deletes'] === true;
+  // (Number(undefined) is NaN, which equals nothing.)
+  return Number(digits) === value ? BigInt(digits!) : undefined;
 }
 
 /** A schema field of an ack or an HTTP result. */
@@ -114,11 +112,7 @@ export function decodeField(f: Record<string, unknown>): SchemaField {
 /** A rows array (the parsed array itself: no copy per frame); [] when absent; undefined when it is not an array of objects. */
 function rowsOf(value: unknown): WireRow[] | undefined {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) return undefined;
-  for (let i = 0; i < value.length; i++) {
-    if (!isObject(value[i])) return undefined;
-  }
-  return value as WireRow[];
+  return Array.isArray(value) && value.every(isObject) ? value : undefined;
 }
 
 /** JSON.parse, or undefined when the text is not JSON (JSON itself has no undefined). */
