@@ -219,11 +219,13 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
             }
             case 'change': {
               const { rows, oldValues } = message;
-              // Each `_seq` parsed once; the first is the change's cursor: `_seq` of the new version (delete: of the tombstone).
-              const seqs = rows.concat(oldValues).map(seqOf);
-              for (const seq of seqs) advance(seq);
-              if (replayed(seqs[0])) return;
-              const change = rowChange(message.changeType, rows, oldValues, seqs[0], keyColumns, columnNames);
+              // One row per change (K§6.4). Its cursor, and all the checkpoint needs, is `_seq` of the new
+              // version (delete: of the tombstone; an update's old_values hold the older version's). The
+              // codec lets no change without a row through.
+              const seq = seqOf(rows[0] ?? oldValues[0]!);
+              advance(seq);
+              if (replayed(seq)) return;
+              const change = rowChange(message.changeType, rows, oldValues, seq, keyColumns, columnNames);
               if (change) sink.onChange(change);
               return;
             }
