@@ -218,15 +218,15 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               return;
             }
             case 'change': {
-              const { rows, oldValues } = message;
-              // One row per change (K§6.4). Its cursor, and all the checkpoint needs, is `_seq` of the new
-              // version (delete: of the tombstone; an update's old_values hold the older version's). The
-              // codec lets no change without a row through.
-              const seq = seqOf(rows[0] ?? oldValues[0]!);
+              const { changeType, oldValues } = message;
+              // One row per change (K§6.4): a delete's tombstone, else the new version (the codec lets no
+              // change without it through). Its `_seq` is the change's cursor, and all the checkpoint
+              // needs (an update's old_values hold the older version's).
+              const row = (changeType === 'delete' ? oldValues : message.rows)[0]!;
+              const seq = seqOf(row);
               advance(seq);
               if (replayed(seq)) return;
-              const change = rowChange(message.changeType, rows, oldValues, seq, keyColumns, columnNames);
-              if (change) sink.onChange(change);
+              sink.onChange(rowChange(changeType, row, oldValues[0], seq, keyColumns, columnNames));
               return;
             }
             case 'error':

@@ -39,8 +39,10 @@ export function decodeServerMessage(text: string): ServerMessage {
       if (changeType !== 'insert' && changeType !== 'update' && changeType !== 'delete') return malformed(type, 'change_type');
       const rows = rowsOf(raw['rows']);
       const oldValues = rowsOf(raw['old_values']);
-      // A change that carries no row cannot be applied; dropping it silently would lose it.
-      if (!rows || !oldValues || (changeType === 'delete' ? rows.length + oldValues.length : rows.length) === 0) return malformed(type, 'rows');
+      // The change's row (K§6.4): a delete's tombstone in old_values, else the new version in rows.
+      // A change without it cannot be applied; dropping it silently would lose it.
+      const field = changeType === 'delete' ? 'old_values' : 'rows';
+      if (!rows || !oldValues || (changeType === 'delete' ? oldValues : rows).length === 0) return malformed(type, field);
       return { type, subscriptionId, changeType, rows, oldValues };
     }
     case 'error':

@@ -42,8 +42,8 @@ export function isTtlDelete(old: WireRow): boolean {
 }
 
 /**
- * One `change` frame as a neutral change (undefined: it carries no row to apply). `seq`: `_seq` of
- * the new version (delete: of the tombstone), the change's cursor.
+ * One `change` frame as a neutral change. `wire`: the change's one row (K§6.4), the new version
+ * (delete: the tombstone); `old`: an update's `old_values[0]`; `seq`: `_seq` of `wire`, the cursor.
  *
  * An update follows §6.4: changed columns = keys of `old_values` that are neither key columns nor
  * `_`-prefixed; new row = `{...current, ...rows[0]}`, then changed columns missing from `rows[0]`
@@ -59,21 +59,16 @@ export function isTtlDelete(old: WireRow): boolean {
  */
 export function rowChange(
   type: 'insert' | 'update' | 'delete',
-  rows: readonly WireRow[],
-  oldValues: readonly WireRow[],
+  wire: WireRow,
+  old: WireRow | undefined,
   seq: bigint | undefined,
   keyColumns: readonly string[],
   columns: readonly string[],
-): RowChange | undefined {
-  const wire = rows[0];
-  const old = oldValues[0];
-  if (type === 'delete') {
-    if (!old) return undefined;
+): RowChange {
+  if (type !== 'update') {
     // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
-    return isTtlDelete(old) ? { type: 'expire', rowId: old['row_id'] } : { type, row: userRow(old), cursor: seq };
+    return type === 'delete' && isTtlDelete(wire) ? { type: 'expire', rowId: wire['row_id'] } : { type, row: userRow(wire), cursor: seq };
   }
-  if (!wire) return undefined;
-  if (type === 'insert') return { type, row: userRow(wire), cursor: seq };
   let row: Record<string, unknown> = {};
   const nulled: string[] = [];
   if (columns.length > 0) {
