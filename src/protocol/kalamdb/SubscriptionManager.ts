@@ -15,10 +15,11 @@ import { encodeClientCommand, seqOf } from './codec.js';
 import type { ServerMessage, SubscribeOptions } from './messages.js';
 import { rowChange, userColumns, userRow } from './wireRows.js';
 
-export const SUB_PENDING = 'pending'; // subscribe sent or queued, no ack yet
-export const SUB_LOADING = 'loading'; // acked, pages arriving
-export const SUB_READY = 'ready'; // load done, live changes flowing
-export const SUB_FAILED = 'failed'; // terminal: the server rejected it, or the connection gave up (the entry leaves the manager)
+// Numbers: states are only compared, and numeric constants inline in the bundle.
+export const SUB_PENDING = 0; // subscribe sent or queued, no ack yet
+export const SUB_LOADING = 1; // acked, pages arriving
+export const SUB_READY = 2; // load done, live changes flowing
+export const SUB_FAILED = 3; // terminal: the server rejected it, or the connection gave up (the entry leaves the manager)
 export type SubscriptionState = typeof SUB_PENDING | typeof SUB_LOADING | typeof SUB_READY | typeof SUB_FAILED;
 
 export type { LoadKind } from '../driver.js';
