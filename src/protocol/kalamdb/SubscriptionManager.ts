@@ -10,7 +10,7 @@ import { SubscriptionError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import { utf8Length } from '../../connection/OutboundQueue.js';
 import { keyColumnsFor } from '../../live/keyOf.js';
-import type { ConnectionPort, FeedHandle, LoadKind, RowSink } from '../driver.js';
+import type { Column, ConnectionPort, FeedHandle, LoadKind, RowSink } from '../driver.js';
 import { encodeClientCommand, seqOf } from './codec.js';
 import type { ServerMessage, SubscribeOptions } from './messages.js';
 import { rowChange, userColumns, userRow } from './wireRows.js';
@@ -101,8 +101,8 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
       let resumeBound: bigint | undefined;
       /** Highest SeqId seen during an incomplete resume. */
       let pendingCheckpoint: bigint | undefined;
-      /** Names of the user columns of the last non-empty ack schema (update rows are completed to them). */
-      let columnNames: readonly string[] = [];
+      /** The user columns of the last non-empty ack schema (update rows are completed to them). */
+      let lastColumns: readonly Column[] = [];
       let keyColumns: readonly string[] = ['id'];
 
       const fail = (error: LivebindError): void => {
@@ -189,7 +189,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               state = expectPages ? SUB_LOADING : SUB_READY;
               {
                 const columns = userColumns(message.schema);
-                if (columns.length > 0) columnNames = columns.map((c) => c.name);
+                if (columns.length > 0) lastColumns = columns;
                 keyColumns = keyColumnsFor(spec.key, columns);
                 sink.onColumns(columns, kind, message.totalRows);
               }
@@ -227,7 +227,7 @@ export function createSubscriptionManager(connection: ConnectionPort, resumeMode
               const seq = seqOf(row);
               advance(seq);
               if (replayed(seq)) return;
-              sink.onChange(rowChange(changeType, row, oldValues[0], seq, keyColumns, columnNames));
+              sink.onChange(rowChange(changeType, row, oldValues[0], seq, keyColumns, lastColumns));
               return;
             }
             case 'error':

@@ -7,7 +7,6 @@
  * changes, and `pk` flags become `Column.pk`.
  */
 import type { Column, RowChange } from '../driver.js';
-import { seqOf } from './codec.js';
 import type { SchemaField, WireRow } from './messages.js';
 
 export function isSystemColumn(name: string): boolean {
@@ -38,7 +37,8 @@ export function userColumns(schema: readonly SchemaField[]): Column[] {
  * (Every other delete carries the tombstone's projected row and its `_seq`.)
  */
 export function isTtlDelete(old: WireRow): boolean {
-  return 'row_id' in old && seqOf(old) === undefined && Object.keys(old).every((name) => name === 'row_id');
+  // Its only key is `row_id` (so there is no `_seq` either).
+  return 'row_id' in old && Object.keys(old).length === 1;
 }
 
 /**
@@ -63,7 +63,7 @@ export function rowChange(
   old: WireRow | undefined,
   seq: bigint | undefined,
   keyColumns: readonly string[],
-  columns: readonly string[],
+  columns: readonly Column[],
 ): RowChange {
   if (type !== 'update') {
     // K§6.4 stream TTL expiry: only the row id is known, and there is no `_seq`.
@@ -73,7 +73,7 @@ export function rowChange(
   const nulled: string[] = [];
   if (columns.length > 0) {
     // The whole new version, in schema order: absent columns are null (§6.4 omits them).
-    for (const name of columns) row[name] = name in wire ? wire[name] : null;
+    for (const { name } of columns) row[name] = name in wire ? wire[name] : null;
     for (const name of keyColumns) if (!(name in row) && name in wire) row[name] = wire[name];
   } else {
     row = userRow(wire);
