@@ -1,23 +1,28 @@
 /**
  * The KalamDB driver (spec: shared/specs/kalamdb-protocol.md, cited K§n): `/v1/ws` live queries
- * (KalamSession per socket, SubscriptionManager across sockets, KalamFeed per query), HTTP SQL
- * (`POST /v1/api/sql`) and the login/refresh calls of `{ user, password }` auth.
+ * (KalamSession per socket, SubscriptionManager across sockets, KalamFeed per query). HTTP SQL
+ * (`POST /v1/api/sql`, `sql: kalamdbSql`), `{ user, password }` login (`login: kalamdbLogin`), FILE
+ * uploads and topics are opt-in imports from `livebind/kalamdb`, so live-rows apps bundle none of them.
  *
  *   import { createClient } from 'livebind';
- *   import { kalamdbDriver } from 'livebind/kalamdb';
- *   const client = createClient({ driver: kalamdbDriver({ url: 'http://127.0.0.1:8080' }), auth: { user, password } });
+ *   import { kalamdbDriver, kalamdbLogin, kalamdbSql } from 'livebind/kalamdb';
+ *   const client = createClient({
+ *     driver: kalamdbDriver({ url: 'http://127.0.0.1:8080', login: kalamdbLogin, sql: kalamdbSql }),
+ *     auth: { user, password },
+ *   });
  *
  * `createClient({ url, auth, ...these options })` builds the same driver (KalamDB is the default).
  */
-import { isLivebindError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
-import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session, SqlOutcome, TokenNeed } from '../driver.js';
+import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session, SqlOutcome } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
-import { kalamHttp } from './http.js';
+import type { KalamSql } from './http.js';
+import type { KalamLogin } from './login.js';
 import { kalamFeed } from './KalamFeed.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
@@ -74,6 +79,18 @@ export interface KalamDriverOptions {
    * `queryWithFiles()` rejects with UsageError `FILES_NOT_ENABLED`.
    */
   readonly files?: KalamFiles;
+  /**
+   * `{ user, password }` auth (login, refresh before expiry, log in again when refused): pass
+   * `kalamdbLogin` from `livebind/kalamdb` (opt-in, so apps that pass a token or a token provider
+   * bundle none of it). Without it that auth form fails at createClient with UsageError `INVALID_OPTION`.
+   */
+  readonly login?: KalamLogin;
+  /**
+   * SQL over HTTP (`client.query()`, `client.execute()`, K§4): pass `kalamdbSql` from
+   * `livebind/kalamdb` (opt-in, so live-rows apps bundle none of it). Without it they reject with
+   * UsageError `SQL_NOT_ENABLED`.
+   */
+  readonly sql?: KalamSql;
 }
 
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
@@ -86,13 +103,14 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     ['strictLiveSql', 'checkLiveSql'],
     ['topics', 'kalamdbTopics'],
     ['files', 'kalamdbFiles'],
+    ['login', 'kalamdbLogin'],
+    ['sql', 'kalamdbSql'],
   ] as const) {
     if (options[option] !== undefined && typeof options[option] !== 'function') {
       throw new UsageError(optInMessage(`Option "${option}"`, option, name, 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
     }
   }
   const fetchImpl = options.fetch ?? defaultFetch();
-  const http = kalamHttp(options.url, fetchImpl);
   const limits = {
     perSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
     maxFrameBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
@@ -101,10 +119,15 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   return {
     name: 'kalamdb',
     limits,
-    login: http,
+    login:
+      options.login?.(options.url, fetchImpl) ??
+      (() => {
+        throw new UsageError(optInMessage('Option "auth" as { user, password }', 'login', 'kalamdbLogin', 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
+      }),
     /** One client's driver: a closure, whose local names minify (this sits in every browser bundle). */
     create(context: DriverContext): Driver {
       const topic = options.topics?.(options.url, fetchImpl, context);
+      const query = options.sql?.(options.url, fetchImpl, context);
       const upload = options.files?.(options.url, fetchImpl, context);
       const manager: SubscriptionManager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
       const compress = options.compress ?? true;
@@ -126,16 +149,12 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
           return manager.open(spec, sink, kalamFeed(sink, spec.key, !spec.load), options.strictLiveSql?.(spec.sql));
         },
 
-        /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
+        /** SQL over HTTP, through the opt-in `sql` option. */
         async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-          const call = async (need: TokenNeed): Promise<SqlOutcome> =>
-            http.sql(await context.token(need), text, params, queryOptions?.namespace, queryOptions?.signal);
-          try {
-            return await call('http');
-          } catch (error) {
-            if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-            return call('expired');
+          if (query === undefined) {
+            throw new UsageError(optInMessage('query() and execute()', 'sql', 'kalamdbSql', 'livebind/kalamdb'), { code: 'SQL_NOT_ENABLED' });
           }
+          return query(text, params, queryOptions);
         },
 
         /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
