@@ -103,7 +103,7 @@ class ReplaySocket implements SocketLike {
 }
 
 async function clientOnly(frames: readonly string[]): Promise<number> {
-  const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://replay.invalid', auth: { token: 'x' }, WebSocket: ReplaySocket, pingIntervalMs: 0, binaryDecoder: (b) => decoder.decode(b) });
+  const client = createClient({ url: 'http://replay.invalid', auth: { token: 'x' }, WebSocket: ReplaySocket, pingIntervalMs: 0, binaryDecoder: (b) => decoder.decode(b) });
   const live = client.liveRows<Row>('SELECT id, body, n FROM bench.items');
   live.subscribe(() => {});
   await new Promise((r) => setTimeout(r, 10));

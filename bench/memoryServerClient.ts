@@ -6,7 +6,6 @@
  * decoding, subscription routing, row cleanup, materializer and the observable's emission.
  */
 import { createClient } from '../src/index.js';
-import { kalamdbLogin, kalamdbSql } from '../src/kalamdb.js';
 import type { LiveQueryOptions, LiveRows, LivebindClient, SocketLike, WebSocketConstructor } from '../src/index.js';
 
 export interface SchemaField {
@@ -76,8 +75,6 @@ export async function loadedClient<Row extends object>(
   pageSize = 1000,
 ): Promise<LoadedClient<Row> & { firstFreeSeq: bigint }> {
   const client: LivebindClient = createClient({
-    login: kalamdbLogin,
-    sql: kalamdbSql,
     url: 'http://127.0.0.1:1',
     auth: { token: 'bench-token' },
     WebSocket: MemorySocket as unknown as WebSocketConstructor,

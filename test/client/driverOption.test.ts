@@ -1,9 +1,9 @@
 // createClient({ driver }) with the KalamDB driver from `livebind/kalamdb` behaves like the
-// default createClient({ login: kalamdbLogin, sql: kalamdbSql, url, auth }) (docs/SPEC.md §7); KalamDB has no channels.
+// default createClient({ url, auth }) (docs/SPEC.md §7); KalamDB has no channels.
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createClient } from '../../src/index.js';
-import { kalamdbDriver, kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
+import { kalamdbDriver } from '../../src/kalamdb.js';
 import { FakeSocket } from '../connection/fakeSocket.js';
 import { ack, page } from '../connection/clientHarness.js';
 
@@ -20,7 +20,7 @@ const binaryDecoder = (bytes: Uint8Array): string => new TextDecoder().decode(by
 describe('createClient({ driver: kalamdbDriver(...) })', () => {
   test('authenticates, subscribes and materializes like the default form', async () => {
     const client = createClient({
-      driver: kalamdbDriver({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test:8080', compress: false, binaryDecoder, pingIntervalMs: 0 }),
+      driver: kalamdbDriver({ url: 'http://db.test:8080', compress: false, binaryDecoder, pingIntervalMs: 0 }),
       auth: { token: 'tok' },
       WebSocket: FakeSocket,
     });
@@ -40,7 +40,7 @@ describe('createClient({ driver: kalamdbDriver(...) })', () => {
   });
 
   test('one driver value serves two clients with separate state', async () => {
-    const driver = kalamdbDriver({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test:8080', binaryDecoder });
+    const driver = kalamdbDriver({ url: 'http://db.test:8080', binaryDecoder });
     const a = createClient({ driver, auth: { token: 'a' }, WebSocket: FakeSocket });
     const b = createClient({ driver, auth: { token: 'b' }, WebSocket: FakeSocket });
     a.liveRows('SELECT 1 AS id').subscribe(() => {});
@@ -54,14 +54,14 @@ describe('createClient({ driver: kalamdbDriver(...) })', () => {
   });
 
   test('bad KalamDB options fail at the driver call', () => {
-    expect(() => kalamdbDriver({ login: kalamdbLogin, sql: kalamdbSql, url: '' })).toThrow(expect.objectContaining({ kind: 'usage', code: 'INVALID_OPTION' }));
-    expect(() => kalamdbDriver({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://x', maxMessagesPerSecond: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => kalamdbDriver({ url: '' })).toThrow(expect.objectContaining({ kind: 'usage', code: 'INVALID_OPTION' }));
+    expect(() => kalamdbDriver({ url: 'http://x', maxMessagesPerSecond: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 });
 
 describe('capabilities KalamDB lacks', () => {
   test('channel() throws UnsupportedError UNSUPPORTED at the call, and opens nothing', async () => {
-    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test:8080', auth: { token: 't' }, WebSocket: FakeSocket });
+    const client = createClient({ url: 'http://db.test:8080', auth: { token: 't' }, WebSocket: FakeSocket });
     expect(() => client.channel('room:1')).toThrow(expect.objectContaining({ kind: 'unsupported', code: 'UNSUPPORTED', capability: 'channel' }));
     expect(() => client.channel('room:1')).toThrow(/not available over kalamdb/);
     await vi.advanceTimersByTimeAsync(0);
@@ -69,6 +69,6 @@ describe('capabilities KalamDB lacks', () => {
   });
 
   test('an unknown protocol name is a UsageError that points at { driver }', () => {
-    expect(() => createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://x', auth: { token: 't' }, protocol: 'supabase' as 'kalamdb' })).toThrow(/\{ driver \}/);
+    expect(() => createClient({ url: 'http://x', auth: { token: 't' }, protocol: 'supabase' as 'kalamdb' })).toThrow(/\{ driver \}/);
   });
 });

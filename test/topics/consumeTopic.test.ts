@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ConnectionError, createClient, QueryError } from '../../src/index.js';
 import type { TopicAck, TopicBatch, TopicCalls, TopicPoll, TopicRecord } from '../../src/index.js';
-import { kalamdbLogin, kalamdbSql, kalamdbTopics } from '../../src/kalamdb.js';
+import { kalamdbTopics } from '../../src/kalamdb.js';
 import { supabaseDriver } from '../../src/supabase.js';
 import { decodePayload } from '../../src/protocol/kalamdb/topics.js';
 import { topicHandle } from '../../src/topics/consumeTopic.js';
@@ -187,12 +187,12 @@ describe('client.topic()', () => {
     const unsupported = expect.objectContaining({ kind: 'unsupported', code: 'UNSUPPORTED', capability: 'topic' });
     const supa = createClient({ driver: supabaseDriver({ url: 'http://sb.test', apikey: 'k' }) });
     expect(() => supa.topic('x')).toThrow(unsupported);
-    const kalam = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' } });
+    const kalam = createClient({ url: 'http://db.test', auth: { token: 't' } });
     expect(() => kalam.topic('x')).toThrow(unsupported);
     expect(() => kalam.topic('x')).toThrow(/kalamdbTopics/);
-    const withTopics = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, topics: kalamdbTopics });
+    const withTopics = createClient({ url: 'http://db.test', auth: { token: 't' }, topics: kalamdbTopics });
     expect(withTopics.topic('app.t').name).toBe('app.t');
-    expect(() => createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, topics: {} as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => createClient({ url: 'http://db.test', auth: { token: 't' }, topics: {} as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     await Promise.all([supa.close(), kalam.close(), withTopics.close()]);
   });
 
@@ -209,7 +209,7 @@ describe('client.topic()', () => {
       const r = replies.shift()!;
       return { ok: r.status === 200, status: r.status, text: async () => JSON.stringify(r.body) };
     };
-    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, topics: kalamdbTopics, fetch, timers: defaultTimers });
+    const client = createClient({ url: 'http://db.test', auth: { token: 't' }, topics: kalamdbTopics, fetch, timers: defaultTimers });
     const records: TopicRecord[] = [];
     const errors: unknown[] = [];
     client.topic('t').consume({ group: 'g', from: 'earliest', autoAck: true, maxRetries: 0 }).subscribe({ next: (r) => records.push(r), error: (e) => errors.push(e) });
