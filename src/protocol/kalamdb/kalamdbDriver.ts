@@ -14,8 +14,7 @@
  * `createClient({ url, auth, ...these options })` builds the same driver (KalamDB is the default).
  */
 import { UsageError } from '../../errors.js';
-import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
-import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session, SqlOutcome } from '../driver.js';
+import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
@@ -149,21 +148,19 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
           return manager.open(spec, sink, kalamFeed(sink, spec.key, !spec.load), options.strictLiveSql?.(spec.sql));
         },
 
-        /** SQL over HTTP, through the opt-in `sql` option. */
-        async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-          if (query === undefined) {
+        /** SQL over HTTP (K§4), through the opt-in `sql` option; without it every call rejects naming the import. */
+        sql:
+          query ??
+          (async () => {
             throw new UsageError(optInMessage('query() and execute()', 'sql', 'kalamdbSql', 'livebind/kalamdb'), { code: 'SQL_NOT_ENABLED' });
-          }
-          return query(text, params, queryOptions);
-        },
+          }),
 
         /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
-        async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
-          if (upload === undefined) {
+        sqlWithFiles:
+          upload ??
+          (async () => {
             throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
-          }
-          return upload(text, files, params, uploadOptions);
-        },
+          }),
       };
     },
   };
