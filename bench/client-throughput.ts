@@ -15,6 +15,7 @@
 import WebSocket from 'ws';
 import { startDevServer } from '../server/devServer.js';
 import { createClient } from '../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../src/kalamdb.js';
 import type { LiveRows } from '../src/index.js';
 import type { SocketLike } from '../src/connection/socket.js';
 
@@ -59,7 +60,7 @@ function waitFor<R>(live: { subscribe(fn: (s: LiveRows<R>) => void): { unsubscri
 async function endToEnd(): Promise<{ ms: number; frames: string[] }> {
   gunzipSync = (await import('node:zlib')).gunzipSync;
   const server = await startDevServer({ port: 0, quiet: true, users: [{ user: 'bench', password: 'bench-pass', role: 'dba' }] });
-  const client = createClient({ url: server.url, auth: { user: 'bench', password: 'bench-pass' }, WebSocket: CapturingSocket as never });
+  const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'bench', password: 'bench-pass' }, WebSocket: CapturingSocket as never });
   try {
     await client.execute('CREATE NAMESPACE IF NOT EXISTS bench');
     await client.execute('CREATE SHARED TABLE bench.items (id BIGINT PRIMARY KEY, body TEXT, n INT)');

@@ -27,6 +27,7 @@ import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { createClient } from '../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../src/kalamdb.js';
 import type { LiveRows } from '../src/index.js';
 import { BENCH_USER, startLoadServer, type ServerSpans } from './initialLoadServer.js';
 
@@ -132,7 +133,7 @@ async function startServer(): Promise<ServerHandle> {
 
 const server = await startServer();
 
-const client = createClient({ url: server.url, auth: { user: BENCH_USER.user, password: BENCH_USER.password }, WebSocket: CountingSocket as never });
+const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: BENCH_USER.user, password: BENCH_USER.password }, WebSocket: CountingSocket as never });
 
 function waitFor<R>(live: { subscribe(fn: (s: LiveRows<R>) => void): { unsubscribe(): void } }, pred: (s: LiveRows<R>) => boolean): Promise<{ snap: LiveRows<R>; unsubscribe: () => void }> {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,8 @@ export { createDriverClient } from './createDriverClient.js';
 /** Opt-in `client.changes()` support: `createClient({ ..., changes: liveChanges })`. */
 export { liveChanges } from './live/liveChanges.js';
 export type { AuthOption } from './connection/credentials.js';
+/** For driver authors: a protocol's LoginCalls as `DriverFactory.login` (the `{ user, password }` auth form). */
+export { passwordLogin } from './connection/passwordLogin.js';
 export type { ReconnectOptions } from './connection/backoff.js';
 export type { Timers } from './connection/timers.js';
 export type { SocketLike, WebSocketConstructor } from './connection/socket.js';
@@ -27,6 +29,7 @@ export type {
   Link,
   LoadKind,
   LoginCalls,
+  PasswordLogin,
   Row,
   RowChange,
   RowSink,

@@ -7,6 +7,12 @@ export type { KalamDriverOptions, LiveSqlCheck } from './protocol/kalamdb/kalamd
 export { checkLiveSql } from './sql/checkLiveSql.js';
 export type { BinaryDecoder } from './protocol/kalamdb/gunzip.js';
 export type { FetchLike } from './protocol/fetch.js';
+/** `{ user, password }` auth, opt-in: `createClient({ url, auth: { user, password }, login: kalamdbLogin })` (docs/SPEC.md §1.1). */
+export { kalamdbLogin } from './protocol/kalamdb/login.js';
+export type { KalamLogin } from './protocol/kalamdb/login.js';
+/** SQL over HTTP, opt-in: `createClient({ url, auth, sql: kalamdbSql })` enables `client.query` and `client.execute` (docs/SPEC.md §4). */
+export { kalamdbSql } from './protocol/kalamdb/http.js';
+export type { KalamQuery, KalamSql } from './protocol/kalamdb/http.js';
 /** Topic consumers, opt-in: `createClient({ url, auth, topics: kalamdbTopics })` (docs/SPEC.md §9). */
 export { kalamdbTopics } from './protocol/kalamdb/topics.js';
 export type { KalamTopics } from './protocol/kalamdb/topics.js';

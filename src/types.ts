@@ -175,7 +175,10 @@ export interface UploadOptions extends QueryOptions {
  * across renders), and both consumers share one server subscription.
  */
 export interface LivebindClient {
-  /** Run SQL over HTTP; rows as objects keyed by column name. Rejects with UnsupportedError on a backend without SQL. */
+  /**
+   * Run SQL over HTTP; rows as objects keyed by column name. Over KalamDB it needs `sql: kalamdbSql`
+   * from `livebind/kalamdb` (else UsageError `SQL_NOT_ENABLED`); rejects with UnsupportedError on a backend without SQL.
+   */
   query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
   /**
    * One INSERT or UPDATE with `FILE("name")` placeholders and the files by name (KalamDB multipart
@@ -186,7 +189,7 @@ export interface LivebindClient {
    * backends without FILE columns.
    */
   queryWithFiles<R = Record<string, unknown>>(sql: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], options?: UploadOptions): Promise<R[]>;
-  /** Run DML/DDL over HTTP; resolves to the affected row count. */
+  /** Run DML/DDL over HTTP; resolves to the affected row count. Needs `sql: kalamdbSql` over KalamDB, as `query` does. */
   execute(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<number>;
   /** Live materialized rows: a snapshot per change (first snapshot has status `loading`). */
   liveRows<R = Record<string, unknown>>(sql: string, options?: LiveQueryOptions): LiveObservable<LiveRows<R>>;

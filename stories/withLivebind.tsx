@@ -15,6 +15,7 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Decorator } from '@storybook/react-vite';
 import { createClient, UsageError } from '../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../src/kalamdb.js';
 import type { CommonClientOptions, LivebindClient } from '../src/index.js';
 import { supabaseDriver } from '../src/supabase.js';
 import { LiveProvider } from '../react/index.js';
@@ -60,7 +61,7 @@ export const DEMO_USER: StoryUser = { user: 'demo', password: 'demo' };
  * `parameters.livebind.protocol`; nothing else changes. The dev server accepts any apikey.
  */
 export const PROTOCOL_CLIENTS: Record<StoryProtocol, (config: StoryClientConfig) => LivebindClient> = {
-  kalamdb: ({ url, user, options }) => createClient({ ...options, url, auth: { user: user.user, password: user.password } }),
+  kalamdb: ({ url, user, options }) => createClient({ login: kalamdbLogin, sql: kalamdbSql, ...options, url, auth: { user: user.user, password: user.password } }),
   supabase: ({ url, user, options }) =>
     createClient({ ...options, driver: supabaseDriver({ url, apikey: 'livebind-dev' }), auth: { user: user.user, password: user.password } }),
 };

@@ -3,7 +3,7 @@
  * pattern). `liveQueryOptions(client, sql, params)` goes to `useQuery` / `new QueryObserver`; a
  * bridge per QueryClient listens to the QueryCache and keeps ONE server subscription per query
  * hash while the query has observers (plus `keepSubscribedMs`), writing each ready snapshot's rows
- * with `setQueryData`. No polling, no invalidation: `client.execute()` writes show up by themselves.
+ * with `setQueryData`. No polling, no invalidation: `client.execute()` writes (KalamDB: `sql: kalamdbSql`) show up by themselves.
  * Hydrated queries attach when their first observer arrives (no fetch needed).
  *
  * Keys: `['livebind', scope, sql, options]`. The scope names the livebind client, so two clients

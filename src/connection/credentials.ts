@@ -1,8 +1,8 @@
 /**
- * Where tokens come from (docs/SPEC.md §1.1), protocol-neutral: the login and refresh calls are the
- * driver's (`DriverFactory.login`; KalamDB: `/v1/api/auth/login|refresh`). Forms of the `auth` option:
- * - `{ user, password }`: log in, keep both tokens, refresh before expiry / on TOKEN_EXPIRED, log in
- *   again when the refresh fails or the server rejected the token (1008). Needs a driver with login calls.
+ * Where tokens come from (docs/SPEC.md §1.1), protocol-neutral. Forms of the `auth` option:
+ * - `{ user, password }`: the driver's password login (`DriverFactory.login`; KalamDB: the opt-in
+ *   `login: kalamdbLogin`, src/connection/passwordLogin.ts): log in, refresh before expiry / on
+ *   TOKEN_EXPIRED, log in again when the refresh fails or the server rejected the token (1008).
  * - `{ token }`: a fixed access token.
  * - a provider `() => token | Promise<token>`: called before EVERY WebSocket connect and reconnect
  *   (never cached across reconnects) and on HTTP TOKEN_EXPIRED; HTTP reuses its last answer meanwhile.
@@ -10,7 +10,7 @@
  * Tokens are never logged or put into error messages.
  */
 import { AuthError, isLivebindError, UsageError } from '../errors.js';
-import type { LoginCalls, TokenNeed, Tokens } from '../protocol/driver.js';
+import type { PasswordLogin, TokenNeed } from '../protocol/driver.js';
 
 export type AuthOption =
   | { readonly user: string; readonly password: string }
@@ -18,9 +18,6 @@ export type AuthOption =
   | (() => string | Promise<string>);
 
 export type { TokenNeed } from '../protocol/driver.js';
-
-/** Refresh a password login's access token this long before its `exp`. */
-const EXPIRY_MARGIN_MS = 30_000;
 
 export interface Credentials {
   /** A token for `need` (see the file comment for each form of the auth option). */
@@ -30,13 +27,14 @@ export interface Credentials {
 }
 
 /**
- * `login`: the driver's login calls (needed by `{ user, password }`). `anonymousToken`: used when
- * `auth` is undefined. Throws UsageError when the auth option cannot work with this driver.
+ * `login`: the driver's password login (needed by `{ user, password }`; it may throw a UsageError
+ * naming its opt-in). `anonymousToken`: used when `auth` is undefined. Throws UsageError when the
+ * auth option cannot work with this driver.
  * A closure rather than a class: local names minify (this sits in every browser bundle).
  */
 export function createCredentials(
   option: AuthOption | undefined,
-  login: LoginCalls | undefined,
+  login: PasswordLogin | undefined,
   now: () => number,
   anonymousToken?: string,
   backend = 'this backend',
@@ -50,11 +48,7 @@ export function createCredentials(
       { code: 'INVALID_OPTION' },
     );
   }
-  let tokens: Tokens | undefined;
   let providerToken: string | undefined;
-  /** The login/refresh in flight, and whether it is sure to produce a new token. */
-  let inflight: Promise<string> | undefined;
-  let inflightFresh = false;
   /** The last token handed out, and who hears about a different one (the open session: `Session.tokenChanged`). */
   let last: string | undefined;
   let listener: ((token: string) => void) | undefined;
@@ -65,10 +59,7 @@ export function createCredentials(
     if (previous !== undefined && previous !== token) listener?.(token);
     return token;
   };
-  const expiresSoon = (jwt: string): boolean => {
-    const exp = jwtExpiry(jwt);
-    return exp !== undefined && exp - EXPIRY_MARGIN_MS <= now();
-  };
+  const passwordToken = typeof auth !== 'function' && !('token' in auth) ? login!(auth.user, auth.password, now, produced) : undefined;
 
   const callProvider = async (provider: () => string | Promise<string>): Promise<string> => {
     let token: unknown;
@@ -84,24 +75,6 @@ export function createCredentials(
     return produced((providerToken = token));
   };
 
-  /** `fresh`: the caller's token was just refused ('rejected', 'expired'), so the current one will not do. */
-  const passwordToken = async (user: string, password: string, need: TokenNeed, fresh: boolean): Promise<string> => {
-    const calls = login!; // a driver without login calls is refused above
-    const current = tokens;
-    if (current && !fresh && !expiresSoon(current.accessToken)) return current.accessToken;
-    if (current?.refreshToken !== undefined && calls.refresh !== undefined && need !== 'rejected' && !expiresSoon(current.refreshToken)) {
-      try {
-        tokens = await calls.refresh(current.refreshToken);
-        return produced(tokens.accessToken);
-      } catch (error) {
-        if (!isLivebindError(error) || error.kind !== 'auth') throw error;
-        // Refresh rejected: fall through to a fresh login.
-      }
-    }
-    tokens = await calls.login(user, password);
-    return produced(tokens.accessToken);
-  };
-
   return {
     onNewToken(l) {
       listener = l;
@@ -110,37 +83,7 @@ export function createCredentials(
       if (typeof auth === 'function') {
         return need === 'http' && providerToken !== undefined ? Promise.resolve(providerToken) : callProvider(auth);
       }
-      if ('token' in auth) return Promise.resolve(auth.token);
-      // Password login: concurrent callers share one login/refresh, except that a caller whose token
-      // was just refused ('rejected', 'expired') never gets the answer of a lookup that may hand out
-      // that same old token: it queues a fresh one behind it instead.
-      const fresh = need === 'rejected' || need === 'expired';
-      const current = inflight;
-      if (current !== undefined && (inflightFresh || !fresh)) return current;
-      const run: Promise<string> = (current === undefined ? Promise.resolve() : current.then(noop, noop))
-        .then(() => passwordToken(auth.user, auth.password, need, fresh))
-        .finally(() => {
-          if (inflight === run) inflight = undefined;
-        });
-      inflight = run;
-      inflightFresh = fresh;
-      return run;
+      return passwordToken ? passwordToken(need) : Promise.resolve((auth as { token: string }).token);
     },
   };
-}
-
-function noop(): void {}
-
-/** `exp` of a JWT in ms (unverified: only to decide when to refresh), undefined when unreadable. */
-export function jwtExpiry(jwt: string): number | undefined {
-  const part = jwt.split('.')[1];
-  if (part === undefined) return undefined;
-  try {
-    // base64url → base64; atob accepts it without the `=` padding (forgiving-base64).
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
-    const exp = (JSON.parse(json) as { exp?: unknown }).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -108,11 +108,23 @@ export interface Tokens {
   readonly refreshToken: string | undefined;
 }
 
-/** Password login for the `{ user, password }` auth option, done the protocol's way. */
+/** A protocol's password login and refresh calls, for `passwordLogin` (src/connection/passwordLogin.ts). */
 export interface LoginCalls {
   login(user: string, password: string): Promise<Tokens>;
   refresh?(refreshToken: string): Promise<Tokens>;
 }
+
+/**
+ * The `{ user, password }` auth form, built once per client (at createClient): the token source
+ * for each TokenNeed. `produced` must see every token handed out (it tells the open session about
+ * a new one). Usually `passwordLogin(loginCalls)`; may throw a UsageError (e.g. naming an opt-in).
+ */
+export type PasswordLogin = (
+  user: string,
+  password: string,
+  now: () => number,
+  produced: (token: string) => string,
+) => (need: TokenNeed) => Promise<string>;
 
 /** What createClient hands a driver. */
 export interface DriverContext {
@@ -131,8 +143,8 @@ export interface DriverFactory {
   /** Protocol name for messages (`kalamdb`, `supabase`). */
   readonly name: string;
   readonly limits: DriverLimits;
-  /** Login calls for `{ user, password }` auth (undefined: the protocol has none; that auth form is refused). */
-  readonly login?: LoginCalls | undefined;
+  /** Password login for `{ user, password }` auth (undefined: the protocol has none; that auth form is refused). */
+  readonly login?: PasswordLogin | undefined;
   /** The token used when the client has no `auth` option (e.g. Supabase's apikey); undefined: `auth` is required. */
   readonly anonymousToken?: string | undefined;
   /**

@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, within } from 'storybook/test';
 import { createClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import { ADMIN } from '../livebind/demoData.js';
 import { devServerUrl } from '../livebind/devServerUrl.js';
 import { waitForAllQueriesReady, waitForElement, waitForText } from '../play.js';
@@ -38,7 +39,7 @@ export const TwoPeople: Story = {
 
     await step('a row inserted over the SQL API shows up for everyone', async () => {
       const body = `Deploy finished at ${new Date().toLocaleTimeString('en-GB')}`;
-      const admin = createClient({ url: devServerUrl(), auth: ADMIN });
+      const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: devServerUrl(), auth: ADMIN });
       try {
         await admin.execute('INSERT INTO app.messages (room, author, body) VALUES ($1, $2, $3)', [args.room, 'admin', body]);
       } finally {

@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
 import { createClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import { ADMIN, ALICE } from '../livebind/demoData.js';
 import { devServerUrl } from '../livebind/devServerUrl.js';
 import { waitForConnection, waitForElement, waitForQueryReady } from '../play.js';
@@ -44,7 +45,7 @@ const play = (withPresence: boolean): NonNullable<Story['play']> =>
       await presenceIs(canvasElement, 'lab', 'alice,bob');
       await presenceIs(canvasElement, 'server', 'alice,bob');
     }
-    const admin = createClient({ url: devServerUrl(), auth: ADMIN });
+    const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: devServerUrl(), auth: ADMIN });
     const insert = (body: string): Promise<number> =>
       admin.execute('INSERT INTO app.messages (room, author, body) VALUES ($1, $2, $3)', [args.room, 'admin', body]);
     const converged = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect } from 'storybook/test';
 import { createClient, liveChanges } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import { ADMIN } from '../livebind/demoData.js';
 import { devServerUrl } from '../livebind/devServerUrl.js';
 import { waitForElement, waitForQueryReady } from '../play.js';
@@ -27,7 +28,7 @@ const kpi = (root: HTMLElement, id: string): number => Number(root.querySelector
 const play: Story['play'] = async ({ canvasElement, args, step, userEvent, canvas }) => {
   // 100,000 rows page in over the socket: a few seconds on a laptop, more on a busy CI machine.
   await waitForQueryReady(canvasElement, 'orders', 0, 90_000);
-  const admin = createClient({ url: devServerUrl(), auth: ADMIN });
+  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: devServerUrl(), auth: ADMIN });
   try {
     let id = '';
     await step('a row inserted over SQL appears at the top and in the totals', async () => {

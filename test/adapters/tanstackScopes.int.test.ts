@@ -7,6 +7,7 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { createLiveQueryOptions, liveQueryOptions } from '../../adapters/tanstack-query/index.js';
 import { startDevServer, type DevServer } from '../../server/testing.js';
 import { createClient, isLivebindError, type WebSocketConstructor } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { LivebindClient } from '../../src/types.js';
 
 interface Note {
@@ -22,7 +23,7 @@ const queryClients: QueryClient[] = [];
 const unsubscribes: (() => void)[] = [];
 
 const clientOf = (user: string): LivebindClient => {
-  const c = createClient({ url: server.url, auth: { user, password: PASSWORD }, WebSocket: NodeWebSocket as unknown as WebSocketConstructor });
+  const c = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user, password: PASSWORD }, WebSocket: NodeWebSocket as unknown as WebSocketConstructor });
   clients.push(c);
   return c;
 };

@@ -22,7 +22,17 @@ describe('bundle size (esbuild, minified, gzip -9; rxjs and react external)', ()
     expect(m.inputs.filter((i) => i.startsWith('src/protocol/supabase/') || i.includes('checkLiveSql'))).toEqual([]);
     // FILE uploads are opt-in (`files: kalamdbFiles`): no multipart writer, XHR or streaming code by default.
     expect(m.inputs.filter((i) => i.startsWith('src/protocol/kalamdb/upload/') || /fileUploads|kalamdb\/files|kalamdb\/topics/.test(i))).toEqual([]);
+    // Password login and HTTP SQL are opt-in (`login: kalamdbLogin`, `sql: kalamdbSql`): no login/refresh state machine, no SQL client.
+    expect(m.inputs.filter((i) => /^src\/protocol\/kalamdb\/(http|login)\.ts$|^src\/connection\/passwordLogin\.ts$/.test(i))).toEqual([]);
     expect(m.gzip).toBeLessThanOrEqual(KALAMDB_REACT_CEILING);
+  }, 30_000);
+
+  it('the full KalamDB app is measured: createClient + kalamdbLogin + kalamdbSql + useLiveQuery + LiveProvider', async () => {
+    const m = await measure(
+      `export { createClient } from './src/client.ts'; export { kalamdbLogin, kalamdbSql } from './src/kalamdb.ts'; export { useLiveQuery, LiveProvider } from './react/index.ts';`,
+    );
+    console.log(`bundle: createClient + kalamdbLogin + kalamdbSql + useLiveQuery + LiveProvider = ${kb(m.gzip)} gzip (${kb(m.minified)} minified)`);
+    expect(m.inputs).toEqual(expect.arrayContaining(['src/protocol/kalamdb/http.ts', 'src/protocol/kalamdb/login.ts', 'src/connection/passwordLogin.ts']));
   }, 30_000);
 
   it('the opt-in KalamDB extras are measured: FILE uploads (kalamdbFiles) and topic consumers (kalamdbTopics)', async () => {

@@ -3,6 +3,7 @@
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { LivebindClient, LiveRows } from '../../src/index.js';
 
 interface Note {
@@ -23,7 +24,7 @@ globalThis.DecompressionStream = class extends NativeDecompressionStream {
 const table = `browser.notes_${Math.random().toString(36).slice(2, 8)}`;
 
 beforeAll(async () => {
-  client = createClient({ url: inject('devServerUrl'), auth: { user: 'browser', password: 'browser-pass' } });
+  client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: inject('devServerUrl'), auth: { user: 'browser', password: 'browser-pass' } });
   await client.execute('CREATE NAMESPACE IF NOT EXISTS browser');
   await client.execute(`CREATE SHARED TABLE ${table} (id BIGINT PRIMARY KEY, body TEXT)`);
 });

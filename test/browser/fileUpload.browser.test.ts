@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createClient } from '../../src/index.js';
 import type { LivebindClient, UploadProgress } from '../../src/index.js';
-import { fileDownloadUrl, kalamdbFiles, parseFileRef } from '../../src/kalamdb.js';
+import { fileDownloadUrl, kalamdbFiles, kalamdbLogin, kalamdbSql, parseFileRef } from '../../src/kalamdb.js';
 
 const MiB = 1024 * 1024;
 const table = `browser.files_${Math.random().toString(36).slice(2, 8)}`;
@@ -41,8 +41,8 @@ async function proxiedUploads(): Promise<{ contentLength: number; bodyBytes: num
 
 beforeAll(async () => {
   const auth = { user: 'browser', password: 'browser-pass' };
-  slow = createClient({ url: inject('throttledDevServerUrl'), auth, files: kalamdbFiles });
-  direct = createClient({ url: inject('devServerUrl'), auth, files: kalamdbFiles });
+  slow = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: inject('throttledDevServerUrl'), auth, files: kalamdbFiles });
+  direct = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: inject('devServerUrl'), auth, files: kalamdbFiles });
   await direct.execute('CREATE NAMESPACE IF NOT EXISTS browser');
   await direct.execute(`CREATE SHARED TABLE ${table} (id BIGINT PRIMARY KEY, f FILE)`);
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { createClient, type LivebindClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import { runCli } from '../server/cliProcess.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'livebind-kill9-'));
@@ -38,8 +39,8 @@ async function start(port: number) {
 it('no acknowledged write is lost across kill -9, and a live client converges after the restart', async () => {
   const port = await freePort();
   let { cli, url } = await start(port);
-  const writer: LivebindClient = createClient({ url, auth: { user: 'admin', password: 'kalamdb123' } });
-  const watcher: LivebindClient = createClient({ url, auth: { user: 'demo', password: 'demo' }, pingIntervalMs: 1000 });
+  const writer: LivebindClient = createClient({ login: kalamdbLogin, sql: kalamdbSql, url, auth: { user: 'admin', password: 'kalamdb123' } });
+  const watcher: LivebindClient = createClient({ login: kalamdbLogin, sql: kalamdbSql, url, auth: { user: 'demo', password: 'demo' }, pingIntervalMs: 1000 });
   cleanup.push(() => writer.close(), () => watcher.close());
   await writer.execute("CREATE SHARED TABLE app.k9 (id BIGINT PRIMARY KEY, v TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')");
   const live = watcher.liveRows<{ id: string; v: string }>('SELECT id, v FROM app.k9');

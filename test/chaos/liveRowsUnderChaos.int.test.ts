@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import { createClient, type LivebindClient, type LiveObservable, type LiveRows } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import { ChaosProxy, seededRandom } from './ChaosProxy.js';
 
 const SEEDS = Number(process.env['CHAOS_SEEDS'] ?? 3);
@@ -46,7 +47,7 @@ beforeAll(async () => {
       ...Array.from({ length: CLIENTS }, (_, i) => ({ user: `c${i}`, password: `c${i}-pass`, role: 'user' as const })),
     ],
   });
-  admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   await admin.execute('CREATE NAMESPACE IF NOT EXISTS chaos');
 });
 afterAll(async () => {
@@ -82,6 +83,8 @@ describe('live rows under a misbehaving network', () => {
       try {
         for (let c = 0; c < CLIENTS; c++) {
           const client = createClient({
+            login: kalamdbLogin,
+            sql: kalamdbSql,
             url: server.url,
             wsUrl: `ws://127.0.0.1:${proxy.port}/v1/ws`,
             auth: { user: `c${c}`, password: `c${c}-pass` },

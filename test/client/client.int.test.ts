@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
 import { createClient, liveChanges } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { ChangeEvent, LivebindClient, LiveObservable, LiveRows } from '../../src/index.js';
 import { createGate } from './gatedWebSocket.js';
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
       { user: 'alice', password: 'alice-pass', role: 'user' },
     ],
   });
-  admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   await admin.execute('CREATE NAMESPACE IF NOT EXISTS it');
 });
 
@@ -46,6 +47,8 @@ async function newTable(): Promise<string> {
 function gatedAdminClient(initialDelayMs: number, maxDelayMs: number) {
   const gate = createGate();
   const client = createClient({
+    login: kalamdbLogin,
+    sql: kalamdbSql,
     url: server.url,
     auth: { user: 'admin', password: 'admin-pass' },
     WebSocket: gate.WebSocket as never,
@@ -78,7 +81,7 @@ describe('HTTP SQL', () => {
   test('errors carry the server code and status, never the token', async () => {
     const err = await admin.query('SELECT * FROM it.missing_table').catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'query', code: 'TABLE_NOT_FOUND', status: 400 });
-    const bad = createClient({ url: server.url, auth: { user: 'admin', password: 'wrong' } });
+    const bad = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'wrong' } });
     const authErr = await bad.query('SELECT 1').catch((e: unknown) => e);
     expect(authErr).toMatchObject({ kind: 'auth', status: 401, code: 'UNAUTHORIZED' });
     expect(String((authErr as Error).message)).not.toContain('wrong');
@@ -98,7 +101,7 @@ describe('liveRows', () => {
   test('initial rows, then live insert, update (incl. NULL), delete', async () => {
     const t = await newTable();
     await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES (1, 'a', 1), (2, 'b', 2)`);
-    const client = createClient({ url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
     try {
       const live = client.liveRows<Note>(`SELECT id, body, n FROM ${t} WHERE n >= $1`, { params: [0], orderBy: 'id' });
       expect(live.getSnapshot().status).toBe('loading');
@@ -129,7 +132,7 @@ describe('liveRows', () => {
     const t = await newTable();
     const values = Array.from({ length: 1500 }, (_, i) => `(${i + 1}, 'row ${i + 1}', ${i})`).join(', ');
     await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES ${values}`);
-    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
     try {
       const live = client.liveRows<Note>(`SELECT id, body, n FROM ${t}`, { batchSize: 100 });
       const snapshots: LiveRows<Note>[] = [];
@@ -147,7 +150,7 @@ describe('liveRows', () => {
 
   test('two subscribers of the same query share one server subscription; release after grace', async () => {
     const t = await newTable();
-    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
     try {
       const before = server.ws.subscriptionCount();
       const a = client.liveRows<Note>(`SELECT id, body, n FROM ${t}`);
@@ -197,7 +200,7 @@ describe('changes() and auth providers', () => {
   test('change events end to end; update rows merge with a running liveRows of the same SQL', async () => {
     const t = await newTable();
     await admin.execute(`INSERT INTO ${t} (id, body, n) VALUES (1, 'a', 1)`);
-    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' }, changes: liveChanges });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' }, changes: liveChanges });
     try {
       const sql = `SELECT id, body, n FROM ${t}`;
       const live = client.liveRows<Note>(sql);
@@ -228,7 +231,7 @@ describe('changes() and auth providers', () => {
   test('an auth provider is called on every reconnect (USER table as role user)', async () => {
     const name = `it.mine_${++tableNo}`;
     await admin.execute(`CREATE USER TABLE ${name} (id BIGINT PRIMARY KEY, body TEXT, n INT)`);
-    const login = createClient({ url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
+    const login = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
     let provided = 0;
     const loginFetch = async (): Promise<string> => {
       provided++;
@@ -240,7 +243,7 @@ describe('changes() and auth providers', () => {
       return ((await res.json()) as { access_token: string }).access_token;
     };
     const gate = createGate();
-    const client = createClient({ url: server.url, auth: loginFetch, WebSocket: gate.WebSocket as never, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: loginFetch, WebSocket: gate.WebSocket as never, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
     try {
       await login.execute(`INSERT INTO ${name} (id, body, n) VALUES (1, 'mine', 1)`);
       const live = client.liveRows<Note>(`SELECT id, body, n FROM ${name}`);

@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import { describe, expectTypeOf, test } from 'vitest';
 import type { ChangeEvent, LiveRows, LivebindClient, UploadFile, UploadProgress } from '../../src/types.js';
 import { createClient } from '../../src/client.js';
-import { kalamdbFiles } from '../../src/kalamdb.js';
+import { kalamdbFiles, kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 
 interface Message {
   readonly id: string;
@@ -53,6 +53,6 @@ describe('typed rows flow from the generic through the core observables', () => 
   });
 
   test('createClient takes files: kalamdbFiles', () => {
-    expectTypeOf(createClient({ url: 'http://x', auth: { token: 't' }, files: kalamdbFiles })).toEqualTypeOf<LivebindClient>();
+    expectTypeOf(createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://x', auth: { token: 't' }, files: kalamdbFiles })).toEqualTypeOf<LivebindClient>();
   });
 });

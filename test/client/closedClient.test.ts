@@ -1,11 +1,14 @@
 // A closed client refuses every call with a typed error (docs/SPEC.md §5).
 import { describe, expect, test } from 'vitest';
 import { createClient } from '../../src/client.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 
 describe('after close()', () => {
   test('query and execute reject with UsageError CLIENT_CLOSED and send nothing', async () => {
     let calls = 0;
     const client = createClient({
+      login: kalamdbLogin,
+      sql: kalamdbSql,
       url: 'http://db.test:8080',
       auth: { token: 'tok' },
       fetch: async () => {

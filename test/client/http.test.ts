@@ -2,6 +2,7 @@
 // positional rows zipped with the schema, error mapping (docs/SPEC.md §5).
 import { describe, expect, test } from 'vitest';
 import { createClient } from '../../src/client.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { FetchLike } from '../../src/protocol/kalamdb/http.js';
 
 interface Call {
@@ -44,7 +45,7 @@ describe('query and execute', () => {
         },
       ]);
     });
-    const client = createClient({ url: 'http://db.test/', auth: { user: 'alice', password: 'pw' }, fetch: s.fetch, now: () => NOW });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test/', auth: { user: 'alice', password: 'pw' }, fetch: s.fetch, now: () => NOW });
     const rows = await client.query('SELECT id, body FROM app.t WHERE id > $1 AND big = $2 AND ok = $3', [0, 9007199254740993n, true], { namespace: 'app' });
     expect(rows).toEqual([{ id: '1', body: 'a' }, { id: '9007199254740993', body: null }]);
     await client.query('SELECT 1');
@@ -58,7 +59,7 @@ describe('query and execute', () => {
 
   test('execute sums DML row counts', async () => {
     const s = server(() => ok([{ row_count: 2, message: 'Inserted 2 row(s)' }, { row_count: 1, message: 'Updated 1 row(s)' }]));
-    const client = createClient({ url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
     expect(await client.execute('INSERT …; UPDATE …')).toBe(3);
   });
 
@@ -70,7 +71,7 @@ describe('query and execute', () => {
       sqlCalls++;
       return sqlCalls === 1 ? expired : ok([{ row_count: 1 }]);
     });
-    const client = createClient({ url: 'http://db.test', auth: { user: 'alice', password: 'pw' }, fetch: s.fetch, now: () => NOW });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { user: 'alice', password: 'pw' }, fetch: s.fetch, now: () => NOW });
     expect(await client.execute('DELETE FROM app.t')).toBe(1);
     expect(s.calls.map((c) => c.url.replace('http://db.test', ''))).toEqual(['/v1/api/auth/login', '/v1/api/sql', '/v1/api/auth/refresh', '/v1/api/sql']);
     expect(s.calls[2]!.headers['Authorization']).toBe(`Bearer ${jwt(NOW / 1000 + 86400, 'r1')}`);
@@ -79,7 +80,7 @@ describe('query and execute', () => {
 
   test('a second TOKEN_EXPIRED is not retried again and surfaces as AuthError without the token', async () => {
     const s = server((call) => (call.url.endsWith('/sql') ? expired : tokens('x')));
-    const client = createClient({ url: 'http://db.test', auth: () => 'secret-token-value', fetch: s.fetch });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: () => 'secret-token-value', fetch: s.fetch });
     const error = await client.query('SELECT 1').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'auth', code: 'TOKEN_EXPIRED', status: 401 });
     expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('secret-token-value');
@@ -90,7 +91,7 @@ describe('query and execute', () => {
     let provided = 0;
     let sqlCalls = 0;
     const s = server(() => (++sqlCalls === 1 ? expired : ok([{ row_count: 0 }])));
-    const client = createClient({ url: 'http://db.test', auth: async () => `p${++provided}`, fetch: s.fetch });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: async () => `p${++provided}`, fetch: s.fetch });
     await client.execute('SELECT 1');
     await client.execute('SELECT 1');
     expect(provided).toBe(2);
@@ -104,7 +105,7 @@ describe('query and execute', () => {
       if (call.url.endsWith('/refresh')) return { status: 401, body: { error: 'unauthorized', message: 'Invalid refresh token' } };
       return ok([{ row_count: 0 }]);
     });
-    const client = createClient({ url: 'http://db.test', auth: { user: 'alice', password: 'pw' }, fetch: s.fetch, now: () => NOW });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { user: 'alice', password: 'pw' }, fetch: s.fetch, now: () => NOW });
     await client.execute('SELECT 1');
     await client.execute('SELECT 1');
     expect(s.calls.map((c) => c.url.replace('http://db.test/v1/api/', ''))).toEqual(['auth/login', 'sql', 'auth/refresh', 'auth/login', 'sql']);
@@ -112,16 +113,16 @@ describe('query and execute', () => {
 
   test('SQL errors are QueryErrors with code, status and sql; network failures ConnectionErrors', async () => {
     const s = server(() => ({ status: 400, body: { status: 'error', results: [], took: 0.4, error: { code: 'TABLE_NOT_FOUND', message: 'Table not found: app.x' } } }));
-    const client = createClient({ url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
     expect(await client.query('SELECT * FROM app.x').catch((e: unknown) => e)).toMatchObject({ kind: 'query', code: 'TABLE_NOT_FOUND', status: 400, sql: 'SELECT * FROM app.x' });
-    const down = createClient({ url: 'http://db.test', auth: { token: 't' }, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    const down = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: () => Promise.reject(new TypeError('fetch failed')) });
     expect(await down.query('SELECT 1').catch((e: unknown) => e)).toMatchObject({ kind: 'connection', code: 'NETWORK_ERROR' });
     expect(await client.query('SELECT $1', [Number.NaN]).catch((e: unknown) => e)).toMatchObject({ kind: 'usage', code: 'INVALID_PARAMETER' });
   });
 
   test('failed login is an AuthError that does not echo the password', async () => {
     const s = server(() => ({ status: 401, body: { error: 'unauthorized', message: 'Invalid credentials' } }));
-    const client = createClient({ url: 'http://db.test', auth: { user: 'alice', password: 'hunter2' }, fetch: s.fetch });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { user: 'alice', password: 'hunter2' }, fetch: s.fetch });
     const error = await client.query('SELECT 1').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'auth', code: 'UNAUTHORIZED', status: 401 });
     expect(String((error as Error).message)).not.toContain('hunter2');

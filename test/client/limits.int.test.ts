@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
 import { createClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { ConnectionState, LivebindClient } from '../../src/index.js';
 
 let server: DevServer;
@@ -17,7 +18,7 @@ beforeAll(async () => {
     users: [{ user: 'admin', password: 'admin-pass', role: 'dba' }],
     ws: { maxMessagesPerSec: 20, maxSubscriptionsPerUser: 1000, maxMessageBytes: 4096 },
   });
-  admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   await admin.execute('CREATE NAMESPACE IF NOT EXISTS lim');
   await admin.execute(`CREATE SHARED TABLE lim.t (id BIGINT PRIMARY KEY, body TEXT) WITH (ACCESS_LEVEL='PUBLIC')`);
   await admin.execute(`INSERT INTO lim.t (id, body) VALUES (1, 'a'), (2, 'b')`);
@@ -31,6 +32,8 @@ afterAll(async () => {
 describe('server limits', () => {
   test('70 liveRows against a 20 msg/s server all become ready; an oversized subscribe fails alone', async () => {
     const client = createClient({
+      login: kalamdbLogin,
+      sql: kalamdbSql,
       url: server.url,
       auth: { user: 'admin', password: 'admin-pass' },
       reconnect: { initialDelayMs: 100, maxDelayMs: 500 },

@@ -6,12 +6,13 @@
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import { createClient, createLogger, type LivebindClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 
 let server: DevServer;
 const clients: LivebindClient[] = [];
 beforeAll(async () => {
   server = await startDevServer({ quiet: true, users: [{ user: 'admin', password: 'secret-admin-pass', role: 'dba' }] });
-  const admin = createClient({ url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' } });
+  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' } });
   clients.push(admin);
   await admin.execute('CREATE NAMESPACE IF NOT EXISTS lg');
   await admin.execute('CREATE SHARED TABLE lg.items (id BIGINT PRIMARY KEY, v TEXT)');
@@ -26,7 +27,7 @@ test('debug logs connection and subscription events without secrets', async () =
   const entries: { level: string; message: string; fields: unknown }[] = [];
   const sink = (level: string) => (message: string, fields?: unknown) => entries.push({ level, message, fields });
   const logger = { debug: sink('debug'), info: sink('info'), warn: sink('warn'), error: sink('error') };
-  const client = createClient({ url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' }, logger: createLogger(logger, 'debug') });
+  const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' }, logger: createLogger(logger, 'debug') });
   clients.push(client);
   const live = client.liveRows('SELECT id, v FROM lg.items WHERE v <> $1', { params: ['secret-param-value'] });
   const sub = live.subscribe(() => undefined);
@@ -52,7 +53,7 @@ test('debug logs connection and subscription events without secrets', async () =
 test('without a logger nothing is written; an unknown level or a bare console is a UsageError', async () => {
   const spies = (['debug', 'info', 'warn', 'error', 'log'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => undefined));
   try {
-    const client = createClient({ url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' } });
+    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'secret-admin-pass' } });
     clients.push(client);
     const live = client.liveRows('SELECT id FROM lg.items');
     const sub = live.subscribe(() => undefined);
@@ -63,5 +64,5 @@ test('without a logger nothing is written; an unknown level or a bare console is
     for (const spy of spies) spy.mockRestore();
   }
   expect(() => createLogger(console, 'verbose' as never)).toThrow(/logLevel must be one of/);
-  expect(() => createClient({ url: server.url, auth: { token: 'x' }, logger: console as never })).toThrow(/createLogger/);
+  expect(() => createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: 'x' }, logger: console as never })).toThrow(/createLogger/);
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import { createClient, type LivebindClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 
 const CLIENTS = 20;
 // One user per client: the server allows 10 subscriptions per user (KalamDB's default).
@@ -29,7 +30,7 @@ test(`${CLIENTS} clients with live queries converge after a server restart`, asy
   let server: DevServer = await startDevServer({ quiet: true, dataDir: dir, reuseTemplate: false, users });
   const port = server.port;
   cleanup.push(() => server.close());
-  const admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   cleanup.push(() => admin.close());
   await admin.execute('CREATE NAMESPACE IF NOT EXISTS rr');
   await admin.execute("CREATE SHARED TABLE rr.items (id BIGINT PRIMARY KEY, v TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')");
@@ -38,7 +39,7 @@ test(`${CLIENTS} clients with live queries converge after a server restart`, asy
   const clients: LivebindClient[] = [];
   for (let i = 0; i < CLIENTS; i++) {
     // 21 logins at once meet the login rate limit (20/s): the clients back off on 429, as they must.
-    const c = createClient({ url: server.url, auth: { user: `u${i}`, password: `u${i}-pass` } });
+    const c = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: `u${i}`, password: `u${i}-pass` } });
     clients.push(c);
     cleanup.push(() => c.close());
   }

@@ -7,6 +7,7 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { afterAll, beforeAll } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/devServer.js';
 import { createClient, sqlLiteral } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { ChannelOptions, WebSocketConstructor } from '../../src/index.js';
 import type { LivebindClient } from '../../src/types.js';
 import { supabaseDriver } from '../../src/supabase.js';
@@ -27,7 +28,7 @@ export interface Backend {
 function makeClient(url: string, key: string): LivebindClient {
   const auth = { user: USER.user, password: USER.password };
   const WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
-  const rows = createClient({ url, auth, WebSocket });
+  const rows = createClient({ login: kalamdbLogin, sql: kalamdbSql, url, auth, WebSocket });
   const channels = createClient({ driver: supabaseDriver({ url, apikey: 'conformance' }), auth, WebSocket, channels: { presenceGraceMs: 0 } });
   return Object.assign(Object.create(null) as object, rows, {
     channel: (topic: string, options?: ChannelOptions) => channels.channel(topic, { ...options, presence: { key, ...options?.presence } }),

@@ -1,6 +1,7 @@
 /** createClient wired to FakeSocket, a token provider that counts calls, and a sync binary decoder. */
 import { gunzipSync } from 'node:zlib';
 import { createClient } from '../../src/client.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import { liveChanges } from '../../src/live/liveChanges.js';
 import type { ClientOptions } from '../../src/client.js';
 import type { ConnectionState, LivebindClient } from '../../src/types.js';
@@ -16,6 +17,8 @@ export function harness(overrides: Partial<ClientOptions> = {}): Harness {
   FakeSocket.reset();
   const h: Harness = { client: undefined as unknown as LivebindClient, tokenCalls: 0, states: [] };
   h.client = createClient({
+    login: kalamdbLogin,
+    sql: kalamdbSql,
     url: 'http://db.test:8080',
     auth: () => `token-${++h.tokenCalls}`,
     WebSocket: FakeSocket,

@@ -1,8 +1,9 @@
 import { expect, test } from 'vitest';
 import { createCredentials } from '../../src/connection/credentials.js';
-import type { KalamHttp, Tokens } from '../../src/protocol/kalamdb/http.js';
+import { passwordLogin } from '../../src/connection/passwordLogin.js';
+import type { LoginCalls, Tokens } from '../../src/protocol/driver.js';
 
-/** A KalamHttp stand-in that counts logins and refreshes and answers when released. */
+/** Login calls that count logins and refreshes that counts logins and refreshes and answers when released. */
 function fakeHttp() {
   let n = 0;
   const calls: string[] = [];
@@ -12,7 +13,7 @@ function fakeHttp() {
       calls.push(kind);
       pending.push(() => resolve({ accessToken: `access-${++n}`, refreshToken: `refresh-${n}` }));
     });
-  const http = { login: () => answer('login'), refresh: () => answer('refresh') } as unknown as KalamHttp;
+  const http = { login: () => answer('login'), refresh: () => answer('refresh') } satisfies LoginCalls;
   const tick = () => new Promise((r) => setTimeout(r, 0));
   /** Answer every request, including ones queued behind earlier answers, until none is left. */
   const releaseAll = async () => {
@@ -27,7 +28,7 @@ function fakeHttp() {
 
 test('concurrent password-login callers share one login', async () => {
   const f = fakeHttp();
-  const creds = createCredentials({ user: 'u', password: 'p' }, f.http, () => 0);
+  const creds = createCredentials({ user: 'u', password: 'p' }, passwordLogin(f.http), () => 0);
   const a = creds.token('http');
   const b = creds.token('connect');
   await f.releaseAll();
@@ -38,7 +39,7 @@ test('concurrent password-login callers share one login', async () => {
 
 test('a caller whose token was rejected never gets the old token from a lookup already in flight', async () => {
   const f = fakeHttp();
-  const creds = createCredentials({ user: 'u', password: 'p' }, f.http, () => 0);
+  const creds = createCredentials({ user: 'u', password: 'p' }, passwordLogin(f.http), () => 0);
   const first = creds.token('http');
   await f.releaseAll();
   expect(await first).toBe('access-1');

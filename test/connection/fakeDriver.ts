@@ -5,6 +5,7 @@
  */
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Frame, Link, RowSink, Session } from '../../src/protocol/driver.js';
 import type { LivebindError } from '../../src/errors.js';
+import { passwordLogin } from '../../src/connection/passwordLogin.js';
 
 export class FakeSession implements Session {
   received: Frame[] = [];
@@ -88,7 +89,7 @@ export function fakeDriver(options: FakeDriverOptions = {}): FakeProtocol {
     factory: {
       name: 'fake',
       limits: { perSecond: options.perSecond, maxFrameBytes: 1000, heartbeatMs: options.heartbeatMs ?? 0 },
-      ...(without.has('login') ? {} : { login: { login: async () => ({ accessToken: 'login-token', refreshToken: undefined }) } }),
+      ...(without.has('login') ? {} : { login: passwordLogin({ login: async () => ({ accessToken: 'login-token', refreshToken: undefined }) }) }),
       ...(options.anonymousToken === undefined ? {} : { anonymousToken: options.anonymousToken }),
       create(context: DriverContext): Driver {
         p.context = context;

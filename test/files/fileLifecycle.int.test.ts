@@ -11,7 +11,7 @@ import { startDevServer } from '../../server/testing.js';
 import type { DevServer } from '../../server/testing.js';
 import { createClient } from '../../src/index.js';
 import type { LivebindClient } from '../../src/index.js';
-import { fileDownloadUrl, kalamdbFiles, parseFileRef } from '../../src/kalamdb.js';
+import { fileDownloadUrl, kalamdbFiles, kalamdbLogin, kalamdbSql, parseFileRef } from '../../src/kalamdb.js';
 import { login } from '../server/httpTestClient.js';
 
 let server: DevServer;
@@ -30,12 +30,12 @@ beforeAll(async () => {
     ],
   });
   for (const u of users) tokens[u] = await login(server, u, `${u}-pass`);
-  admin = createClient({ url: server.url, auth: { token: tokens['admin']! }, files: kalamdbFiles });
+  admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['admin']! }, files: kalamdbFiles });
   await admin.execute(
     "CREATE NAMESPACE app; CREATE SHARED TABLE app.pub (id INT PRIMARY KEY, title TEXT, f FILE, g FILE) WITH (ACCESS_LEVEL='PUBLIC'); CREATE USER TABLE app.mine (id INT PRIMARY KEY, f FILE); CREATE SHARED TABLE app.tmp (id INT PRIMARY KEY, f FILE)",
   );
-  alice = createClient({ url: server.url, auth: { token: tokens['alice']! }, files: kalamdbFiles });
-  bob = createClient({ url: server.url, auth: { token: tokens['bob']! }, files: kalamdbFiles });
+  alice = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['alice']! }, files: kalamdbFiles });
+  bob = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['bob']! }, files: kalamdbFiles });
 });
 
 afterAll(async () => {
@@ -133,7 +133,7 @@ describe('files survive a restart, and what older versions left behind is swept'
     try {
       const users = [{ user: 'admin', password: 'admin-pass', role: 'dba' as const }];
       let s = await startDevServer({ dataDir: dir, users });
-      const c = createClient({ url: s.url, auth: { user: 'admin', password: 'admin-pass' }, files: kalamdbFiles });
+      const c = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: s.url, auth: { user: 'admin', password: 'admin-pass' }, files: kalamdbFiles });
       await c.execute('CREATE NAMESPACE app; CREATE SHARED TABLE app.docs (id INT PRIMARY KEY, f FILE)');
       await c.queryWithFiles('INSERT INTO app.docs (id, f) VALUES (1, FILE("a"))', { a: Buffer.from('kept') });
       await c.close();
@@ -145,7 +145,7 @@ describe('files survive a restart, and what older versions left behind is swept'
       s = await startDevServer({ dataDir: dir, users });
       const rows = (await s.engine.internalQuery('SELECT tbl, file_id FROM livebind.files ORDER BY tbl')) as { tbl: string; file_id: string }[];
       expect(rows.map((r) => r.tbl)).toEqual(['app.docs']);
-      const c2 = createClient({ url: s.url, auth: { user: 'admin', password: 'admin-pass' } });
+      const c2 = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: s.url, auth: { user: 'admin', password: 'admin-pass' } });
       const [row] = await c2.query<{ f: string }>('SELECT f FROM app.docs WHERE id = 1');
       expect(rows[0]!.file_id).toBe(parseFileRef(row!.f).id);
       await c2.execute('DELETE FROM app.docs WHERE id = 1'); // the trigger exists after the restart

@@ -7,7 +7,7 @@ import type { DevServer } from '../../server/devServer.js';
 import { storedFileName as serverStoredName } from '../../server/files/fileUpload.js';
 import { createClient } from '../../src/index.js';
 import type { LivebindClient } from '../../src/index.js';
-import { fileDownloadUrl, kalamdbFiles, parseFileRef, storedFileName } from '../../src/kalamdb.js';
+import { fileDownloadUrl, kalamdbFiles, kalamdbLogin, kalamdbSql, parseFileRef, storedFileName } from '../../src/kalamdb.js';
 import { supabaseDriver } from '../../src/supabase.js';
 import { login } from '../server/httpTestClient.js';
 
@@ -25,10 +25,10 @@ beforeAll(async () => {
     ],
   });
   for (const u of ['admin', 'alice', 'bob']) tokens[u] = await login(server, u, `${u}-pass`);
-  const admin = createClient({ url: server.url, auth: { token: tokens['admin']! } });
+  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['admin']! } });
   await admin.execute('CREATE NAMESPACE app; CREATE USER TABLE app.docs (id INT PRIMARY KEY, title TEXT, attachment FILE); CREATE SHARED TABLE app.pub (id INT PRIMARY KEY, f FILE)');
   await admin.close();
-  alice = createClient({ url: server.url, auth: { user: 'alice', password: 'alice-pass' }, files: kalamdbFiles });
+  alice = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'alice', password: 'alice-pass' }, files: kalamdbFiles });
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { startDevServer } from '../../server/testing.js';
 import type { DevServer } from '../../server/testing.js';
 import { createClient, isLivebindError } from '../../src/index.js';
 import type { FetchLike, LivebindClient, UploadProgress } from '../../src/index.js';
-import { fileDownloadUrl, kalamdbFiles, parseFileRef } from '../../src/kalamdb.js';
+import { fileDownloadUrl, kalamdbFiles, kalamdbLogin, kalamdbSql, parseFileRef } from '../../src/kalamdb.js';
 import { login } from '../server/httpTestClient.js';
 
 const MiB = 1024 * 1024;
@@ -76,11 +76,11 @@ const fileCount = async (): Promise<number> => ((await server.engine.internalQue
 beforeAll(async () => {
   server = await startDevServer({ users: [{ user: 'worker', password: 'worker-pass', role: 'service' }, { user: 'admin', password: 'admin-pass', role: 'dba' }] });
   dir = await mkdtemp(join(tmpdir(), 'livebind-upload-'));
-  const admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   await admin.execute('CREATE NAMESPACE app; CREATE SHARED TABLE app.up (id INT PRIMARY KEY, f FILE, g FILE)');
   await admin.close();
   token = await login(server, 'worker', 'worker-pass');
-  client = createClient({ url: server.url, auth: { user: 'worker', password: 'worker-pass' }, files: kalamdbFiles, fetch: countingFetch });
+  client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'worker', password: 'worker-pass' }, files: kalamdbFiles, fetch: countingFetch });
 });
 
 afterAll(async () => {
@@ -277,14 +277,14 @@ describe('server errors keep their codes on the streamed path', () => {
 
 describe('opt-in', () => {
   test('without files: kalamdbFiles, queryWithFiles rejects with a UsageError naming the import; a bad value throws', async () => {
-    const plain = createClient({ url: server.url, auth: { token } });
+    const plain = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token } });
     await expect(plain.queryWithFiles('INSERT INTO app.up (id, f) VALUES (10, FILE("a"))', { a: Buffer.from('a') })).rejects.toMatchObject({
       kind: 'usage',
       code: 'FILES_NOT_ENABLED',
       message: expect.stringContaining('import { kalamdbFiles } from "livebind/kalamdb"'),
     });
     await plain.close();
-    expect(() => createClient({ url: server.url, auth: { token }, files: true as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token }, files: true as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 
   test('error messages and progress never carry the token', async () => {

@@ -54,8 +54,9 @@ test('installed into a fresh app, the dev server starts from its testing entry a
     join(app, 'smoke.mjs'),
     `import { startDevServer } from '@livebind/dev-server/testing';
 import { createClient } from 'livebind';
+import { kalamdbLogin, kalamdbSql } from 'livebind/kalamdb';
 const server = await startDevServer({ users: [{ user: 'admin', password: 'admin-pass', role: 'dba' }] });
-const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+const client = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' }, login: kalamdbLogin, sql: kalamdbSql });
 await client.execute('CREATE NAMESPACE IF NOT EXISTS app');
 await client.execute('CREATE SHARED TABLE app.t (id BIGINT PRIMARY KEY, v TEXT)');
 await client.execute("INSERT INTO app.t (id, v) VALUES (1, 'packed')");

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { startDevServer } from '../../server/devServer.js';
 import { createClient, liveChanges, sqlLiteral } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { ClientOptions, WebSocketConstructor } from '../../src/index.js';
 import type { LivebindClient } from '../../src/types.js';
 
@@ -34,6 +35,8 @@ export async function startLiveTestServer(): Promise<LiveTestServer> {
       // The Node socket (`ws`), as the client uses in Node: jsdom's globals would hand undici's
       // WebSocket jsdom Event objects from another realm.
       const c = createClient({
+        login: kalamdbLogin,
+        sql: kalamdbSql,
         url: server.url,
         auth: { user: USER.user, password: USER.password },
         WebSocket: NodeWebSocket as unknown as WebSocketConstructor,

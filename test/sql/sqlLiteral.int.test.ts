@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
 import { createClient, sqlLiteral } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { LivebindClient, LiveRows } from '../../src/index.js';
 
 let server: DevServer;
@@ -13,7 +14,7 @@ let client: LivebindClient;
 
 beforeAll(async () => {
   server = await startDevServer({ port: 0, quiet: true, users: [{ user: 'lit', password: 'lit-pass', role: 'dba' }] });
-  client = createClient({ url: server.url, auth: { user: 'lit', password: 'lit-pass' } });
+  client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'lit', password: 'lit-pass' } });
   await client.execute('CREATE NAMESPACE IF NOT EXISTS lit');
   await client.execute('CREATE SHARED TABLE lit.v (id BIGINT PRIMARY KEY, s TEXT)');
 });

@@ -9,6 +9,7 @@ import { WebSocket as NodeWebSocket } from 'ws';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { startDevServer, type DevServer } from '../../server/testing.js';
 import { createClient, sqlLiteral } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { ChannelOptions, WebSocketConstructor } from '../../src/index.js';
 import type { LivebindClient } from '../../src/types.js';
 import { supabaseDriver } from '../../src/supabase.js';
@@ -44,7 +45,7 @@ function countedClient(url: string, key: string): CountedClient {
     }
   } as unknown as WebSocketConstructor;
   const auth = { user: USER.user, password: USER.password };
-  const rows = createClient({ url, auth, WebSocket: Counting });
+  const rows = createClient({ login: kalamdbLogin, sql: kalamdbSql, url, auth, WebSocket: Counting });
   const channels = createClient({ driver: supabaseDriver({ url, apikey: 'ssr' }), auth, WebSocket: Counting, channels: { presenceGraceMs: 0 } });
   const client = Object.assign(Object.create(null) as object, rows, {
     channel: (topic: string, options?: ChannelOptions) => channels.channel(topic, { ...options, presence: { key, ...options?.presence } }),

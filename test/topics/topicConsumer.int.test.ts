@@ -5,7 +5,7 @@ import { startDevServer } from '../../server/devServer.js';
 import type { DevServer } from '../../server/devServer.js';
 import { createClient } from '../../src/index.js';
 import type { FetchLike, LivebindClient, TopicRecord } from '../../src/index.js';
-import { kalamdbTopics } from '../../src/kalamdb.js';
+import { kalamdbLogin, kalamdbSql, kalamdbTopics } from '../../src/kalamdb.js';
 
 interface Job {
   id: string;
@@ -31,7 +31,7 @@ function worker(user = 'worker'): { client: LivebindClient; sent: Sent[] } {
     if (path.startsWith('/v1/api/topics/')) sent.push({ path, body: JSON.parse(init.body ?? '{}'), signal: init.signal });
     return globalThis.fetch(url, init);
   };
-  const client = createClient({ url: server.url, auth: { user, password: `${user}-pass` }, topics: kalamdbTopics, fetch });
+  const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user, password: `${user}-pass` }, topics: kalamdbTopics, fetch });
   clients.push(client);
   return { client, sent };
 }
@@ -45,7 +45,7 @@ beforeAll(async () => {
       { user: 'alice', password: 'alice-pass', role: 'user' },
     ],
   });
-  admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   await admin.execute('CREATE NAMESPACE IF NOT EXISTS w');
 });
 

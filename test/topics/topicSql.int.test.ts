@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startDevServer } from '../../server/testing.js';
 import type { DevServer } from '../../server/testing.js';
 import { createClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { LivebindClient } from '../../src/index.js';
 import { login, request } from '../server/httpTestClient.js';
 
@@ -30,13 +31,13 @@ beforeAll(async () => {
       { user: 'alice', password: 'alice-pass', role: 'user' },
     ],
   });
-  const admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
   await admin.execute(`CREATE NAMESPACE app; CREATE SHARED TABLE app.items (id INT PRIMARY KEY, name TEXT) WITH (ACCESS_LEVEL='PUBLIC');
     CREATE TOPIC app.events; ALTER TOPIC app.events ADD SOURCE app.items ON INSERT;
     CREATE TOPIC app.spread PARTITIONS 3; ALTER TOPIC app.spread ADD SOURCE app.items ON UPDATE WITH (payload = 'key')`);
   await admin.close();
-  worker = createClient({ url: server.url, auth: { user: 'worker', password: 'worker-pass' } });
-  alice = createClient({ url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
+  worker = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'worker', password: 'worker-pass' } });
+  alice = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
   for (let i = 1; i <= 5; i++) await alice.execute('INSERT INTO app.items VALUES ($1, $2)', [i, `item ${i}`]);
 });
 

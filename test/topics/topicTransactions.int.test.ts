@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDevServer } from '../../server/testing.js';
 import type { DevServer } from '../../server/testing.js';
 import { createClient } from '../../src/index.js';
+import { kalamdbLogin, kalamdbSql } from '../../src/kalamdb.js';
 import type { LivebindClient } from '../../src/index.js';
 
 const USERS = [
@@ -34,10 +35,10 @@ describe('one transaction', () => {
 
   beforeAll(async () => {
     server = await startDevServer({ users: USERS });
-    const admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+    const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
     await admin.execute(SETUP);
     await admin.close();
-    alice = createClient({ url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
+    alice = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'alice', password: 'alice-pass' } });
   });
 
   afterAll(async () => {
@@ -88,7 +89,7 @@ test('a committed change the server could not number before it stopped is number
   process.on('warning', onWarning);
   try {
     let server = await startDevServer({ dataDir: dir, users: USERS });
-    const admin = createClient({ url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
+    const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'admin', password: 'admin-pass' } });
     await admin.execute(SETUP);
     await admin.execute("INSERT INTO app.items VALUES (1, 'numbered')");
     // Stop numbering, write, and stop the server with the change only in the outbox.

@@ -1,16 +1,23 @@
 /**
- * KalamDB HTTP API (spec §3, §4): login, refresh, `POST /v1/api/sql`. Errors become AuthError or
- * QueryError with the server's code and HTTP status; tokens never appear in messages.
+ * KalamDB HTTP SQL (spec §3, §4): `POST /v1/api/sql` for `client.query()` / `client.execute()`,
+ * opt-in so live-rows apps bundle none of it:
+ *
+ *   import { kalamdbSql } from 'livebind/kalamdb';
+ *   const client = createClient({ url, auth, sql: kalamdbSql });
+ *   const rows = await client.query('SELECT * FROM app.orders WHERE id = $1', [1]);
+ *
+ * Also the HTTP POST shared with the login calls (./login.ts) and the answer decoding shared with
+ * FILE uploads (./fileUploads.ts). Errors become AuthError or QueryError with the server's code and
+ * HTTP status; tokens never appear in messages.
  */
-import { abortError, AuthError, ConnectionError, QueryError } from '../../errors.js';
+import { abortError, AuthError, ConnectionError, isLivebindError, QueryError } from '../../errors.js';
 import { checkParam } from '../../sql/sqlLiteral.js';
-import type { SqlParam } from '../../types.js';
-import type { LoginCalls, Row, SqlOutcome, Tokens } from '../driver.js';
+import type { QueryOptions, SqlParam } from '../../types.js';
+import type { DriverContext, Row, SqlOutcome, TokenNeed } from '../driver.js';
 import type { FetchLike } from '../fetch.js';
 import { decodeField, isObject, parseJson, str } from './codec.js';
 
 export type { FetchLike } from '../fetch.js';
-export type { Tokens } from '../driver.js';
 
 const AUTH_CODES = new Set([
   'MISSING_AUTHORIZATION',
@@ -23,18 +30,19 @@ const AUTH_CODES = new Set([
   'AUTHENTICATION_ERROR',
 ]);
 
-/** The HTTP calls of one driver: login and refresh (its LoginCalls) and SQL. */
-export interface KalamHttp extends LoginCalls {
-  refresh(refreshToken: string): Promise<Tokens>;
-  /** Run SQL; throws AuthError (401/403 auth codes), QueryError, or AbortError once `signal` aborts. */
-  sql(token: string, sql: string, params: readonly SqlParam[] | undefined, namespace: string | undefined, signal?: AbortSignal): Promise<SqlOutcome>;
-}
+/** One SQL call: throws AuthError (401/403 auth codes), QueryError, or AbortError once `options.signal` aborts. */
+export type KalamQuery = (sql: string, params: readonly SqlParam[] | undefined, options: QueryOptions | undefined) => Promise<SqlOutcome>;
 
-const JSON_TYPE = { 'Content-Type': 'application/json' };
+/** The value of the `sql` option: builds the SQL call for one client. */
+export type KalamSql = (baseUrl: string, fetch: FetchLike, context: DriverContext) => KalamQuery;
 
-/** A closure rather than a class: local names minify (this sits in every browser bundle). */
-export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
-  const post = async (path: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<HttpAnswer> => {
+export const JSON_TYPE = { 'Content-Type': 'application/json' };
+
+/** A POST to the server: its answer, ConnectionError NETWORK_ERROR when unreachable, AbortError once `signal` aborts. */
+export type KalamPost = (path: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal) => Promise<HttpAnswer>;
+
+export function kalamPost(baseUrl: string, fetchImpl: FetchLike): KalamPost {
+  return async (path, headers, body, signal) => {
     const url = baseUrl.replace(/\/+$/, '') + path;
     try {
       // `body` and `signal` may be undefined: fetch treats that as absent.
@@ -49,50 +57,28 @@ export function kalamHttp(baseUrl: string, fetchImpl: FetchLike): KalamHttp {
       });
     }
   };
-
-  const auth = async (login: boolean, headers: Record<string, string>, body?: string): Promise<Tokens> => {
-    const res = await post(login ? '/v1/api/auth/login' : '/v1/api/auth/refresh', headers, body);
-    const json = parseJson(res.text);
-    const what = `${login ? 'Login' : 'Token refresh'} answered HTTP ${res.status}`;
-    if (res.status === 429 || res.status >= 500) {
-      // Busy or failing, not a verdict on the credentials: back off (honouring Retry-After) and try again.
-      const retryAfterMs = retryAfter(res.retryAfter);
-      throw new ConnectionError(`${what}; retrying${retryAfterMs === undefined ? '' : ` in ${Math.ceil(retryAfterMs / 1000)} s`}.`, {
-        code: res.status === 429 ? 'RATE_LIMITED' : 'SERVER_ERROR',
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
-    }
-    if (!res.ok || !isObject(json) || typeof json['access_token'] !== 'string') {
-      // KalamDB's auth endpoints answer lower-case kinds (`unauthorized`); codes are UPPER_SNAKE everywhere in livebind.
-      const error = isObject(json) ? json['error'] : undefined;
-      const code = typeof error === 'string' ? error.toUpperCase() : str(isObject(error) && error['code'], `HTTP_${res.status}`);
-      throw new AuthError(`${what} (${code}); ${login ? 'check the user name and password' : 'logging in again'}.`, {
-        code,
-        status: res.status,
-        // A login refused with 401/403 is final: the same user name and password will be refused again.
-        final: login && (res.status === 401 || res.status === 403),
-      });
-    }
-    return {
-      accessToken: json['access_token'],
-      refreshToken: typeof json['refresh_token'] === 'string' ? json['refresh_token'] : undefined,
-    };
-  };
-
-  return {
-    login: (user, password) => auth(true, JSON_TYPE, JSON.stringify({ user, password })),
-    refresh: (refreshToken) => auth(false, { Authorization: `Bearer ${refreshToken}` }),
-    async sql(token, sql, params, namespace, signal) {
-      let body = `{"sql":${JSON.stringify(sql)}`;
-      if (params !== undefined && params.length > 0) body += `,"params":${wireParams(params)}`;
-      if (namespace !== undefined) body += `,"namespace_id":${JSON.stringify(namespace)}`;
-      body += '}';
-      return sqlOutcome(await post('/v1/api/sql', { ...JSON_TYPE, Authorization: `Bearer ${token}` }, body, signal), sql);
-    },
-  };
 }
 
-interface HttpAnswer {
+/** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
+export const kalamdbSql: KalamSql = (baseUrl, fetchImpl, context) => {
+  const post = kalamPost(baseUrl, fetchImpl);
+  return async (sql, params, options) => {
+    let body = `{"sql":${JSON.stringify(sql)}`;
+    if (params !== undefined && params.length > 0) body += `,"params":${wireParams(params)}`;
+    if (options?.namespace !== undefined) body += `,"namespace_id":${JSON.stringify(options.namespace)}`;
+    body += '}';
+    const call = async (need: TokenNeed): Promise<SqlOutcome> =>
+      sqlOutcome(await post('/v1/api/sql', { ...JSON_TYPE, Authorization: `Bearer ${await context.token(need)}` }, body, options?.signal), sql);
+    try {
+      return await call('http');
+    } catch (error) {
+      if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
+      return call('expired');
+    }
+  };
+};
+
+export interface HttpAnswer {
   readonly ok: boolean;
   readonly status: number;
   readonly text: string;
@@ -153,12 +139,4 @@ function wireParam(value: SqlParam): string {
   }
   checkParam(value);
   return JSON.stringify(value);
-}
-
-/** `Retry-After` (seconds or an HTTP date) in ms, capped at 60 s; undefined when absent or unreadable. */
-function retryAfter(header: string | null): number | undefined {
-  if (!header?.trim()) return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 60_000) : undefined;
 }

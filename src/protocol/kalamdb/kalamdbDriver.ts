@@ -1,23 +1,27 @@
 /**
  * The KalamDB driver (spec: shared/specs/kalamdb-protocol.md, cited K§n): `/v1/ws` live queries
- * (KalamSession per socket, SubscriptionManager across sockets, KalamFeed per query), HTTP SQL
- * (`POST /v1/api/sql`) and the login/refresh calls of `{ user, password }` auth.
+ * (KalamSession per socket, SubscriptionManager across sockets, KalamFeed per query). HTTP SQL
+ * (`POST /v1/api/sql`, `sql: kalamdbSql`), `{ user, password }` login (`login: kalamdbLogin`), FILE
+ * uploads and topics are opt-in imports from `livebind/kalamdb`, so live-rows apps bundle none of them.
  *
  *   import { createClient } from 'livebind';
- *   import { kalamdbDriver } from 'livebind/kalamdb';
- *   const client = createClient({ driver: kalamdbDriver({ url: 'http://127.0.0.1:8080' }), auth: { user, password } });
+ *   import { kalamdbDriver, kalamdbLogin, kalamdbSql } from 'livebind/kalamdb';
+ *   const client = createClient({
+ *     driver: kalamdbDriver({ url: 'http://127.0.0.1:8080', login: kalamdbLogin, sql: kalamdbSql }),
+ *     auth: { user, password },
+ *   });
  *
  * `createClient({ url, auth, ...these options })` builds the same driver (KalamDB is the default).
  */
-import { isLivebindError, UsageError } from '../../errors.js';
-import type { QueryOptions, SqlParam, UploadFile, UploadOptions } from '../../types.js';
-import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session, SqlOutcome, TokenNeed } from '../driver.js';
+import { UsageError } from '../../errors.js';
+import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
 import { optInMessage } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
-import { kalamHttp } from './http.js';
+import type { KalamSql } from './http.js';
+import type { KalamLogin } from './login.js';
 import { kalamSession } from './KalamSession.js';
 import { createSubscriptionManager } from './SubscriptionManager.js';
 import type { SubscriptionManager } from './SubscriptionManager.js';
@@ -73,6 +77,18 @@ export interface KalamDriverOptions {
    * `queryWithFiles()` rejects with UsageError `FILES_NOT_ENABLED`.
    */
   readonly files?: KalamFiles;
+  /**
+   * `{ user, password }` auth (login, refresh before expiry, log in again when refused): pass
+   * `kalamdbLogin` from `livebind/kalamdb` (opt-in, so apps that pass a token or a token provider
+   * bundle none of it). Without it that auth form fails at createClient with UsageError `INVALID_OPTION`.
+   */
+  readonly login?: KalamLogin;
+  /**
+   * SQL over HTTP (`client.query()`, `client.execute()`, K§4): pass `kalamdbSql` from
+   * `livebind/kalamdb` (opt-in, so live-rows apps bundle none of it). Without it they reject with
+   * UsageError `SQL_NOT_ENABLED`.
+   */
+  readonly sql?: KalamSql;
 }
 
 /** The KalamDB driver for `createClient({ driver })`. Reusable: each client gets its own state. */
@@ -85,13 +101,14 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     ['strictLiveSql', 'checkLiveSql'],
     ['topics', 'kalamdbTopics'],
     ['files', 'kalamdbFiles'],
+    ['login', 'kalamdbLogin'],
+    ['sql', 'kalamdbSql'],
   ] as const) {
     if (options[option] !== undefined && typeof options[option] !== 'function') {
       throw new UsageError(optInMessage(`Option "${option}"`, option, name, 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
     }
   }
   const fetchImpl = options.fetch ?? defaultFetch();
-  const http = kalamHttp(options.url, fetchImpl);
   const limits = {
     perSecond: positive(options.maxMessagesPerSecond, 45, 'maxMessagesPerSecond'),
     maxFrameBytes: positive(options.maxMessageBytes, 1024 * 1024, 'maxMessageBytes'),
@@ -100,10 +117,15 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
   return {
     name: 'kalamdb',
     limits,
-    login: http,
+    login:
+      options.login?.(options.url, fetchImpl) ??
+      (() => {
+        throw new UsageError(optInMessage('Option "auth" as { user, password }', 'login', 'kalamdbLogin', 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
+      }),
     /** One client's driver: a closure, whose local names minify (this sits in every browser bundle). */
     create(context: DriverContext): Driver {
       const topic = options.topics?.(options.url, fetchImpl, context);
+      const query = options.sql?.(options.url, fetchImpl, context);
       const upload = options.files?.(options.url, fetchImpl, context);
       const manager: SubscriptionManager = createSubscriptionManager(context.connection, options.resume ?? 'auto');
       const compress = options.compress ?? true;
@@ -125,25 +147,19 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
           return manager.open(spec, sink, options.strictLiveSql?.(spec.sql));
         },
 
-        /** SQL over HTTP with one retry after TOKEN_EXPIRED (spec §3.5). */
-        async sql(text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined): Promise<SqlOutcome> {
-          const call = async (need: TokenNeed): Promise<SqlOutcome> =>
-            http.sql(await context.token(need), text, params, queryOptions?.namespace, queryOptions?.signal);
-          try {
-            return await call('http');
-          } catch (error) {
-            if (!isLivebindError(error) || error.code !== 'TOKEN_EXPIRED') throw error;
-            return call('expired');
-          }
-        },
+        /** SQL over HTTP (K§4), through the opt-in `sql` option; without it every call rejects naming the import. */
+        sql:
+          query ??
+          (async () => {
+            throw new UsageError(optInMessage('query() and execute()', 'sql', 'kalamdbSql', 'livebind/kalamdb'), { code: 'SQL_NOT_ENABLED' });
+          }),
 
         /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
-        async sqlWithFiles(text: string, files: Readonly<Record<string, UploadFile>>, params: readonly SqlParam[] | undefined, uploadOptions: UploadOptions | undefined): Promise<SqlOutcome> {
-          if (upload === undefined) {
+        sqlWithFiles:
+          upload ??
+          (async () => {
             throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
-          }
-          return upload(text, files, params, uploadOptions);
-        },
+          }),
       };
     },
   };

@@ -6,7 +6,7 @@
  * `access_token` to every joined topic, and a token close to `exp` is refreshed before it lapses
  * (§3.5, §7 #3).
  */
-import { jwtExpiry } from '../../connection/credentials.js';
+import { jwtExpiry } from '../../connection/passwordLogin.js';
 import type { Timers } from '../../connection/timers.js';
 import { AuthError, isLivebindError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';

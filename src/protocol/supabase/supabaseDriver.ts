@@ -10,6 +10,7 @@ import { REJOIN_DELAYS_MS } from '../../channel/rejoinDelay.js';
 import { UnsupportedError, UsageError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
 import type { Driver, DriverContext, DriverFactory, DriverLimits, FeedSpec, SqlOutcome } from '../driver.js';
+import { passwordLogin } from '../../connection/passwordLogin.js';
 import { devServerLogin } from './devServerLogin.js';
 import type { PostLike } from './devServerLogin.js';
 import { feedSpec } from './feedSpec.js';
@@ -57,7 +58,8 @@ export function supabaseDriver(options: SupabaseDriverOptions): DriverFactory {
   return {
     name: 'supabase',
     limits,
-    login: devServerLogin(options.url, fetch),
+    // { user, password } needs no opt-in here: the dev-server login is small and this bundle is not the budgeted one.
+    login: passwordLogin(devServerLogin(options.url, fetch)),
     anonymousToken: options.apikey,
     channels: channelRegistry,
     create: (context) => new SupabaseDriver(options, limits, fetch, context),
