@@ -177,7 +177,7 @@ export interface UploadOptions extends QueryOptions {
 export interface LivebindClient {
   /**
    * Run SQL over HTTP; rows as objects keyed by column name. Over KalamDB it needs `sql: kalamdbSql`
-   * from `livebind/kalamdb` (else UsageError `SQL_NOT_ENABLED`); rejects with UnsupportedError on a backend without SQL.
+   * from `livebind/kalamdb` (else UsageError `OPT_IN_REQUIRED`); rejects with UnsupportedError on a backend without SQL.
    */
   query<R = Record<string, unknown>>(sql: string, params?: readonly SqlParam[], options?: QueryOptions): Promise<R[]>;
   /**
@@ -185,7 +185,7 @@ export interface LivebindClient {
    * SQL): the server stores each file and puts its FileRef JSON in the row (`fileDownloadUrl` from
    * `livebind/kalamdb` turns one into its download URL). `options.onProgress` reports the upload,
    * `options.signal` aborts it (AbortError). Over KalamDB it needs `files: kalamdbFiles` from
-   * `livebind/kalamdb` (else UsageError `FILES_NOT_ENABLED`); rejects with UnsupportedError on
+   * `livebind/kalamdb` (else UsageError `OPT_IN_REQUIRED`); rejects with UnsupportedError on
    * backends without FILE columns.
    */
   queryWithFiles<R = Record<string, unknown>>(sql: string, files: Readonly<Record<string, UploadFile>>, params?: readonly SqlParam[], options?: UploadOptions): Promise<R[]>;

@@ -53,6 +53,6 @@ describe('typed rows flow from the generic through the core observables', () => 
   });
 
   test('createClient takes files: kalamdbFiles', () => {
-    expectTypeOf(createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://x', auth: { token: 't' }, files: kalamdbFiles })).toEqualTypeOf<LivebindClient>();
+    expectTypeOf(createClient({ sql: kalamdbSql, url: 'http://x', auth: { token: 't' }, files: kalamdbFiles })).toEqualTypeOf<LivebindClient>();
   });
 });

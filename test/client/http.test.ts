@@ -59,7 +59,7 @@ describe('query and execute', () => {
 
   test('execute sums DML row counts', async () => {
     const s = server(() => ok([{ row_count: 2, message: 'Inserted 2 row(s)' }, { row_count: 1, message: 'Updated 1 row(s)' }]));
-    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
+    const client = createClient({ sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
     expect(await client.execute('INSERT …; UPDATE …')).toBe(3);
   });
 
@@ -80,7 +80,7 @@ describe('query and execute', () => {
 
   test('a second TOKEN_EXPIRED is not retried again and surfaces as AuthError without the token', async () => {
     const s = server((call) => (call.url.endsWith('/sql') ? expired : tokens('x')));
-    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: () => 'secret-token-value', fetch: s.fetch });
+    const client = createClient({ sql: kalamdbSql, url: 'http://db.test', auth: () => 'secret-token-value', fetch: s.fetch });
     const error = await client.query('SELECT 1').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'auth', code: 'TOKEN_EXPIRED', status: 401 });
     expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('secret-token-value');
@@ -113,9 +113,9 @@ describe('query and execute', () => {
 
   test('SQL errors are QueryErrors with code, status and sql; network failures ConnectionErrors', async () => {
     const s = server(() => ({ status: 400, body: { status: 'error', results: [], took: 0.4, error: { code: 'TABLE_NOT_FOUND', message: 'Table not found: app.x' } } }));
-    const client = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
+    const client = createClient({ sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: s.fetch });
     expect(await client.query('SELECT * FROM app.x').catch((e: unknown) => e)).toMatchObject({ kind: 'query', code: 'TABLE_NOT_FOUND', status: 400, sql: 'SELECT * FROM app.x' });
-    const down = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    const down = createClient({ sql: kalamdbSql, url: 'http://db.test', auth: { token: 't' }, fetch: () => Promise.reject(new TypeError('fetch failed')) });
     expect(await down.query('SELECT 1').catch((e: unknown) => e)).toMatchObject({ kind: 'connection', code: 'NETWORK_ERROR' });
     expect(await client.query('SELECT $1', [Number.NaN]).catch((e: unknown) => e)).toMatchObject({ kind: 'usage', code: 'INVALID_PARAMETER' });
   });

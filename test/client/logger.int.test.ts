@@ -64,5 +64,5 @@ test('without a logger nothing is written; an unknown level or a bare console is
     for (const spy of spies) spy.mockRestore();
   }
   expect(() => createLogger(console, 'verbose' as never)).toThrow(/logLevel must be one of/);
-  expect(() => createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: 'x' }, logger: console as never })).toThrow(/createLogger/);
+  expect(() => createClient({ sql: kalamdbSql, url: server.url, auth: { token: 'x' }, logger: console as never })).toThrow(/createLogger/);
 });

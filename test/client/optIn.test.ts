@@ -29,14 +29,14 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('{ user, password } needs login: kalamdbLogin', () => {
-  test('without it createClient throws INVALID_OPTION naming the import', () => {
+  test('without it createClient throws OPT_IN_REQUIRED naming the import', () => {
     for (const make of [
       () => createClient({ url, auth: { user: 'u', password: 'p' }, fetch }),
       () => createDriverClient({ driver: kalamdbDriver({ url, fetch }), auth: { user: 'u', password: 'p' } }),
     ]) {
       const error = thrown(make);
       expect(error).toBeInstanceOf(UsageError);
-      expect(error).toMatchObject({ code: 'INVALID_OPTION' });
+      expect(error).toMatchObject({ code: 'OPT_IN_REQUIRED' });
       expect((error as Error).message).toContain('{ user, password }');
       expect((error as Error).message).toContain('import { kalamdbLogin } from "livebind/kalamdb"');
       expect((error as Error).message).toContain('{ login: kalamdbLogin }');
@@ -60,14 +60,14 @@ describe('{ user, password } needs login: kalamdbLogin', () => {
 });
 
 describe('query() and execute() need sql: kalamdbSql', () => {
-  test('without it they reject with SQL_NOT_ENABLED naming the import and send nothing', async () => {
+  test('without it they reject with OPT_IN_REQUIRED naming the import and send nothing', async () => {
     calls.length = 0;
     const client = createClient({ url, auth: { token: 't' }, fetch });
     for (const call of [() => client.query('SELECT 1'), () => client.execute('DELETE FROM app.t')]) {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
-      expect(error).toMatchObject({ code: 'SQL_NOT_ENABLED' });
-      expect((error as Error).message).toContain('query() and execute()');
+      expect(error).toMatchObject({ code: 'OPT_IN_REQUIRED' });
+      expect((error as Error).message).toContain('SQL over HTTP (query(), execute()) needs its opt-in import');
       expect((error as Error).message).toContain('import { kalamdbSql } from "livebind/kalamdb"');
       expect((error as Error).message).toContain('{ sql: kalamdbSql }');
     }

@@ -30,12 +30,12 @@ beforeAll(async () => {
     ],
   });
   for (const u of users) tokens[u] = await login(server, u, `${u}-pass`);
-  admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['admin']! }, files: kalamdbFiles });
+  admin = createClient({ sql: kalamdbSql, url: server.url, auth: { token: tokens['admin']! }, files: kalamdbFiles });
   await admin.execute(
     "CREATE NAMESPACE app; CREATE SHARED TABLE app.pub (id INT PRIMARY KEY, title TEXT, f FILE, g FILE) WITH (ACCESS_LEVEL='PUBLIC'); CREATE USER TABLE app.mine (id INT PRIMARY KEY, f FILE); CREATE SHARED TABLE app.tmp (id INT PRIMARY KEY, f FILE)",
   );
-  alice = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['alice']! }, files: kalamdbFiles });
-  bob = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['bob']! }, files: kalamdbFiles });
+  alice = createClient({ sql: kalamdbSql, url: server.url, auth: { token: tokens['alice']! }, files: kalamdbFiles });
+  bob = createClient({ sql: kalamdbSql, url: server.url, auth: { token: tokens['bob']! }, files: kalamdbFiles });
 });
 
 afterAll(async () => {

@@ -25,7 +25,7 @@ beforeAll(async () => {
     ],
   });
   for (const u of ['admin', 'alice', 'bob']) tokens[u] = await login(server, u, `${u}-pass`);
-  const admin = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token: tokens['admin']! } });
+  const admin = createClient({ sql: kalamdbSql, url: server.url, auth: { token: tokens['admin']! } });
   await admin.execute('CREATE NAMESPACE app; CREATE USER TABLE app.docs (id INT PRIMARY KEY, title TEXT, attachment FILE); CREATE SHARED TABLE app.pub (id INT PRIMARY KEY, f FILE)');
   await admin.close();
   alice = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { user: 'alice', password: 'alice-pass' }, files: kalamdbFiles });

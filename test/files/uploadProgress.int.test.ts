@@ -277,14 +277,14 @@ describe('server errors keep their codes on the streamed path', () => {
 
 describe('opt-in', () => {
   test('without files: kalamdbFiles, queryWithFiles rejects with a UsageError naming the import; a bad value throws', async () => {
-    const plain = createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token } });
+    const plain = createClient({ sql: kalamdbSql, url: server.url, auth: { token } });
     await expect(plain.queryWithFiles('INSERT INTO app.up (id, f) VALUES (10, FILE("a"))', { a: Buffer.from('a') })).rejects.toMatchObject({
       kind: 'usage',
-      code: 'FILES_NOT_ENABLED',
+      code: 'OPT_IN_REQUIRED',
       message: expect.stringContaining('import { kalamdbFiles } from "livebind/kalamdb"'),
     });
     await plain.close();
-    expect(() => createClient({ login: kalamdbLogin, sql: kalamdbSql, url: server.url, auth: { token }, files: true as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(() => createClient({ sql: kalamdbSql, url: server.url, auth: { token }, files: true as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
   });
 
   test('error messages and progress never carry the token', async () => {

@@ -74,7 +74,7 @@ export interface KalamDriverOptions {
   /**
    * FILE uploads (`client.queryWithFiles(...)`, K§4.3) with progress and abort: pass `kalamdbFiles`
    * from `livebind/kalamdb` (opt-in, so live-rows apps bundle none of it). Without it
-   * `queryWithFiles()` rejects with UsageError `FILES_NOT_ENABLED`.
+   * `queryWithFiles()` rejects with UsageError `OPT_IN_REQUIRED`.
    */
   readonly files?: KalamFiles;
   /**
@@ -86,7 +86,7 @@ export interface KalamDriverOptions {
   /**
    * SQL over HTTP (`client.query()`, `client.execute()`, K§4): pass `kalamdbSql` from
    * `livebind/kalamdb` (opt-in, so live-rows apps bundle none of it). Without it they reject with
-   * UsageError `SQL_NOT_ENABLED`.
+   * UsageError `OPT_IN_REQUIRED`.
    */
   readonly sql?: KalamSql;
 }
@@ -120,7 +120,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     login:
       options.login?.(options.url, fetchImpl) ??
       (() => {
-        throw new UsageError(optInMessage('Option "auth" as { user, password }', 'login', 'kalamdbLogin', 'livebind/kalamdb'), { code: 'INVALID_OPTION' });
+        throw new UsageError(optInMessage('Option "auth" as { user, password }', 'login', 'kalamdbLogin', 'livebind/kalamdb'), { code: 'OPT_IN_REQUIRED' });
       }),
     /** One client's driver: a closure, whose local names minify (this sits in every browser bundle). */
     create(context: DriverContext): Driver {
@@ -151,14 +151,14 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
         sql:
           query ??
           (async () => {
-            throw new UsageError(optInMessage('query() and execute()', 'sql', 'kalamdbSql', 'livebind/kalamdb'), { code: 'SQL_NOT_ENABLED' });
+            throw new UsageError(optInMessage('SQL over HTTP (query(), execute())', 'sql', 'kalamdbSql', 'livebind/kalamdb'), { code: 'OPT_IN_REQUIRED' });
           }),
 
         /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
         sqlWithFiles:
           upload ??
           (async () => {
-            throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'FILES_NOT_ENABLED' });
+            throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'OPT_IN_REQUIRED' });
           }),
       };
     },
