@@ -16,13 +16,16 @@ import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { createFrameReader, undecodable } from './FrameReader.js';
-import { createOutboundQueue } from './OutboundQueue.js';
+import { utf8Length } from './OutboundQueue.js';
 import { resolveWebSocket } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';
 
 // Statuses are written as their string literals (ConnectionStatus checks them): the strings appear in
 // the bundle anyway and compress better than six constants.
+
+/** The outbound pacing window (`limits.perSecond` frames per rolling window). */
+const WINDOW_MS = 1000;
 
 /** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
 const STABLE_AFTER_MS = 30_000;
@@ -76,7 +79,6 @@ export interface Connection extends ConnectionPort {
 
 export function createConnection(options: ConnectionOptions, hooks: ConnectionHooks): Connection {
   const { timers, limits } = options;
-  const out = createOutboundQueue(timers, limits.perSecond ?? Infinity);
   let status: ConnectionStatus = 'idle';
   let lastError: LivebindError | undefined;
   let attempt = 0;
@@ -101,6 +103,20 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   let faultStreak = 0;
   let stableTimer: unknown;
 
+  // The outbound queue (SPEC §1.4, §1.5): frames in order, held until the link is open, then sent
+  // paced by a sliding window of at most `perWindow` frames per rolling WINDOW_MS (Infinity:
+  // unpaced). Servers drop what exceeds their per-connection rate (KalamDB: 50/s, pings included),
+  // so every frame the client sends goes through here. Each frame sent holds one slot for
+  // WINDOW_MS; a timer frees it and sends the next queued frame, so any interval of WINDOW_MS holds
+  // at most `perWindow` sends, whatever the clock. The window restarts with each socket (`leave`
+  // clears the slots): the server counts per connection.
+  let queue: { readonly key: string | undefined; readonly frame: Frame }[] = [];
+  let perWindow = limits.perSecond ?? Infinity;
+  /** One pending timer per frame sent on this socket in the current window: its slot, freed when it fires. */
+  const slots = new Set<unknown>();
+  /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
+  let largest = 0;
+
   const state = (): ConnectionState => ({ status, lastError, attempt });
 
   const setStatus = (next: ConnectionStatus): void => {
@@ -108,10 +124,45 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     hooks.onState(state());
   };
 
+  /** Send on the open socket now, taking a pacing slot (the handshake goes this way, ahead of the queue). */
+  const sendNow = (frame: Frame): void => {
+    if (perWindow < Infinity) {
+      const slot = timers.setTimeout(() => {
+        slots.delete(slot);
+        pump();
+      }, WINDOW_MS);
+      slots.add(slot);
+    }
+    socket!.send(frame);
+  };
+  /** Send queued frames in order while the link is open and a slot is free. */
+  const pump = (): void => {
+    while (status === 'open' && queue.length > 0 && slots.size < perWindow) {
+      const { frame } = queue.shift()!;
+      // Its size on the wire: UTF-8 bytes of a text frame, length of a binary one.
+      largest = Math.max(largest, typeof frame === 'string' ? utf8Length(frame) : frame.byteLength);
+      sendNow(frame);
+    }
+  };
+  /** Drop a queued keyed frame; true when one was still waiting (so it never reached the server). */
+  const unqueue = (key: string): boolean => {
+    const before = queue.length;
+    queue = queue.filter((q) => q.key !== key);
+    return queue.length !== before;
+  };
+  /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */
+  const push = (frame: Frame, key?: string): void => {
+    if (key !== undefined) unqueue(key);
+    queue.push({ key, frame });
+    pump();
+  };
+
   /**
    * Give up the current socket, if any (`reason`: its close reason), and everything that lived with
    * it: its late callbacks (each checks the generation), the timers, the session, and the queue's
-   * window (`next` 'reconnecting': unkeyed frames dropped, keyed ones kept; 'closed': the whole queue).
+   * window. Frames that only meant something on that socket (the unkeyed ones: KalamDB
+   * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next
+   * socket, unless `next` is 'closed': then the whole queue goes.
    * Every timer and every socket ends here, so nothing else needs to clear them.
    */
   const leave = (next: 'reconnecting' | 'closed', reason = 'Reconnecting'): void => {
@@ -125,7 +176,10 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     timers.clearTimeout(timer);
     timers.clearTimeout(stableTimer);
     timers.clearInterval(beat);
-    out.detach(next === 'closed');
+    for (const slot of slots) timers.clearTimeout(slot);
+    slots.clear();
+    largest = 0;
+    queue = next === 'closed' ? [] : queue.filter((q) => q.key !== undefined);
     setStatus(next);
     const ended = session;
     session = undefined;
@@ -203,7 +257,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       beat = timers.setInterval(() => {
         if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
         const frame = session?.heartbeat();
-        if (frame !== undefined && gen === generation) out.push(frame);
+        if (frame !== undefined && gen === generation) push(frame);
         if (canPing && gen === generation) {
           try {
             opening.ping!();
@@ -214,8 +268,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       }, limits.heartbeatMs);
     }
     if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
+    // Sends what was queued while closed (`pump` runs only while open).
     setStatus('open');
-    if (gen === generation) out.start();
+    if (gen === generation) pump();
   };
 
   const connect = async (reason: TokenReason): Promise<void> => {
@@ -242,19 +297,20 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       if (gen !== generation) return;
-      out.attach(ws);
       // The Link of this socket: every call is ignored once the socket is gone.
       const live = (): boolean => gen === generation;
       session = options.protocol.session({
-        send: (frame, key) => live() && out.push(frame, key),
-        sendFirst: (frame) => live() && out.sendFirst(frame),
+        send: (frame, key) => live() && push(frame, key),
+        sendFirst: (frame) => live() && sendNow(frame),
         opened: () => live() && status !== 'open' && opened(ws, gen),
         rejected: (error) => live() && authFailed(error, true),
         broken: (error) => live() && broken(error),
         dead: (error) => live() && retry(error),
-        slowDown: () => live() && out.slowDown(),
+        // Halve the rate (at least 1 frame per window) for the rest of this client's life; Infinity
+        // halves to Infinity: unpaced stays unpaced.
+        slowDown: () => live() && (perWindow = Math.max(1, Math.floor(perWindow / 2))),
         // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-        frameTooLarge: () => live() && out.largest() > 0 && (maxBytes = Math.min(maxBytes, out.largest() - 1)),
+        frameTooLarge: () => live() && largest > 0 && (maxBytes = Math.min(maxBytes, largest - 1)),
       });
       session.start(token);
       // A protocol without a handshake opened the link inside start().
@@ -322,13 +378,13 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     },
     /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
     send(frame, key) {
-      if (status !== 'closed') out.push(frame, key);
+      if (status !== 'closed') push(frame, key);
     },
     tokenChanged(token) {
       if (status === 'open') session?.tokenChanged?.(token);
     },
     /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
-    unqueue: out.remove,
+    unqueue,
     close() {
       if (status !== 'closed') leave('closed', 'Client closed');
     },
