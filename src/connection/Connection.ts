@@ -110,7 +110,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   // WINDOW_MS; a timer frees it and sends the next queued frame, so any interval of WINDOW_MS holds
   // at most `perWindow` sends, whatever the clock. The window restarts with each socket (`leave`
   // clears the slots): the server counts per connection.
-  let queue: { readonly key: string | undefined; readonly frame: Frame }[] = [];
+  let queue: (readonly [frame: Frame, key: string | undefined])[] = [];
   let perWindow = limits.perSecond ?? Infinity;
   /** One pending timer per frame sent on this socket in the current window: its slot, freed when it fires. */
   const slots = new Set<unknown>();
@@ -138,7 +138,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   /** Send queued frames in order while the link is open and a slot is free. */
   const pump = (): void => {
     while (status === 'open' && queue.length > 0 && slots.size < perWindow) {
-      const { frame } = queue.shift()!;
+      const [frame] = queue.shift()!;
       // Its size on the wire: UTF-8 bytes of a text frame, length of a binary one.
       largest = Math.max(largest, typeof frame === 'string' ? utf8Length(frame) : frame.byteLength);
       sendNow(frame);
@@ -147,13 +147,13 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   /** Drop a queued keyed frame; true when one was still waiting (so it never reached the server). */
   const unqueue = (key: string): boolean => {
     const before = queue.length;
-    queue = queue.filter((q) => q.key !== key);
+    queue = queue.filter((q) => q[1] !== key);
     return queue.length !== before;
   };
   /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */
   const push = (frame: Frame, key?: string): void => {
     if (key !== undefined) unqueue(key);
-    queue.push({ key, frame });
+    queue.push([frame, key]);
     pump();
   };
 
@@ -179,7 +179,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     for (const slot of slots) timers.clearTimeout(slot);
     slots.clear();
     largest = 0;
-    queue = next === 'closed' ? [] : queue.filter((q) => q.key !== undefined);
+    queue = next === 'closed' ? [] : queue.filter((q) => q[1] !== undefined);
     setStatus(next);
     const ended = session;
     session = undefined;
