@@ -112,8 +112,11 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   // clears the slots): the server counts per connection.
   let queue: (readonly [frame: Frame, key: string | undefined])[] = [];
   let perWindow = limits.perSecond ?? Infinity;
-  /** One pending timer per frame sent on this socket in the current window: its slot, freed when it fires. */
-  const slots = new Set<unknown>();
+  /**
+   * One pending timer per frame sent on this socket in the current window: its slot, freed when it
+   * fires. They all run WINDOW_MS, so they fire in the order they were set: the oldest goes first.
+   */
+  let slots: unknown[] = [];
   /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
   let largest = 0;
 
@@ -127,17 +130,18 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   /** Send on the open socket now, taking a pacing slot (the handshake goes this way, ahead of the queue). */
   const sendNow = (frame: Frame): void => {
     if (perWindow < Infinity) {
-      const slot = timers.setTimeout(() => {
-        slots.delete(slot);
-        pump();
-      }, WINDOW_MS);
-      slots.add(slot);
+      slots.push(
+        timers.setTimeout(() => {
+          slots.shift();
+          pump();
+        }, WINDOW_MS),
+      );
     }
     socket!.send(frame);
   };
   /** Send queued frames in order while the link is open and a slot is free. */
   const pump = (): void => {
-    while (status === 'open' && queue.length > 0 && slots.size < perWindow) {
+    while (status === 'open' && queue.length > 0 && slots.length < perWindow) {
       const [frame] = queue.shift()!;
       // Its size on the wire: UTF-8 bytes of a text frame, length of a binary one.
       largest = Math.max(largest, typeof frame === 'string' ? utf8Length(frame) : frame.byteLength);
@@ -177,7 +181,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     timers.clearTimeout(stableTimer);
     timers.clearInterval(beat);
     for (const slot of slots) timers.clearTimeout(slot);
-    slots.clear();
+    slots = [];
     largest = 0;
     queue = next === 'closed' ? [] : queue.filter((q) => q[1] !== undefined);
     setStatus(next);
