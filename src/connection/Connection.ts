@@ -215,17 +215,16 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   };
 
   /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
-  const authFailed = (error: LivebindError, tokenRejected = false): void => {
+  const authFailed = (error: AuthError, tokenRejected = false): void => {
     authFailures++;
     // A login refused with 401/403 is final: the same credentials would be refused again.
-    if ((error as { final?: boolean }).final) return stop(error);
+    if (error.final) return stop(error);
     if (authFailures >= options.maxAuthFailures) {
-      const status = (error as { status?: unknown }).status;
       return stop(
         new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
-          ...(typeof status === 'number' && { status }),
+          status: error.status,
         }),
       );
     }
@@ -293,7 +292,8 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       ws = new Ctor(options.protocol.socketUrl());
     } catch (error) {
       if (gen !== generation) return;
-      if (isLivebindError(error) && error.kind === 'auth') authFailed(error);
+      if (isLivebindError(error) && error.kind === 'auth') authFailed(error as AuthError);
+
       else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; reconnecting.', { code: 'CONNECT_FAILED', cause: error }));
       return;
     }
