@@ -242,71 +242,74 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     retry(error);
   };
 
-  // `gen === generation` below means: still the socket of this attempt (any drop bumps the
-  // generation), so also still open once opened. Checked again after every outside call.
-  const opened = (opening: PingSocket, gen: number): void => {
-    timers.clearTimeout(timer);
-    attempt = authFailures = 0;
-    lastError = undefined;
-    if (limits.heartbeatMs > 0) {
-      // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
-      // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
-      // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
-      // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
-      // the session's own heartbeat replies (where the protocol has them) or close events decide.
-      const canPing = typeof opening.ping === 'function' && typeof opening.on === 'function';
-      silentTicks = 0;
-      if (canPing) opening.on!('pong', () => gen === generation && (silentTicks = 0));
-      beat = timers.setInterval(() => {
-        if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
-        const frame = session?.heartbeat();
-        if (frame !== undefined && gen === generation) push(frame);
-        if (canPing && gen === generation) {
-          try {
-            opening.ping!();
-          } catch {
-            // closing: onclose follows
-          }
-        }
-      }, limits.heartbeatMs);
-    }
-    if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
-    // Sends what was queued while closed (`pump` runs only while open).
-    setStatus('open');
-    if (gen === generation) pump();
-  };
-
   const connect = async (reason: TokenReason): Promise<void> => {
     const gen = ++generation;
+    /**
+     * Still the socket of this attempt (any drop bumps the generation), so also still open once
+     * opened. Every callback of the attempt checks it, again after each outside call.
+     */
+    const live = (): boolean => gen === generation;
     setStatus('connecting');
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
     timer = timers.setTimeout(() => {
-      if (gen === generation) retry(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
+      if (live()) retry(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
     }, options.connectTimeoutMs);
     let token: string;
-    let ws: SocketLike;
+    let ws: PingSocket;
     try {
       token = await options.token(reason);
       const Ctor = await resolveWebSocket(options.WebSocket);
-      if (gen !== generation) return;
+      if (!live()) return;
       ws = new Ctor(options.protocol.socketUrl());
     } catch (error) {
-      if (gen !== generation) return;
+      if (!live()) return;
       if (isLivebindError(error) && error.kind === 'auth') authFailed(error as AuthError);
-
       else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; reconnecting.', { code: 'CONNECT_FAILED', cause: error }));
       return;
     }
     socket = ws;
+
+    /** The handshake is done (or none was needed): status 'open', the counts reset, the queue flows. */
+    const opened = (): void => {
+      timers.clearTimeout(timer);
+      attempt = authFailures = 0;
+      lastError = undefined;
+      if (limits.heartbeatMs > 0) {
+        // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
+        // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
+        // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
+        // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
+        // the session's own heartbeat replies (where the protocol has them) or close events decide.
+        const canPing = typeof ws.ping === 'function' && typeof ws.on === 'function';
+        silentTicks = 0;
+        if (canPing) ws.on!('pong', () => live() && (silentTicks = 0));
+        beat = timers.setInterval(() => {
+          if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
+          const frame = session?.heartbeat();
+          if (frame !== undefined && live()) push(frame);
+          if (canPing && live()) {
+            try {
+              ws.ping!();
+            } catch {
+              // closing: onclose follows
+            }
+          }
+        }, limits.heartbeatMs);
+      }
+      if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
+      // Sends what was queued while closed (`pump` runs only while open).
+      setStatus('open');
+      if (live()) pump();
+    };
+
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      if (gen !== generation) return;
+      if (!live()) return;
       // The Link of this socket: every call is ignored once the socket is gone.
-      const live = (): boolean => gen === generation;
       session = options.protocol.session({
         send: (frame, key) => live() && push(frame, key),
         sendFirst: (frame) => live() && sendNow(frame),
-        opened: () => live() && status !== 'open' && opened(ws, gen),
+        opened: () => live() && status !== 'open' && opened(),
         rejected: (error) => live() && authFailed(error, true),
         broken: (error) => live() && broken(error),
         dead: (error) => live() && retry(error),
@@ -318,19 +321,19 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       });
       session.start(token);
       // A protocol without a handshake opened the link inside start().
-      if (gen === generation && status === 'connecting') setStatus('authenticating');
+      if (live() && status === 'connecting') setStatus('authenticating');
     };
     const read = createFrameReader(
       (frame) => {
-        if (gen === generation) return session?.receive(frame);
+        if (live()) return session?.receive(frame);
       },
       // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
       (error) => {
-        if (gen === generation) broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
+        if (live()) broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
       },
     );
     ws.onmessage = (ev) => {
-      if (gen === generation) {
+      if (live()) {
         silentTicks = 0;
         read(ev.data);
       }
@@ -338,7 +341,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     // onerror is always followed by onclose, which decides what to do.
     ws.onerror = () => {};
     ws.onclose = (ev) => {
-      if (gen !== generation) return;
+      if (!live()) return;
       // Already closed: nothing to close. Frames still being decoded are dropped with the generation
       // (`leave`): the resume checkpoint does not include them.
       socket = undefined;
