@@ -207,7 +207,12 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     }, delay);
   };
 
-  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
+  /** Drop the socket for a network fault (`what` went wrong, in a ConnectionError `code`) and reconnect. */
+  const lost = (what: string, code: string, fields?: { cause?: unknown; closeCode?: number }): void =>
+    retry(new ConnectionError(`${what}; reconnecting.`, { code, ...fields }));
+
+  /** Stop for good with
+ `error` (SPEC §1.3): every live query ends with it. */
   const stop = (error: LivebindError): void => {
     lastError = fatal = error;
     leave('closed');
@@ -252,7 +257,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     setStatus('connecting');
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
     timer = timers.setTimeout(() => {
-      if (live()) retry(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
+      if (live()) lost(`Connecting timed out after ${options.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT');
     }, options.connectTimeoutMs);
     let token: string;
     let ws: PingSocket;
@@ -264,7 +269,8 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     } catch (error) {
       if (!live()) return;
       if (isLivebindError(error) && error.kind === 'auth') authFailed(error as AuthError);
-      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; reconnecting.', { code: 'CONNECT_FAILED', cause: error }));
+      else if (isLivebindError(error)) retry(error);
+      else lost('Could not open the live connection', 'CONNECT_FAILED', { cause: error });
       return;
     }
     socket = ws;
@@ -284,7 +290,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
         silentTicks = 0;
         if (canPing) ws.on!('pong', () => live() && (silentTicks = 0));
         beat = timers.setInterval(() => {
-          if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
+          if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return lost('No reply to pings', 'PING_TIMEOUT');
           const frame = session?.heartbeat();
           if (frame !== undefined && live()) push(frame);
           if (canPing && live()) {
@@ -353,14 +359,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
           ),
           true,
         );
-        return;
-      }
-      retry(
-        new ConnectionError(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''}); reconnecting.`, {
-          code: 'SOCKET_CLOSED',
-          closeCode: ev.code,
-        }),
-      );
+      } else lost(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`, 'SOCKET_CLOSED', { closeCode: ev.code });
     };
   };
 
