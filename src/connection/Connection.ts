@@ -211,8 +211,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   const lost = (what: string, code: string, fields?: { cause?: unknown; closeCode?: number }): void =>
     retry(new ConnectionError(`${what}; reconnecting.`, { code, ...fields }));
 
-  /** Stop for good with
- `error` (SPEC §1.3): every live query ends with it. */
+  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
   const stop = (error: LivebindError): void => {
     lastError = fatal = error;
     leave('closed');
