@@ -201,40 +201,35 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), asked);
     attempt++;
     leave('reconnecting');
-    const gen = generation;
-    timer = timers.setTimeout(() => {
-      if (gen === generation) void connect(reason);
-    }, delay);
+    // `leave` clears this timer, so when it fires the connection is still waiting for it.
+    timer = timers.setTimeout(() => void connect(reason), delay);
   };
 
   /** Drop the socket for a network fault (`what` went wrong, in a ConnectionError `code`) and reconnect. */
   const lost = (what: string, code: string, fields?: { cause?: unknown; closeCode?: number }): void =>
     retry(new ConnectionError(`${what}; reconnecting.`, { code, ...fields }));
 
-  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
-  const stop = (error: LivebindError): void => {
-    lastError = fatal = error;
-    leave('closed');
-    hooks.onStopped(error);
-  };
-
-  /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
+  /**
+   * An authentication failure; after `maxAuthFailures` in a row, or a final one, the connection
+   * stops for good (SPEC §1.3): every live query ends with the error.
+   * `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source.
+   */
   const authFailed = (error: AuthError, tokenRejected = false): void => {
-    authFailures++;
     // A login refused with 401/403 is final: the same credentials would be refused again.
-    if (error.final) return stop(error);
-    if (authFailures >= options.maxAuthFailures) {
-      return stop(
-        new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
+    if (!error.final && ++authFailures < options.maxAuthFailures) {
+      // A rejected token with credentials that can make a new one (password, provider): log in
+      // again at once the first time, then back off like any failed attempt.
+      return retry(error, 'rejected', tokenRejected && options.renewableAuth && authFailures === 1 ? 0 : undefined);
+    }
+    lastError = fatal = error.final
+      ? error
+      : new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
           status: error.status,
-        }),
-      );
-    }
-    // A rejected token with credentials that can make a new one (password, provider): log in again
-    // at once the first time, then back off like any failed attempt.
-    retry(error, 'rejected', tokenRejected && options.renewableAuth && authFailures === 1 ? 0 : undefined);
+        });
+    leave('closed');
+    hooks.onStopped(fatal);
   };
 
   /**
@@ -253,11 +248,11 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
      * opened. Every callback of the attempt checks it, again after each outside call.
      */
     const live = (): boolean => gen === generation;
-    setStatus('connecting');
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
-    timer = timers.setTimeout(() => {
-      if (live()) lost(`Connecting timed out after ${options.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT');
-    }, options.connectTimeoutMs);
+    // `leave` and `opened` clear it, so when it fires the attempt is still under way (it is set
+    // before the status changes: a state listener that closes the client clears it too).
+    timer = timers.setTimeout(() => lost(`Connecting timed out after ${options.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'), options.connectTimeoutMs);
+    setStatus('connecting');
     let token: string;
     let ws: PingSocket;
     try {
