@@ -69,8 +69,8 @@ export interface ConnectionOptions {
   readonly WebSocket?: WebSocketConstructor | undefined;
 }
 
+/** The state is not read back: every change goes to `hooks.onState`. */
 export interface Connection extends ConnectionPort {
-  readonly state: ConnectionState;
   /** The auth option produced a new token: the open session may pass it on in band (`Session.tokenChanged`). */
   tokenChanged(token: string): void;
   /** Close for good: no reconnect, queue dropped. */
@@ -120,11 +120,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
   let largest = 0;
 
-  const state = (): ConnectionState => ({ status, lastError, attempt });
-
   const setStatus = (next: ConnectionStatus): void => {
     status = next;
-    hooks.onState(state());
+    hooks.onState({ status, lastError, attempt });
   };
 
   /** Send on the open socket now, taking a pacing slot (the handshake goes this way, ahead of the queue). */
@@ -358,9 +356,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   };
 
   return {
-    get state() {
-      return state();
-    },
+
     get isOpen() {
       return status === 'open';
     },
