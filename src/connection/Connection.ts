@@ -260,9 +260,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
       ws = new Ctor(options.protocol.socketUrl());
     } catch (error) {
       if (!live()) return;
-      if (isLivebindError(error) && error.kind === 'auth') authFailed(error as AuthError);
-      else if (isLivebindError(error)) retry(error);
-      else lost('Could not open the live connection', 'CONNECT_FAILED', { cause: error });
+      if (!isLivebindError(error)) lost('Could not open the live connection', 'CONNECT_FAILED', { cause: error });
+      else if (error.kind === 'auth') authFailed(error as AuthError);
+      else retry(error);
       return;
     }
     socket = ws;
