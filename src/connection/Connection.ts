@@ -17,7 +17,7 @@ import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { createFrameReader, undecodable } from './FrameReader.js';
 import { utf8Length } from './OutboundQueue.js';
-import { resolveWebSocket } from './socket.js';
+import { WS_MODULE } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';
 
@@ -255,7 +255,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     let ws: PingSocket;
     try {
       token = await options.token(reason);
-      const Ctor = await resolveWebSocket(options.WebSocket);
+      // Node 20 has no global WebSocket: `ws` is loaded then, with a dynamic import of a variable
+      // (WS_MODULE), which bundlers leave alone, so the core stays browser-safe.
+      const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? ((await import(/* @vite-ignore */ WS_MODULE)) as { WebSocket: WebSocketConstructor }).WebSocket;
       if (!live()) return;
       ws = new Ctor(options.protocol.socketUrl());
     } catch (error) {
