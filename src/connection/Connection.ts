@@ -191,12 +191,13 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   /** Drop the socket and reconnect after the backoff delay (or `delayMs`). */
   const retry = (error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void => {
     lastError = error;
-    // Repeated broken streams back off like failed attempts, even though each one opened.
-    const tries = Math.max(attempt, faultStreak - 1);
-    // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
-    // (Only a ConnectionError has `retryAfterMs`: a number or undefined.)
-    const asked = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
-    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), asked);
+    const delay = Math.max(
+      // Repeated broken streams back off like failed attempts, even though each one opened.
+      delayMs ?? backoffDelay(Math.max(attempt, faultStreak - 1), options.reconnect, options.random),
+      // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
+      // (Only a ConnectionError has `retryAfterMs`: a number or undefined.)
+      (error as { retryAfterMs?: number }).retryAfterMs ?? 0,
+    );
     attempt++;
     leave('reconnecting');
     // `leave` clears this timer, so when it fires the connection is still waiting for it.
