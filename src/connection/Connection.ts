@@ -16,13 +16,16 @@ import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { createFrameReader, undecodable } from './FrameReader.js';
-import { createOutboundQueue } from './OutboundQueue.js';
-import { resolveWebSocket } from './socket.js';
+import { utf8Length } from './OutboundQueue.js';
+import { WS_MODULE } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';
 
 // Statuses are written as their string literals (ConnectionStatus checks them): the strings appear in
 // the bundle anyway and compress better than six constants.
+
+/** The outbound pacing window (`limits.perSecond` frames per rolling window). */
+const WINDOW_MS = 1000;
 
 /** A socket open this long without a broken-stream fault ends a fault streak (see `faultStreak`). */
 const STABLE_AFTER_MS = 30_000;
@@ -66,8 +69,8 @@ export interface ConnectionOptions {
   readonly WebSocket?: WebSocketConstructor | undefined;
 }
 
+/** The state is not read back: every change goes to `hooks.onState`. */
 export interface Connection extends ConnectionPort {
-  readonly state: ConnectionState;
   /** The auth option produced a new token: the open session may pass it on in band (`Session.tokenChanged`). */
   tokenChanged(token: string): void;
   /** Close for good: no reconnect, queue dropped. */
@@ -76,7 +79,6 @@ export interface Connection extends ConnectionPort {
 
 export function createConnection(options: ConnectionOptions, hooks: ConnectionHooks): Connection {
   const { timers, limits } = options;
-  const out = createOutboundQueue(timers, limits.perSecond ?? Infinity);
   let status: ConnectionStatus = 'idle';
   let lastError: LivebindError | undefined;
   let attempt = 0;
@@ -101,17 +103,68 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   let faultStreak = 0;
   let stableTimer: unknown;
 
-  const state = (): ConnectionState => ({ status, lastError, attempt });
+  // The outbound queue (SPEC §1.4, §1.5): frames in order, held until the link is open, then sent
+  // paced by a sliding window of at most `perWindow` frames per rolling WINDOW_MS (Infinity:
+  // unpaced). Servers drop what exceeds their per-connection rate (KalamDB: 50/s, pings included),
+  // so every frame the client sends goes through here. Each frame sent holds one slot for
+  // WINDOW_MS; a timer frees it and sends the next queued frame, so any interval of WINDOW_MS holds
+  // at most `perWindow` sends, whatever the clock. The window restarts with each socket (`leave`
+  // clears the slots): the server counts per connection.
+  let queue: (readonly [frame: Frame, key: string | undefined])[] = [];
+  let perWindow = limits.perSecond ?? Infinity;
+  /**
+   * One pending timer per frame sent on this socket in the current window: its slot, freed when it
+   * fires. They all run WINDOW_MS, so they fire in the order they were set: the oldest goes first.
+   */
+  let slots: unknown[] = [];
+  /** Largest frame (bytes) sent from the queue on the current socket (the handshake excluded). */
+  let largest = 0;
 
   const setStatus = (next: ConnectionStatus): void => {
     status = next;
-    hooks.onState(state());
+    hooks.onState({ status, lastError, attempt });
+  };
+
+  /** Send on the open socket now, taking a pacing slot (the handshake goes this way, ahead of the queue). */
+  const sendNow = (frame: Frame): void => {
+    if (perWindow < Infinity) {
+      slots.push(
+        timers.setTimeout(() => {
+          slots.shift();
+          pump();
+        }, WINDOW_MS),
+      );
+    }
+    socket!.send(frame);
+  };
+  /** Send queued frames in order while the link is open and a slot is free. */
+  const pump = (): void => {
+    while (status === 'open' && queue.length > 0 && slots.length < perWindow) {
+      const [frame] = queue.shift()!;
+      // Its size on the wire: UTF-8 bytes of a text frame, length of a binary one.
+      largest = Math.max(largest, typeof frame === 'string' ? utf8Length(frame) : frame.byteLength);
+      sendNow(frame);
+    }
+  };
+  /** Drop a queued keyed frame; true when one was still waiting (so it never reached the server). */
+  const unqueue = (key: string): boolean => {
+    const before = queue.length;
+    queue = queue.filter((q) => q[1] !== key);
+    return queue.length !== before;
+  };
+  /** Queue a frame (sent at once when open and a slot is free). A keyed frame replaces a queued one with the same key. */
+  const push = (frame: Frame, key?: string): void => {
+    if (key !== undefined) unqueue(key);
+    queue.push([frame, key]);
+    pump();
   };
 
   /**
    * Give up the current socket, if any (`reason`: its close reason), and everything that lived with
    * it: its late callbacks (each checks the generation), the timers, the session, and the queue's
-   * window (`next` 'reconnecting': unkeyed frames dropped, keyed ones kept; 'closed': the whole queue).
+   * window. Frames that only meant something on that socket (the unkeyed ones: KalamDB
+   * `next_batch`, `unsubscribe`, `ping`) are dropped; keyed frames (subscribes) wait for the next
+   * socket, unless `next` is 'closed': then the whole queue goes.
    * Every timer and every socket ends here, so nothing else needs to clear them.
    */
   const leave = (next: 'reconnecting' | 'closed', reason = 'Reconnecting'): void => {
@@ -125,7 +178,10 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     timers.clearTimeout(timer);
     timers.clearTimeout(stableTimer);
     timers.clearInterval(beat);
-    out.detach(next === 'closed');
+    for (const slot of slots) timers.clearTimeout(slot);
+    slots = [];
+    largest = 0;
+    queue = next === 'closed' ? [] : queue.filter((q) => q[1] !== undefined);
     setStatus(next);
     const ended = session;
     session = undefined;
@@ -135,45 +191,44 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
   /** Drop the socket and reconnect after the backoff delay (or `delayMs`). */
   const retry = (error: LivebindError, reason: TokenReason = 'reconnect', delayMs?: number): void => {
     lastError = error;
-    // Repeated broken streams back off like failed attempts, even though each one opened.
-    const tries = Math.max(attempt, faultStreak - 1);
-    // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
-    // (Only a ConnectionError has `retryAfterMs`: a number or undefined.)
-    const asked = (error as { retryAfterMs?: number }).retryAfterMs ?? 0;
-    const delay = Math.max(delayMs ?? backoffDelay(tries, options.reconnect, options.random), asked);
+    const delay = Math.max(
+      // Repeated broken streams back off like failed attempts, even though each one opened.
+      delayMs ?? backoffDelay(Math.max(attempt, faultStreak - 1), options.reconnect, options.random),
+      // A server that said how long to wait (429/503 Retry-After) is not asked sooner.
+      // (Only a ConnectionError has `retryAfterMs`: a number or undefined.)
+      (error as { retryAfterMs?: number }).retryAfterMs ?? 0,
+    );
     attempt++;
     leave('reconnecting');
-    const gen = generation;
-    timer = timers.setTimeout(() => {
-      if (gen === generation) void connect(reason);
-    }, delay);
+    // `leave` clears this timer, so when it fires the connection is still waiting for it.
+    timer = timers.setTimeout(() => void connect(reason), delay);
   };
 
-  /** Stop for good with `error` (SPEC §1.3): every live query ends with it. */
-  const stop = (error: LivebindError): void => {
-    lastError = fatal = error;
-    leave('closed');
-    hooks.onStopped(error);
-  };
+  /** Drop the socket for a network fault (`what` went wrong, in a ConnectionError `code`) and reconnect. */
+  const lost = (what: string, code: string, fields?: { cause?: unknown; closeCode?: number }): void =>
+    retry(new ConnectionError(`${what}; reconnecting.`, { code, ...fields }));
 
-  /** `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source. */
-  const authFailed = (error: LivebindError, tokenRejected = false): void => {
-    authFailures++;
+  /**
+   * An authentication failure; after `maxAuthFailures` in a row, or a final one, the connection
+   * stops for good (SPEC §1.3): every live query ends with the error.
+   * `tokenRejected`: the server refused the token itself (1008 / auth_error), not the credential source.
+   */
+  const authFailed = (error: AuthError, tokenRejected = false): void => {
     // A login refused with 401/403 is final: the same credentials would be refused again.
-    if ((error as { final?: boolean }).final) return stop(error);
-    if (authFailures >= options.maxAuthFailures) {
-      const status = (error as { status?: unknown }).status;
-      return stop(
-        new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
+    if (!error.final && ++authFailures < options.maxAuthFailures) {
+      // A rejected token with credentials that can make a new one (password, provider): log in
+      // again at once the first time, then back off like any failed attempt.
+      return retry(error, 'rejected', tokenRejected && options.renewableAuth && authFailures === 1 ? 0 : undefined);
+    }
+    lastError = fatal = error.final
+      ? error
+      : new AuthError(`Authentication failed ${authFailures} times in a row; fix the credentials and create a new client.`, {
           code: error.code,
           cause: error,
-          ...(typeof status === 'number' && { status }),
-        }),
-      );
-    }
-    // A rejected token with credentials that can make a new one (password, provider): log in again
-    // at once the first time, then back off like any failed attempt.
-    retry(error, 'rejected', tokenRejected && options.renewableAuth && authFailures === 1 ? 0 : undefined);
+          status: error.status,
+        });
+    leave('closed');
+    hooks.onStopped(fatal);
   };
 
   /**
@@ -185,92 +240,101 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     retry(error);
   };
 
-  // `gen === generation` below means: still the socket of this attempt (any drop bumps the
-  // generation), so also still open once opened. Checked again after every outside call.
-  const opened = (opening: PingSocket, gen: number): void => {
-    timers.clearTimeout(timer);
-    attempt = authFailures = 0;
-    lastError = undefined;
-    if (limits.heartbeatMs > 0) {
-      // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
-      // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
-      // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
-      // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
-      // the session's own heartbeat replies (where the protocol has them) or close events decide.
-      const canPing = typeof opening.ping === 'function' && typeof opening.on === 'function';
-      silentTicks = 0;
-      if (canPing) opening.on!('pong', () => gen === generation && (silentTicks = 0));
-      beat = timers.setInterval(() => {
-        if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return retry(new ConnectionError('No reply to pings; reconnecting.', { code: 'PING_TIMEOUT' }));
-        const frame = session?.heartbeat();
-        if (frame !== undefined && gen === generation) out.push(frame);
-        if (canPing && gen === generation) {
-          try {
-            opening.ping!();
-          } catch {
-            // closing: onclose follows
-          }
-        }
-      }, limits.heartbeatMs);
-    }
-    if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
-    setStatus('open');
-    if (gen === generation) out.start();
-  };
-
   const connect = async (reason: TokenReason): Promise<void> => {
     const gen = ++generation;
-    setStatus('connecting');
+    /**
+     * Still the socket of this attempt (any drop bumps the generation), so also still open once
+     * opened. Every callback of the attempt checks it, again after each outside call.
+     */
+    const live = (): boolean => gen === generation;
     // The deadline covers the whole attempt: credentials (a login that never answers) included.
-    timer = timers.setTimeout(() => {
-      if (gen === generation) retry(new ConnectionError(`Connecting timed out after ${options.connectTimeoutMs} ms; reconnecting.`, { code: 'CONNECT_TIMEOUT' }));
-    }, options.connectTimeoutMs);
+    // `leave` and `opened` clear it, so when it fires the attempt is still under way (it is set
+    // before the status changes: a state listener that closes the client clears it too).
+    timer = timers.setTimeout(() => lost(`Connecting timed out after ${options.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'), options.connectTimeoutMs);
+    setStatus('connecting');
     let token: string;
-    let ws: SocketLike;
+    let ws: PingSocket;
     try {
       token = await options.token(reason);
-      const Ctor = await resolveWebSocket(options.WebSocket);
-      if (gen !== generation) return;
+      // Node 20 has no global WebSocket: `ws` is loaded then, with a dynamic import of a variable
+      // (WS_MODULE), which bundlers leave alone, so the core stays browser-safe.
+      const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? ((await import(/* @vite-ignore */ WS_MODULE)) as { WebSocket: WebSocketConstructor }).WebSocket;
+      if (!live()) return;
       ws = new Ctor(options.protocol.socketUrl());
     } catch (error) {
-      if (gen !== generation) return;
-      if (isLivebindError(error) && error.kind === 'auth') authFailed(error);
-      else retry(isLivebindError(error) ? error : new ConnectionError('Could not open the live connection; reconnecting.', { code: 'CONNECT_FAILED', cause: error }));
+      if (!live()) return;
+      if (!isLivebindError(error)) lost('Could not open the live connection', 'CONNECT_FAILED', { cause: error });
+      else if (error.kind === 'auth') authFailed(error as AuthError);
+      else retry(error);
       return;
     }
     socket = ws;
+
+    /** The handshake is done (or none was needed): status 'open', the counts reset, the queue flows. */
+    const opened = (): void => {
+      timers.clearTimeout(timer);
+      attempt = authFailures = 0;
+      lastError = undefined;
+      if (limits.heartbeatMs > 0) {
+        // The session's heartbeat frame every interval while open (SPEC §1.2). Where the socket can
+        // send protocol Pings (`ws` in Node) a Ping goes with it, and a Pong or any inbound frame
+        // proves the link alive: after DEAD_AFTER_TICKS intervals with neither, it is dead (a
+        // half-open TCP connection would otherwise look open for ever). Browsers cannot ping; there
+        // the session's own heartbeat replies (where the protocol has them) or close events decide.
+        const canPing = typeof ws.ping === 'function' && typeof ws.on === 'function';
+        silentTicks = 0;
+        if (canPing) ws.on!('pong', () => live() && (silentTicks = 0));
+        beat = timers.setInterval(() => {
+          if (canPing && ++silentTicks > DEAD_AFTER_TICKS) return lost('No reply to pings', 'PING_TIMEOUT');
+          const frame = session?.heartbeat();
+          if (frame !== undefined && live()) push(frame);
+          if (canPing && live()) {
+            try {
+              ws.ping!();
+            } catch {
+              // closing: onclose follows
+            }
+          }
+        }, limits.heartbeatMs);
+      }
+      if (faultStreak > 0) stableTimer = timers.setTimeout(() => (faultStreak = 0), STABLE_AFTER_MS);
+      // Sends what was queued while closed (`pump` runs only while open).
+      setStatus('open');
+      if (live()) pump();
+    };
+
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
-      if (gen !== generation) return;
-      out.attach(ws);
+      if (!live()) return;
       // The Link of this socket: every call is ignored once the socket is gone.
-      const live = (): boolean => gen === generation;
       session = options.protocol.session({
-        send: (frame, key) => live() && out.push(frame, key),
-        sendFirst: (frame) => live() && out.sendFirst(frame),
-        opened: () => live() && status !== 'open' && opened(ws, gen),
+        send: (frame, key) => live() && push(frame, key),
+        sendFirst: (frame) => live() && sendNow(frame),
+        opened: () => live() && status !== 'open' && opened(),
         rejected: (error) => live() && authFailed(error, true),
         broken: (error) => live() && broken(error),
         dead: (error) => live() && retry(error),
-        slowDown: () => live() && out.slowDown(),
+        // Halve the rate (at least 1 frame per window) for the rest of this client's life; Infinity
+        // halves to Infinity: unpaced stays unpaced.
+        slowDown: () => live() && (perWindow = Math.max(1, Math.floor(perWindow / 2))),
         // Some frame sent on this socket exceeded the limit, so the limit is below the largest one sent.
-        frameTooLarge: () => live() && out.largest() > 0 && (maxBytes = Math.min(maxBytes, out.largest() - 1)),
+        frameTooLarge: () => live() && largest > 0 && (maxBytes = Math.min(maxBytes, largest - 1)),
       });
       session.start(token);
       // A protocol without a handshake opened the link inside start().
-      if (gen === generation && status === 'connecting') setStatus('authenticating');
+      if (live() && status === 'connecting') setStatus('authenticating');
     };
     const read = createFrameReader(
       (frame) => {
-        if (gen === generation) return session?.receive(frame);
+        if (live()) return session?.receive(frame);
       },
       // A lost frame cannot be skipped: resume from the checkpoint instead (SPEC §1.5).
       (error) => {
-        if (gen === generation) broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
+        if (live()) broken(isLivebindError(error) && error.kind === 'protocol' ? (error as ProtocolError) : undecodable('unreadable', error));
       },
     );
     ws.onmessage = (ev) => {
-      if (gen === generation) {
+      if (live()) {
         silentTicks = 0;
         read(ev.data);
       }
@@ -278,7 +342,7 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     // onerror is always followed by onclose, which decides what to do.
     ws.onerror = () => {};
     ws.onclose = (ev) => {
-      if (gen !== generation) return;
+      if (!live()) return;
       // Already closed: nothing to close. Frames still being decoded are dropped with the generation
       // (`leave`): the resume checkpoint does not include them.
       socket = undefined;
@@ -290,21 +354,12 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
           ),
           true,
         );
-        return;
-      }
-      retry(
-        new ConnectionError(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''}); reconnecting.`, {
-          code: 'SOCKET_CLOSED',
-          closeCode: ev.code,
-        }),
-      );
+      } else lost(`The live connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`, 'SOCKET_CLOSED', { closeCode: ev.code });
     };
   };
 
   return {
-    get state() {
-      return state();
-    },
+
     get isOpen() {
       return status === 'open';
     },
@@ -322,13 +377,13 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     },
     /** Queue the frame: sent in order, paced, once open (SPEC §1.4). A keyed frame replaces a queued frame with the same key. */
     send(frame, key) {
-      if (status !== 'closed') out.push(frame, key);
+      if (status !== 'closed') push(frame, key);
     },
     tokenChanged(token) {
       if (status === 'open') session?.tokenChanged?.(token);
     },
     /** Drop a queued frame (e.g. the subscribe of a released subscription); true when it had not been sent. */
-    unqueue: out.remove,
+    unqueue,
     close() {
       if (status !== 'closed') leave('closed', 'Client closed');
     },

@@ -1,7 +1,8 @@
 /**
  * The minimal WebSocket surface the connection uses: the browser API, which `ws` also implements.
- * Node 20 has no global WebSocket, so `ws` is loaded with a dynamic import only when needed
- * (no top-level Node import keeps the core browser-safe). `createClient({ WebSocket })` overrides both.
+ * Node 20 has no global WebSocket, so the connection loads `ws` (WS_MODULE) with a dynamic import
+ * only when needed (no top-level Node import keeps the core browser-safe). `createClient({ WebSocket })`
+ * overrides both.
  */
 export interface SocketLike {
   binaryType: string;
@@ -16,12 +17,5 @@ export interface SocketLike {
 
 export type WebSocketConstructor = new (url: string) => SocketLike;
 
-export async function resolveWebSocket(explicit: WebSocketConstructor | undefined): Promise<WebSocketConstructor> {
-  // A variable, so bundlers leave this import alone. `ws` (a dependency, v8) exports `WebSocket`.
-  const specifier = 'ws';
-  return (
-    explicit ??
-    (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
-    ((await import(/* @vite-ignore */ specifier)) as { WebSocket: WebSocketConstructor }).WebSocket
-  );
-}
+/** The module of `ws` (a dependency, v8, which exports `WebSocket`), kept in a variable so bundlers leave its import alone. */
+export const WS_MODULE: string = 'ws';
