@@ -200,8 +200,9 @@ export function createConnection(options: ConnectionOptions, hooks: ConnectionHo
     );
     attempt++;
     leave('reconnecting');
-    // `leave` clears this timer, so when it fires the connection is still waiting for it.
-    timer = timers.setTimeout(() => void connect(reason), delay);
+    // `leave` clears this timer, so when it fires the connection is still waiting for it. A status
+    // listener may have closed the client while `leave` announced 'reconnecting': then no timer.
+    if (status === 'reconnecting') timer = timers.setTimeout(() => void connect(reason), delay);
   };
 
   /** Drop the socket for a network fault (`what` went wrong, in a ConnectionError `code`) and reconnect. */

@@ -257,6 +257,21 @@ describe('reconnect (SPEC §1.3)', () => {
     await vi.advanceTimersByTimeAsync(60000);
     expect(FakeSocket.instances).toHaveLength(1);
   });
+
+  test('close() from a status listener as the socket drops: no reconnect timer survives it', async () => {
+    const h = harness();
+    h.client.liveRows('SELECT * FROM app.t').subscribe(() => {});
+    h.client.status$.subscribe(({ status }) => {
+      if (status === 'reconnecting') void h.client.close();
+    });
+    await flush();
+    FakeSocket.last.accept();
+    FakeSocket.last.serverClose(1006);
+    await flush();
+    expect(h.client.status$.getSnapshot().status).toBe('closed');
+    await vi.advanceTimersByTimeAsync(60000);
+    expect(FakeSocket.instances).toHaveLength(1);
+  });
 });
 
 describe('frames (SPEC §1.4)', () => {
