@@ -16,7 +16,7 @@ import type { ConnectionState, ConnectionStatus } from '../types.js';
 import { backoffDelay } from './backoff.js';
 import type { ReconnectOptions } from './backoff.js';
 import { createFrameReader, undecodable } from './FrameReader.js';
-import { utf8Length } from './OutboundQueue.js';
+import { utf8Length } from './utf8Length.js';
 import { WS_MODULE } from './socket.js';
 import type { SocketLike, WebSocketConstructor } from './socket.js';
 import type { Timers } from './timers.js';

@@ -8,7 +8,7 @@
  */
 import { SubscriptionError } from '../../errors.js';
 import type { LivebindError } from '../../errors.js';
-import { utf8Length } from '../../connection/OutboundQueue.js';
+import { utf8Length } from '../../connection/utf8Length.js';
 import { keyColumnsFor } from '../../live/keyOf.js';
 import type { Column, ConnectionPort, FeedHandle, LoadKind, RowSink } from '../driver.js';
 import { encodeClientCommand, seqOf } from './codec.js';

@@ -1,6 +1,6 @@
 /**
  * The KalamDB driver (spec: shared/specs/kalamdb-protocol.md, cited K§n): `/v1/ws` live queries
- * (KalamSession per socket, SubscriptionManager across sockets, KalamFeed per query). HTTP SQL
+ * (KalamSession per socket, SubscriptionManager across sockets, feeding each query's rows). HTTP SQL
  * (`POST /v1/api/sql`, `sql: kalamdbSql`), `{ user, password }` login (`login: kalamdbLogin`), FILE
  * uploads and topics are opt-in imports from `livebind/kalamdb`, so live-rows apps bundle none of them.
  *
