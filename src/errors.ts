@@ -162,5 +162,5 @@ export class ChannelError extends LivebindError {
 
 /** Brand check that works across duplicated package copies (no `instanceof`). */
 export function isLivebindError(value: unknown): value is LivebindError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return (value as Record<symbol, unknown> | null | undefined)?.[BRAND] === true;
 }

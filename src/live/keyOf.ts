@@ -49,18 +49,12 @@ export function quoted(names: readonly string[]): string {
   return names.map((c) => `"${c}"`).join(', ');
 }
 
-/** One key value in canonical form (callers check for missing values first). */
+/**
+ * One key value in canonical form (callers check for missing values first): a string as it is, a
+ * number, bigint or boolean as `String()` writes it, an object (JSON value, or null) as JSON; undefined as ''.
+ */
 export function keyPart(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    default:
-      return JSON.stringify(value) ?? '';
-  }
+  return typeof value === 'object' ? JSON.stringify(value) : value === undefined ? '' : String(value);
 }
 
 /** A `keyOf(row)` function for these columns (rows must have every key value). */
