@@ -72,7 +72,7 @@ export interface DriverClientOptions extends CommonClientOptions {
 
 export function createDriverClient(options: DriverClientOptions): LivebindClient {
   const factory = options.driver;
-  if (typeof factory !== 'object' || factory === null || typeof factory.create !== 'function') {
+  if (typeof (factory as DriverFactory | undefined)?.create !== 'function') {
     throw new UsageError('Option "driver" must be a driver such as kalamdbDriver({ url }) from "livebind/kalamdb".', { code: 'INVALID_OPTION' });
   }
   const timers = options.timers ?? defaultTimers;
