@@ -35,14 +35,14 @@ export class LivebindError extends Error {
    * `fields`: more own properties (overriding `base`'s).
    */
   constructor(kind: LivebindErrorKind, message: string, base: LivebindErrorFields, fields?: object) {
-    const { cause, ...own } = base;
-    super(message, cause === undefined ? undefined : { cause });
+    // Error sets `cause` (not enumerable) when `base` has one; the assign below keeps it so.
+    super(message, base);
     Object.assign(this, {
       [BRAND]: true,
       // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
       name: new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`,
       kind,
-      ...own,
+      ...base,
       ...fields,
     });
   }
