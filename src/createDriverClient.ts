@@ -129,10 +129,8 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const feeds = driver.liveFeed?.bind(driver);
   const registry = createQueryRegistry(feeds && log ? log.feeds(feeds) : feeds, need, timers, graceMs, options.unusedQueryTtlMs ?? 30_000, options.changes);
 
-  const channels =
-    driver.channel === undefined || factory.channels === undefined
-      ? undefined
-      : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs }, driver.name);
+  // Channels need both the driver's channel port and the factory's channel runtime.
+  const channels = driver.channel && factory.channels?.((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs }, driver.name);
 
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
     need(driver.sql, 'query() and execute() are', 'sql');
