@@ -148,7 +148,7 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
 
     onPage(rows, last) {
       if (status === 'error' || !keyed(rows)) return;
-      if (progress !== undefined) progress = last ? undefined : { loaded: progress.loaded + rows.length, total: progress.total };
+      progress &&= last ? undefined : { ...progress, loaded: progress.loaded + rows.length };
       if (reloadBuffer) {
         for (const row of rows) reloadBuffer.push(row);
         if (last) {
