@@ -114,13 +114,14 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
       if (keep && settled !== undefined) shown = settled;
       else if (initial !== undefined && settled === undefined) shown = initial;
     }
-    const isPlaceholder = shown !== snapshot;
-    if (cache?.snapshot === shown && cache.status === snapshot.status && cache.isPlaceholder === isPlaceholder) return cache;
-    return resultOf(shown, snapshot.status, isPlaceholder);
+    // Same rows and status: same placeholder flag too (placeholders show only while `loading`, and a
+    // settled or initialData snapshot is never the loading snapshot itself).
+    if (cache?.snapshot === shown && cache.status === snapshot.status) return cache;
+    return resultOf(shown, snapshot.status, shown !== snapshot);
   };
   const getSnapshot = (): LiveQueryResult<Row> => (committed = result(source.getSnapshot(), keepPrevious, committed));
+  // Without listeners (setOptions before subscribe) this only reads the snapshot: subscribe() resets `notified`.
   const onChange = (): void => {
-    if (listeners.size === 0) return;
     const next = getSnapshot();
     if (next === notified) return;
     notified = next;
