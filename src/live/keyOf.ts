@@ -46,7 +46,7 @@ export function keyColumnsFor(option: string | readonly string[] | undefined, co
 
 /** Column names for messages: `"a", "b"`. */
 export function quoted(names: readonly string[]): string {
-  return names.map((c) => `"${c}"`).join(', ');
+  return names.map((c) => JSON.stringify(c)).join(', ');
 }
 
 /**
