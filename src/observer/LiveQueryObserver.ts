@@ -60,7 +60,7 @@ const PASSED_THROUGH = ['key', 'orderBy', 'limit', 'lastRows', 'batchSize'] as c
 /** The core's liveRows options for a binding's (params, options): binding-only fields dropped. */
 export function liveRowsOptions(params: readonly SqlParam[] | undefined, o: Omit<LiveQueryOptions, 'params'> | undefined): LiveQueryOptions {
   const out: Record<string, unknown> = {};
-  if (params !== undefined && params.length > 0) out.params = params;
+  if (params?.length) out.params = params;
   // Named fields only: a hook's options also carry `client`, `keepPrevious`, ... (not the core's, and not part of the key).
   for (const name of PASSED_THROUGH) if (o?.[name] !== undefined) out[name] = o[name];
   return out as LiveQueryOptions;
