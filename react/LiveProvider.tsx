@@ -1,4 +1,4 @@
-import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { UsageError } from '../src/errors.js';
 import type { LivebindClient } from '../src/types.js';
 import { createSuspenseHolds, type SuspenseHolds } from './suspenseHolds.js';
@@ -10,8 +10,12 @@ import { createSuspenseHolds, type SuspenseHolds } from './suspenseHolds.js';
  */
 interface LivebindContextValue {
   readonly client: LivebindClient;
-  /** Per provider; the holds are created by the first suspending hook (so apps without Suspense bundle none of it). */
-  readonly suspense: { readonly abandonMs: number; holds?: SuspenseHolds };
+  readonly abandonMs: number;
+  /**
+   * Per provider and client (holds are keyed by the client's observables); created by the first
+   * suspending hook, so apps without Suspense bundle none of it.
+   */
+  holds?: SuspenseHolds;
 }
 
 const LivebindContext = createContext<LivebindContextValue | undefined>(undefined);
@@ -29,8 +33,8 @@ export interface LiveProviderProps {
 
 /** Makes `client` the default for every livebind hook below it. */
 export function LiveProvider({ client, suspenseAbandonMs = 30_000, children }: LiveProviderProps): ReactNode {
-  const [suspense] = useState(() => ({ abandonMs: suspenseAbandonMs }));
-  const value = useMemo(() => ({ client, suspense }), [client, suspense]);
+  // A new client (or abandonMs) starts new holds: the previous ones let go by themselves once settled (abandonMs).
+  const value = useMemo((): LivebindContextValue => ({ client, abandonMs: suspenseAbandonMs }), [client, suspenseAbandonMs]);
   return <LivebindContext.Provider value={value}>{children}</LivebindContext.Provider>;
 }
 
@@ -58,6 +62,6 @@ export function useLivebindClient(client?: LivebindClient, hookName = 'useLivebi
 
 /** The nearest provider's suspense bookkeeping, if any (internal to livebind/react). */
 export function useSuspenseHolds(): SuspenseHolds | undefined {
-  const suspense = useContext(LivebindContext)?.suspense;
-  return suspense && (suspense.holds ??= createSuspenseHolds(suspense.abandonMs));
+  const value = useContext(LivebindContext);
+  return value && (value.holds ??= createSuspenseHolds(value.abandonMs));
 }

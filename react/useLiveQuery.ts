@@ -32,6 +32,7 @@ export function useLiveQuery<Row = Record<string, unknown>>(
   // Commit new SQL/params after render (the observer compares by value, so this is cheap when equal).
   useEffect(() => observer.setOptions(input));
   const result = observer.isCurrent(input) ? committed : observer.getOptimisticResult(input);
-  if (options?.throwOnError === true && result.status === 'error' && result.error !== undefined) throw result.error;
+  // `error` is set only in status `error` (never on placeholder rows).
+  if (options?.throwOnError && result.error) throw result.error;
   return result;
 }

@@ -72,7 +72,7 @@ export interface DriverClientOptions extends CommonClientOptions {
 
 export function createDriverClient(options: DriverClientOptions): LivebindClient {
   const factory = options.driver;
-  if (typeof factory !== 'object' || factory === null || typeof factory.create !== 'function') {
+  if (typeof (factory as DriverFactory | undefined)?.create !== 'function') {
     throw new UsageError('Option "driver" must be a driver such as kalamdbDriver({ url }) from "livebind/kalamdb".', { code: 'INVALID_OPTION' });
   }
   const timers = options.timers ?? defaultTimers;
@@ -125,19 +125,12 @@ export function createDriverClient(options: DriverClientOptions): LivebindClient
   const need = (feature: unknown, what: string, capability: string, hint = ''): void => {
     if (open(feature) === undefined) throw new UnsupportedError(`${what} not available over ${driver.name}.${hint}`, { code: 'UNSUPPORTED', capability });
   };
-  const registry = createQueryRegistry(
-    driver.liveFeed === undefined ? undefined : log === undefined ? driver.liveFeed.bind(driver) : log.feeds(driver.liveFeed.bind(driver)),
-    need,
-    timers,
-    options.releaseGraceMs ?? 50,
-    options.unusedQueryTtlMs ?? 30_000,
-    options.changes,
-  );
+  const graceMs = options.releaseGraceMs ?? 50;
+  const feeds = driver.liveFeed?.bind(driver);
+  const registry = createQueryRegistry(feeds && log ? log.feeds(feeds) : feeds, need, timers, graceMs, options.unusedQueryTtlMs ?? 30_000, options.changes);
 
-  const channels =
-    driver.channel === undefined || factory.channels === undefined
-      ? undefined
-      : factory.channels((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs: options.releaseGraceMs ?? 50 }, driver.name);
+  // Channels need both the driver's channel port and the factory's channel runtime.
+  const channels = driver.channel && factory.channels?.((topic, config, sink) => driver.channel!(topic, config, sink), { ...options.channels, timers, now, graceMs }, driver.name);
 
   const sql = (text: string, params: readonly SqlParam[] | undefined, queryOptions: QueryOptions | undefined) => {
     need(driver.sql, 'query() and execute() are', 'sql');

@@ -29,15 +29,20 @@ export class LivebindError extends Error {
   declare readonly code: string;
   declare readonly [BRAND]: true;
 
-  /** `fields`: the subclass's own fields, set as own properties (subclasses `declare` them). */
+  /**
+   * `base`: the code, an optional `cause` and the subclass's own fields (`status`, `sql`, ...), all set
+   * as own properties (subclasses `declare` them), so a subclass passes its fields straight through.
+   * `fields`: more own properties (overriding `base`'s).
+   */
   constructor(kind: LivebindErrorKind, message: string, base: LivebindErrorFields, fields?: object) {
-    super(message, base.cause === undefined ? undefined : { cause: base.cause });
+    // Error sets `cause` (not enumerable) when `base` has one; the assign below keeps it so.
+    super(message, base);
     Object.assign(this, {
       [BRAND]: true,
       // `AuthError` for kind `auth`, ... (minifiers rename classes, so the name is built, not read).
       name: new.target === LivebindError ? 'LivebindError' : `${kind[0]!.toUpperCase()}${kind.slice(1)}Error`,
       kind,
-      code: base.code,
+      ...base,
       ...fields,
     });
   }
@@ -49,7 +54,7 @@ export class AuthError extends LivebindError {
   /** The server refused the credentials themselves (a login answered 401/403): retrying cannot help. */
   declare readonly final: boolean;
   constructor(message: string, fields: LivebindErrorFields & { status?: number | undefined; final?: boolean | undefined }) {
-    super('auth', message, fields, { status: fields.status, final: fields.final ?? false });
+    super('auth', message, fields, { final: fields.final ?? false });
   }
 }
 
@@ -58,7 +63,7 @@ export class QueryError extends LivebindError {
   declare readonly status: number | undefined;
   declare readonly sql: string | undefined;
   constructor(message: string, fields: LivebindErrorFields & { status?: number | undefined; sql?: string | undefined }) {
-    super('query', message, fields, { status: fields.status, sql: fields.sql });
+    super('query', message, fields);
   }
 }
 
@@ -67,7 +72,7 @@ export class SubscriptionError extends LivebindError {
   declare readonly subscriptionId: string | undefined;
   declare readonly sql: string | undefined;
   constructor(message: string, fields: LivebindErrorFields & { subscriptionId?: string | undefined; sql?: string | undefined }) {
-    super('subscription', message, fields, { subscriptionId: fields.subscriptionId, sql: fields.sql });
+    super('subscription', message, fields);
   }
 }
 
@@ -84,7 +89,7 @@ export class ConnectionError extends LivebindError {
   /** The server asked to wait this long before trying again (HTTP 429/503 `Retry-After`). */
   declare readonly retryAfterMs: number | undefined;
   constructor(message: string, fields: LivebindErrorFields & { closeCode?: number | undefined; retryAfterMs?: number | undefined }) {
-    super('connection', message, fields, { closeCode: fields.closeCode, retryAfterMs: fields.retryAfterMs });
+    super('connection', message, fields);
   }
 }
 
@@ -92,7 +97,7 @@ export class ConnectionError extends LivebindError {
 export class UnsupportedError extends LivebindError {
   declare readonly capability: string;
   constructor(message: string, fields: LivebindErrorFields & { capability: string }) {
-    super('unsupported', message, fields, { capability: fields.capability });
+    super('unsupported', message, fields);
   }
 }
 
@@ -110,8 +115,7 @@ export class UsageError extends LivebindError {
  */
 export class AbortError extends LivebindError {
   constructor(message: string, reason?: unknown) {
-    super('aborted', message, { code: 'ABORTED', cause: reason });
-    this.name = 'AbortError';
+    super('aborted', message, { code: 'ABORTED', cause: reason }, { name: 'AbortError' });
   }
 }
 
@@ -152,11 +156,11 @@ export class ChannelError extends LivebindError {
   declare readonly topic: string;
   declare readonly reason: string | undefined;
   constructor(message: string, fields: { code: ChannelErrorCode; topic: string; reason?: string | undefined; cause?: unknown }) {
-    super('channel', message, fields, { topic: fields.topic, reason: fields.reason });
+    super('channel', message, fields);
   }
 }
 
 /** Brand check that works across duplicated package copies (no `instanceof`). */
 export function isLivebindError(value: unknown): value is LivebindError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return (value as Record<symbol, unknown> | null | undefined)?.[BRAND] === true;
 }

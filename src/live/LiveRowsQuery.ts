@@ -15,7 +15,7 @@ import type { LiveSource } from '../store/createLiveObservable.js';
 import type { Timers } from '../connection/timers.js';
 import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import { createMaterializer } from './createMaterializer.js';
-import { columnList, keyPart, makeKeyOf, quoted, resolveKeyColumns } from './keyOf.js';
+import { columnList, keyPart, makeKeyOf, notIn, quoted, resolveKeyColumns } from './keyOf.js';
 import { liveRowsSnapshot } from './liveRowsSnapshot.js';
 import type { OrderSpec, RowOp } from './types.js';
 
@@ -100,10 +100,14 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
     publish();
   };
 
-  /** End the query with a SubscriptionError and release its server subscription. */
-  const fail = (code: string, message: string): void => {
+  /**
+   * End the query with a SubscriptionError about columns (`problem`, then the result's `columns`
+   * and what to do about option `option`), and release its server subscription.
+   */
+  const fail = (code: string, problem: string, columns: readonly string[], option: string): void => {
     // Status first, so nothing the feed reports while it closes replaces this error.
-    moveTo('error', new SubscriptionError(`liveRows() ${message}.`, { code, subscriptionId: handle?.id, sql: spec.sql }));
+    const message = `liveRows() ${problem} (columns: ${columnList(columns)}); select the ${option} column(s) or set \`${option}\`.`;
+    moveTo('error', new SubscriptionError(message, { code, subscriptionId: handle?.id, sql: spec.sql }));
     reloadBuffer = undefined;
     handle?.close();
   };
@@ -115,11 +119,8 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
   const keyed = (rows: readonly Row[]): boolean => {
     const row = rows.find((r) => missingKeys(r).length > 0);
     if (row === undefined) return true;
-    fail(
-      'MISSING_KEY',
-      `got a row without key column(s) ${quoted(missingKeys(row))} ` +
-        `(row columns: ${columnList(Object.keys(row).filter((c) => !c.startsWith('_')))}); key columns must be selected and non-null: select them or pass another \`key\``,
-    );
+    const columns = Object.keys(row).filter((c) => !c.startsWith('_'));
+    fail('MISSING_KEY', `got a row without a (non-null) value for the key ${quoted(missingKeys(row))}`, columns, 'key');
     return false;
   };
 
@@ -130,13 +131,11 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
       progress = kind === 'resume' ? undefined : { loaded: 0, total: (totalRows ?? 0) > 0 ? totalRows : undefined };
       // Ordering by a column the result does not have would silently keep arrival order.
       const names = columns.map((c) => c.name);
-      const unknownOrder = orderBy.map((o) => o.column).filter((c) => names.length > 0 && !names.includes(c));
-      if (unknownOrder.length > 0) {
-        return fail('UNKNOWN_ORDER_COLUMN', `cannot order by ${quoted(unknownOrder)}: not a column of the result (columns: ${columnList(names)}); select it or change \`orderBy\``);
-      }
+      const unknownOrder = notIn(orderBy.map((o) => o.column), names);
+      if (unknownOrder.length > 0) return fail('UNKNOWN_ORDER_COLUMN', `cannot order by ${quoted(unknownOrder)}: not in the result`, names, 'orderBy');
       if (!keyColumns) {
         const resolved = resolveKeyColumns(spec.key, columns);
-        if (typeof resolved === 'string') return fail('KEY_REQUIRED', `needs a key (else rows merge into one): ${resolved}`);
+        if (typeof resolved === 'string') return fail('KEY_REQUIRED', `needs a key (else rows merge into one): ${resolved}`, names, 'key');
         keyColumns = resolved;
         keyOf = makeKeyOf(resolved);
       }
@@ -149,7 +148,7 @@ export function createLiveRowsQuery<R>(options: LiveRowsQueryOptions): LiveRowsQ
 
     onPage(rows, last) {
       if (status === 'error' || !keyed(rows)) return;
-      if (progress !== undefined) progress = last ? undefined : { loaded: progress.loaded + rows.length, total: progress.total };
+      progress &&= last ? undefined : { ...progress, loaded: progress.loaded + rows.length };
       if (reloadBuffer) {
         for (const row of rows) reloadBuffer.push(row);
         if (last) {

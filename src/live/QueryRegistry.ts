@@ -122,7 +122,7 @@ export function createQueryRegistry(
       const limit = validInt(options.limit, 'limit', 0);
       const batchSize = validInt(options.batchSize, 'batchSize', 1);
       const lastRows = validInt(options.lastRows, 'lastRows', 0);
-      const id = queryId(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
+      const id = stableKey(['rows', bound, options.key, orderBy, limit, batchSize, lastRows]);
       const query = context.share(id, (lifecycle) =>
         createLiveRowsQuery<unknown>({
           open,

@@ -14,20 +14,23 @@ import type { RowKey } from './types.js';
 /**
  * The key columns: the explicit option, else the `pk` columns, else `id` (when the result has it,
  * or when the protocol described no columns). When none applies, or an explicit key names a column
- * the (non-empty) column list does not have: the reason, as a string.
+ * the (non-empty) column list does not have: what is wrong, as a string (the caller adds the columns).
  */
 export function resolveKeyColumns(option: string | readonly string[] | undefined, columns: readonly Column[]): readonly string[] | string {
   const names = columns.map((c) => c.name);
-  const list = columnList(names);
   if (option !== undefined) {
     const keys = typeof option === 'string' ? [option] : option;
-    const unknown = names.length > 0 ? keys.filter((c) => !names.includes(c)) : [];
-    return unknown.length === 0 ? keys : `the key column(s) ${quoted(unknown)} are not in the result (columns: ${list}); select them or pass another \`key\``;
+    const unknown = notIn(keys, names);
+    return unknown.length === 0 ? keys : `the key ${quoted(unknown)} is not in the result`;
   }
   const pk = columns.filter((c) => c.pk === true).map((c) => c.name);
   if (pk.length > 0) return pk;
-  if (names.length === 0 || names.includes('id')) return ['id'];
-  return `no column is flagged "pk" and there is no "id" column (columns: ${list}); select the primary key or pass another \`key\``;
+  return names.length === 0 || names.includes('id') ? ['id'] : 'no column is flagged "pk" or named "id"';
+}
+
+/** The `wanted` columns that `names` lacks (none when `names` is empty: the protocol described no columns). */
+export function notIn(wanted: readonly string[], names: readonly string[]): string[] {
+  return names.length > 0 ? wanted.filter((c) => !names.includes(c)) : [];
 }
 
 /** Column names for messages: `a, b`, or `(none)`. */
@@ -43,21 +46,15 @@ export function keyColumnsFor(option: string | readonly string[] | undefined, co
 
 /** Column names for messages: `"a", "b"`. */
 export function quoted(names: readonly string[]): string {
-  return names.map((c) => `"${c}"`).join(', ');
+  return names.map((c) => JSON.stringify(c)).join(', ');
 }
 
-/** One key value in canonical form (callers check for missing values first). */
+/**
+ * One key value in canonical form (callers check for missing values first): a string as it is, a
+ * number, bigint or boolean as `String()` writes it, an object (JSON value, or null) as JSON; undefined as ''.
+ */
 export function keyPart(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    default:
-      return JSON.stringify(value) ?? '';
-  }
+  return typeof value === 'object' ? JSON.stringify(value) : value === undefined ? '' : String(value);
 }
 
 /** A `keyOf(row)` function for these columns (rows must have every key value). */

@@ -49,12 +49,6 @@ export interface LiveQueryResult<Row> {
   readonly snapshot: RowSet<Row>;
 }
 
-interface Current<Row> {
-  readonly client: Pick<LivebindClient, 'liveRows'>;
-  readonly key: string;
-  readonly source: LiveObservable<LiveRows<Row>>;
-}
-
 /** The value key of a query (SQL + the liveRows options a hook passes through). */
 export function liveQueryKey(input: Pick<LiveQueryInput<unknown>, 'sql' | 'params' | 'options'>): string {
   return stableKey([input.sql, liveRowsOptions(input.params, input.options)]);
@@ -66,7 +60,7 @@ const PASSED_THROUGH = ['key', 'orderBy', 'limit', 'lastRows', 'batchSize'] as c
 /** The core's liveRows options for a binding's (params, options): binding-only fields dropped. */
 export function liveRowsOptions(params: readonly SqlParam[] | undefined, o: Omit<LiveQueryOptions, 'params'> | undefined): LiveQueryOptions {
   const out: Record<string, unknown> = {};
-  if (params !== undefined && params.length > 0) out.params = params;
+  if (params?.length) out.params = params;
   // Named fields only: a hook's options also carry `client`, `keepPrevious`, ... (not the core's, and not part of the key).
   for (const name of PASSED_THROUGH) if (o?.[name] !== undefined) out[name] = o[name];
   return out as LiveQueryOptions;
@@ -90,12 +84,16 @@ export interface LiveQueryObserver<Row = Record<string, unknown>> extends Store<
 
 // Closures rather than a class: local names minify, property names do not (this sits in every React bundle).
 export function createLiveQueryObserver<Row = Record<string, unknown>>(first: LiveQueryInput<Row>): LiveQueryObserver<Row> {
-  const resolve = (input: LiveQueryInput<Row>): Current<Row> => ({
-    client: input.client,
-    key: liveQueryKey(input),
-    source: sourceOf(input),
-  });
-  let current = resolve(first);
+  // The query watched: its client, value key and shared observable (locals, not an object: they minify).
+  let client: LiveQueryInput<Row>['client'];
+  let key: string;
+  let source: LiveObservable<LiveRows<Row>>;
+  const watch = (input: LiveQueryInput<Row>): void => {
+    client = input.client;
+    key = liveQueryKey(input);
+    source = sourceOf(input);
+  };
+  watch(first);
   let keepPrevious = keeps(first);
   const initialData = first.options?.initialData;
   const initial = initialData === undefined ? undefined : placeholderRows(initialData, first.options?.key);
@@ -116,28 +114,29 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
       if (keep && settled !== undefined) shown = settled;
       else if (initial !== undefined && settled === undefined) shown = initial;
     }
-    const isPlaceholder = shown !== snapshot;
-    if (cache?.snapshot === shown && cache.status === snapshot.status && cache.isPlaceholder === isPlaceholder) return cache;
-    return resultOf(shown, snapshot.status, isPlaceholder);
+    // Same rows and status: same placeholder flag too (placeholders show only while `loading`, and a
+    // settled or initialData snapshot is never the loading snapshot itself).
+    if (cache?.snapshot === shown && cache.status === snapshot.status) return cache;
+    return resultOf(shown, snapshot.status, shown !== snapshot);
   };
-  const getSnapshot = (): LiveQueryResult<Row> => (committed = result(current.source.getSnapshot(), keepPrevious, committed));
+  const getSnapshot = (): LiveQueryResult<Row> => (committed = result(source.getSnapshot(), keepPrevious, committed));
+  // Without listeners (setOptions before subscribe) this only reads the snapshot: subscribe() resets `notified`.
   const onChange = (): void => {
-    if (listeners.size === 0) return;
     const next = getSnapshot();
     if (next === notified) return;
     notified = next;
     for (const listener of [...listeners]) listener();
   };
-  const listen = (): (() => void) => (current.source as Store<LiveRows<Row>>).subscribe(onChange);
+  const listen = (): (() => void) => (source as Store<LiveRows<Row>>).subscribe(onChange);
   const release = (): void => {
     unsubscribeSource?.();
     unsubscribeSource = undefined;
   };
-  const isCurrent = (input: LiveQueryInput<Row>): boolean => input.client === current.client && liveQueryKey(input) === current.key;
+  const isCurrent = (input: LiveQueryInput<Row>): boolean => input.client === client && liveQueryKey(input) === key;
 
   return {
     get source() {
-      return current.source;
+      return source;
     },
     isCurrent,
     subscribe(listener) {
@@ -155,7 +154,7 @@ export function createLiveQueryObserver<Row = Record<string, unknown>>(first: Li
     setOptions(input) {
       keepPrevious = keeps(input);
       if (!isCurrent(input)) {
-        current = resolve(input);
+        watch(input);
         if (unsubscribeSource !== undefined) {
           const previous = unsubscribeSource;
           // Subscribe to the new query before releasing the old one (the client's grace period keeps it briefly).

@@ -1,4 +1,5 @@
 import { keyColumnsFor, makeKeyOf } from '../live/keyOf.js';
+import { liveRowsSnapshot } from '../live/liveRowsSnapshot.js';
 import type { LiveRows, RowKey } from '../types.js';
 
 /**
@@ -11,20 +12,22 @@ export function placeholderRows<Row>(rows: readonly Row[], key: string | readonl
   const keyOf = makeKeyOf(keyColumnsFor(key, []));
   let byKey: Map<RowKey, Row> | undefined;
   const map = (): Map<RowKey, Row> => (byKey ??= new Map(rows.map((row) => [keyOf(row as Record<string, unknown>), row])));
-  return {
-    status: 'loading',
-    error: undefined,
-    seq: undefined,
-    progress: undefined,
-    size: rows.length,
-    rows,
-    get byKey() {
-      return map();
+  // The same snapshot class as the live query's, over a RowSet of the plain array.
+  return liveRowsSnapshot(
+    {
+      size: rows.length,
+      rows,
+      get byKey() {
+        return map();
+      },
+      at: (index) => rows.at(index),
+      slice: (start, end) => rows.slice(start, end),
+      get: (k) => map().get(k),
     },
-    at: (index) => rows.at(index),
-    slice: (start, end) => rows.slice(start, end),
-    get: (k) => map().get(k),
-  };
+    'loading',
+    undefined,
+    undefined,
+  );
 }
 
 /** Empty loading rows: the server snapshot of every live query without `initialData`. */

@@ -28,7 +28,12 @@ export function checkParam(value: unknown, noNul = false): void {
       : type === 'string'
         ? !(noNul && (value as string).includes('\u0000')) || 'cannot contain NUL characters (\\u0000)'
         : value === null || type === 'bigint' || type === 'boolean' || `cannot be of type "${type}": use string, number, bigint, boolean or null`;
-  if (problem !== true) throw new UsageError(`SQL parameters ${problem}.`, { code: 'INVALID_PARAMETER' });
+  if (problem !== true) invalidParams(problem);
+}
+
+/** Throws the UsageError (code `INVALID_PARAMETER`) of every parameter mistake: `SQL parameters <problem>.` */
+function invalidParams(problem: string): never {
+  throw new UsageError(`SQL parameters ${problem}.`, { code: 'INVALID_PARAMETER' });
 }
 
 /**
@@ -56,9 +61,7 @@ export function bindParams(sql: string, params: readonly SqlParam[] | undefined)
     if (token[0] === '/*') TOKEN.lastIndex = skipBlockComment(sql, i);
     if (token[1] === undefined) continue;
     const index = Number(token[1]);
-    if (index < 1 || index > values.length) {
-      throw new UsageError(`SQL uses $${index} but ${values.length} parameter(s) were given.`, { code: 'INVALID_PARAMETER' });
-    }
+    if (index < 1 || index > values.length) invalidParams(`: the SQL uses $${index} but ${values.length} were given`);
     const literal = sqlLiteral(values[index - 1] as SqlParam);
     // `-$1` with a negative value would read `--5`: a comment hiding the rest of the line.
     const gap = literal.startsWith('-') && sql[i - 1] === '-' ? ' ' : '';
@@ -67,9 +70,7 @@ export function bindParams(sql: string, params: readonly SqlParam[] | undefined)
     last = TOKEN.lastIndex;
   }
   const unused = used.indexOf(false);
-  if (unused !== -1) {
-    throw new UsageError(`Parameter $${unused + 1} is not used in the SQL.`, { code: 'INVALID_PARAMETER' });
-  }
+  if (unused !== -1) invalidParams(`: $${unused + 1} is not used in the SQL`);
   return out + sql.slice(last);
 }
 

@@ -463,7 +463,7 @@ describe('orderBy must name a column of the result', () => {
     const snap = live.getSnapshot();
     expect(snap.status).toBe('error');
     expect(snap.error).toMatchObject({ kind: 'subscription', code: 'UNKNOWN_ORDER_COLUMN' });
-    expect(snap.error?.message).toMatch(/"created_at": not a column of the result \(columns: id, body\)/);
+    expect(snap.error?.message).toMatch(/"created_at": not in the result \(columns: id, body\)/);
     // The server subscription is released.
     expect(frames(socket, 'unsubscribe')).toHaveLength(1);
   });
