@@ -3,34 +3,41 @@ import type { LivebindError } from '../errors.js';
 import type { LiveRows, LiveStatus, LoadProgress } from '../types.js';
 import type { RowKey, RowSet } from './types.js';
 
-// A plain object rather than a class: a class with parameter properties is emitted with each
-// field named twice (constructor assignment plus field declaration), and this sits in every
-// browser bundle. The row accessors delegate to the (shared, immutable) RowSet revision.
+class LiveRowsSnapshot<R> implements LiveRows<R> {
+  constructor(
+    readonly set: RowSet<R>,
+    readonly status: LiveStatus,
+    readonly error: LivebindError | undefined,
+    readonly seq: bigint | undefined,
+    readonly progress: LoadProgress | undefined,
+  ) {}
+  get size(): number {
+    return this.set.size;
+  }
+  get rows(): readonly R[] {
+    return this.set.rows;
+  }
+  get byKey(): ReadonlyMap<RowKey, R> {
+    return this.set.byKey;
+  }
+  at(index: number): R | undefined {
+    return this.set.at(index);
+  }
+  slice(start?: number, end?: number): readonly R[] {
+    return this.set.slice(start, end);
+  }
+  get(key: RowKey): R | undefined {
+    return this.set.get(key);
+  }
+}
+
 export function liveRowsSnapshot<R>(
   set: RowSet<R>,
   status: LiveStatus,
   error: LivebindError | undefined,
   seq: bigint | undefined,
   progress?: LoadProgress,
-): LiveRows<R> & { readonly set: RowSet<R> } {
-  // `set` stays a visible property, as on the former class.
-  return {
-    set,
-    status,
-    error,
-    seq,
-    progress,
-    get size(): number {
-      return set.size;
-    },
-    get rows(): readonly R[] {
-      return set.rows;
-    },
-    get byKey(): ReadonlyMap<RowKey, R> {
-      return set.byKey;
-    },
-    at: (index: number): R | undefined => set.at(index),
-    slice: (start?: number, end?: number): readonly R[] => set.slice(start, end),
-    get: (key: RowKey): R | undefined => set.get(key),
-  };
+): LiveRows<R> {
+  return new LiveRowsSnapshot(set, status, error, seq, progress);
 }
+
