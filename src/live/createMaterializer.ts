@@ -54,10 +54,6 @@ const BULK_BUILD_MIN = 32;
 const HEAVY_BATCH_MIN = 512;
 const HEAVY_BATCH_SHARE = 16;
 
-/** Placeholders for the (unused) heavy-batch bookkeeping of ordinary batches. */
-const NO_ENTRIES: Set<never> = new Set<never>();
-const NO_ADDED: Map<never, never> = new Map<never, never>();
-
 interface State<R> {
   root: TreeNode<R> | null;
   count: number;
@@ -99,16 +95,12 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
   let touched = false;
   let visible = false;
   let deleted = false; // a delete took a key out during this batch
+  /** Heavy batch: the order tree is rebuilt at the end from `undo` and the key Map, not updated per op. */
   let heavy = false;
-  let removed: Set<Entry<R>> = NO_ENTRIES;
-  let added: Map<RowKey, Entry<R>> = NO_ADDED;
 
-  /** Take `old` out of the order (heavy batch: out of the rebuild's inputs). */
-  const unlink = (key: RowKey, old: Entry<R>): void => {
-    if (heavy) {
-      if (added.get(key) === old) added.delete(key);
-      else removed.add(old);
-    } else {
+  /** Take `old` out of the order (heavy batch: nothing to do until the rebuild). */
+  const unlink = (old: Entry<R>): void => {
+    if (!heavy) {
       root = treeRemove(root!, old, ctx);
       visible ||= ctx.pos < limit;
     }
@@ -134,9 +126,8 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     if (old !== undefined && !heavy && cmp(old, e) === 0) root = treeReplace(root!, old, e, ctx);
     else {
       if (old === undefined) count++;
-      else unlink(key, old);
-      if (heavy) added.set(key, e);
-      else root = treeInsert(root, e, ctx);
+      else unlink(old);
+      if (!heavy) root = treeInsert(root, e, ctx);
     }
     visible ||= ctx.pos < limit;
     setKey(key, old, e);
@@ -154,9 +145,6 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
     touched = visible = deleted = false;
     // Heavy batch (or an initial load): update the key Map per op, but build the order tree once at the end.
     heavy = count === 0 ? batch.length >= BULK_BUILD_MIN : batch.length >= HEAVY_BATCH_MIN && batch.length * HEAVY_BATCH_SHARE >= count;
-    // (Ordinary batches share empty placeholders: no allocation for them.)
-    removed = heavy ? new Set() : NO_ENTRIES;
-    added = heavy ? new Map() : NO_ADDED;
 
     try {
       for (const op of batch) {
@@ -167,7 +155,7 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
           const old = keys.get(op.key);
           if (op.op === 'patch') write(op.key, old, mergePatch(old?.row, op.patch, op.nulled));
           else if (old !== undefined) {
-            unlink(op.key, old);
+            unlink(old);
             setKey(op.key, old, undefined);
             deleted = touched = true;
             count--;
@@ -180,20 +168,27 @@ export function createMaterializer<R>(options: MaterializerOptions<R>): Material
       for (const [key, e] of undo) setKey(key, undefined, e);
       undo.clear();
       live.set = current;
-      removed = NO_ENTRIES;
-      added = NO_ADDED;
       throw error;
+    }
+    if (heavy && touched) {
+      // The batch's changes: each changed key's pre-batch entry (`undo`) against its entry now. An
+      // initial load keeps no undo: every entry is new.
+      const removed = new Set<Entry<R>>();
+      let added: Entry<R>[] = [];
+      if (fromEmpty) added = [...keys.values()];
+      for (const [key, old] of undo) {
+        const e = keys.get(key);
+        if (e === old) continue;
+        if (old !== undefined) removed.add(old);
+        if (e !== undefined) added.push(e);
+      }
+      const before = state.root;
+      root = rebuildOrder(before, removed, added, cmp, owner);
+      visible = limit === Infinity || !sameWindow(before, root, limit);
     }
     undo.clear();
     live.set = current;
     if (!touched) return current;
-    if (heavy) {
-      const before = state.root;
-      root = rebuildOrder(before, removed, [...added.values()], cmp, owner);
-      visible = limit === Infinity || !sameWindow(before, root, limit);
-      removed = NO_ENTRIES; // do not keep the batch's entries alive until the next one
-      added = NO_ADDED;
-    }
     state = { root, count, seq };
     if (visible) current = live.set = new TreeRowSet<R>(root, live, count, limit, cmp);
     return current;

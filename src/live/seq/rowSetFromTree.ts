@@ -44,7 +44,7 @@ export class TreeRowSet<R> implements RowSet<R> {
   }
 
   get byKey(): ReadonlyMap<RowKey, R> {
-    return (this.#byKey ??= new RowsByKey(this));
+    return (this.#byKey ??= rowsByKey(this));
   }
 
   at(index: number): R | undefined {
@@ -99,52 +99,28 @@ function clampIndex(value: number | undefined, fallback: number, size: number): 
   return Math.min(v, size);
 }
 
-/** `byKey` view: a ReadonlyMap over the visible rows, iterating in row order. */
-class RowsByKey<R> implements ReadonlyMap<RowKey, R> {
-  readonly #set: TreeRowSet<R>;
-
-  constructor(set: TreeRowSet<R>) {
-    this.#set = set;
-  }
-
-  get size(): number {
-    return this.#set.size;
-  }
-
-  get(key: RowKey): R | undefined {
-    return this.#set.entry(key)?.row;
-  }
-
-  has(key: RowKey): boolean {
-    return this.#set.entry(key) !== undefined;
-  }
-
-  forEach(callback: (value: R, key: RowKey, map: ReadonlyMap<RowKey, R>) => void, thisArg?: unknown): void {
-    for (const e of this.#set.entries()) callback.call(thisArg, e.row, e.key, this);
-  }
-
+/**
+ * `byKey` view: a ReadonlyMap over the visible rows, iterating in row order. A plain object (not
+ * a class): smaller in the browser bundle, and one is made per revision at most.
+ */
+function rowsByKey<R>(set: TreeRowSet<R>): ReadonlyMap<RowKey, R> {
   /** An iterator over the visible entries mapped by `f` (collected when iteration starts: O(n)). */
-  #map<T>(f: (e: Entry<R>) => T): MapIterator<T> {
-    return this.#set.entries().map(f).values();
-  }
-
-  entries(): MapIterator<[RowKey, R]> {
-    return this.#map((e) => [e.key, e.row]);
-  }
-
-  keys(): MapIterator<RowKey> {
-    return this.#map((e) => e.key);
-  }
-
-  values(): MapIterator<R> {
-    return this.#map((e) => e.row);
-  }
-
-  [Symbol.iterator](): MapIterator<[RowKey, R]> {
-    return this.entries();
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'RowsByKey';
-  }
+  const mapped = <T>(f: (e: Entry<R>) => T): MapIterator<T> => set.entries().map(f).values();
+  const entries = (): MapIterator<[RowKey, R]> => mapped((e) => [e.key, e.row]);
+  const view: ReadonlyMap<RowKey, R> & { readonly [Symbol.toStringTag]: string } = {
+    get size() {
+      return set.size;
+    },
+    get: (key) => set.entry(key)?.row,
+    has: (key) => set.entry(key) !== undefined,
+    forEach(callback, thisArg) {
+      for (const e of set.entries()) callback.call(thisArg, e.row, e.key, view);
+    },
+    entries,
+    keys: () => mapped((e) => e.key),
+    values: () => mapped((e) => e.row),
+    [Symbol.iterator]: entries,
+    [Symbol.toStringTag]: 'RowsByKey',
+  };
+  return view;
 }
