@@ -17,7 +17,7 @@ import { createLiveRowsQuery } from './LiveRowsQuery.js';
 import type { FeedOpener } from './LiveRowsQuery.js';
 import { normalizeOrderBy, validInt } from './options.js';
 import { stableKey } from '../observer/stableKey.js';
-import { optInMessage } from '../optIn.js';
+import { optInMessage, optInRequired } from '../optIn.js';
 
 type Row = Record<string, unknown>;
 
@@ -140,7 +140,7 @@ export function createQueryRegistry(
     changes<R>(sql: string, options?: ChangesOptions) {
       context.open('changes');
       if (changesOf === undefined) {
-        throw new UsageError(optInMessage('changes()', 'changes', 'liveChanges', 'livebind'), { code: 'OPT_IN_REQUIRED' });
+        throw optInRequired('changes()', 'changes', 'liveChanges', 'livebind');
       }
       return changesOf<R>(sql, options);
     },

@@ -16,7 +16,7 @@
 import { UsageError } from '../../errors.js';
 import type { Driver, DriverContext, DriverFactory, FeedHandle, FeedSpec, Link, RowSink, Session } from '../driver.js';
 import { defaultFetch } from '../fetch.js';
-import { optInMessage } from '../../optIn.js';
+import { optInMessage, optInRequired } from '../../optIn.js';
 import type { FetchLike } from '../fetch.js';
 import { defaultBinaryDecoder } from './gunzip.js';
 import type { BinaryDecoder } from './gunzip.js';
@@ -120,7 +120,7 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
     login:
       options.login?.(options.url, fetchImpl) ??
       (() => {
-        throw new UsageError(optInMessage('Option "auth" as { user, password }', 'login', 'kalamdbLogin', 'livebind/kalamdb'), { code: 'OPT_IN_REQUIRED' });
+        throw optInRequired('Option "auth" as { user, password }', 'login', 'kalamdbLogin', 'livebind/kalamdb');
       }),
     /** One client's driver: a closure, whose local names minify (this sits in every browser bundle). */
     create(context: DriverContext): Driver {
@@ -151,14 +151,14 @@ export function kalamdbDriver(options: KalamDriverOptions): DriverFactory {
         sql:
           query ??
           (async () => {
-            throw new UsageError(optInMessage('SQL over HTTP (query(), execute())', 'sql', 'kalamdbSql', 'livebind/kalamdb'), { code: 'OPT_IN_REQUIRED' });
+            throw optInRequired('SQL over HTTP (query(), execute())', 'sql', 'kalamdbSql', 'livebind/kalamdb');
           }),
 
         /** Multipart SQL with FILE placeholders (K§4.3), through the opt-in `files` option. */
         sqlWithFiles:
           upload ??
           (async () => {
-            throw new UsageError(optInMessage('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb'), { code: 'OPT_IN_REQUIRED' });
+            throw optInRequired('queryWithFiles()', 'files', 'kalamdbFiles', 'livebind/kalamdb');
           }),
       };
     },
